@@ -1,0 +1,12 @@
+"""listkeeper: the Chalice application. Definitions only; all logic lives in chalicelib/."""
+
+from chalice.app import Chalice
+
+from chalicelib.blueprints import api, health, webhooks
+from chalicelib.blueprints.middleware import http_middleware
+
+app = Chalice(app_name="listkeeper")
+app.register_middleware(http_middleware, "http")
+app.register_blueprint(health.bp)
+app.register_blueprint(webhooks.bp)
+app.register_blueprint(api.bp)

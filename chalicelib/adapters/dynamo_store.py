@@ -1,0 +1,247 @@
+"""The DynamoDB store: one table, one item per contact holding its hot state.
+
+Keys: contact `C#<address>` / `C`; older ledger entries `C#<address>` / `L#<at>#<n>`; event claims `E#<id>` / `E`;
+mailto handles `H#<handle>` / `H`. Contacts with pending work carry `due_pk` / `due_at`, a sparse, sharded,
+time-keyed index the sweep reads (its cost follows due items, not table size).
+
+Every change to a contact is a PutItem conditioned on the version that was read (optimistic locking), so its
+topics, suppressions, ledger entries, event ids and outbox land together or not at all.
+"""
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from ..domain.consent import (
+    Basis,
+    Contact,
+    LedgerEntry,
+    OutboxMessage,
+    Profile,
+    Status,
+    Suppression,
+    SuppressionReason,
+    TopicState,
+)
+from ..domain.rules import due_at
+from ..services.ports import ClaimOutcome, Loaded, VersionConflict
+
+LEDGER_IN_ITEM = 20  # newest entries kept on the contact item; older ones move to their own items
+DUE_SHARDS = 8
+EVENT_CLAIM_DAYS = 30
+BATCH_GET_LIMIT = 100
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def contact_key(address: str) -> dict[str, Any]:
+    return {"pk": {"S": f"C#{address}"}, "sk": {"S": "C"}}
+
+
+def due_shard(address: str) -> str:
+    return f"due#{int(hashlib.sha256(address.encode()).hexdigest()[:4], 16) % DUE_SHARDS}"
+
+
+def _compact(value: Any) -> Any:
+    """Drop None values: DynamoDB would store them as NULL attributes and bill for them."""
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "pk": f"C#{contact.address}",
+        "sk": "C",
+        "address": contact.address,
+        "v": version,
+        "created_at": contact.created_at,
+        "topics": {k: asdict(v) for k, v in contact.topics.items()},
+        "supp": {k: asdict(v) for k, v in contact.suppressions.items()},
+        "ledger": [e.as_dict() for e in contact.ledger],
+        "events": contact.applied_events,
+        "profile": asdict(contact.profile),
+        "outbox": {k: asdict(v) for k, v in contact.outbox.items()},
+    }
+    due = due_at(contact)
+    if due is not None:
+        body["due_pk"] = due_shard(contact.address)
+        body["due_at"] = due
+    return {k: _ser.serialize(v) for k, v in _compact(body).items()}
+
+
+def _int(value: Any) -> int:
+    return int(value)
+
+
+def contact_from_item(item: dict[str, Any]) -> Contact:
+    raw = {k: _de.deserialize(v) for k, v in item.items()}
+    topics = {
+        name: TopicState(
+            status=Status(t["status"]),
+            basis=Basis(t["basis"]) if t.get("basis") else None,
+            since=t["since"],
+            source=t["source"],
+            expires_at=t.get("expires_at"),
+        )
+        for name, t in raw.get("topics", {}).items()
+    }
+    suppressions = {
+        ch: Suppression(reason=SuppressionReason(s["reason"]), since=s["since"], source=s["source"])
+        for ch, s in raw.get("supp", {}).items()
+    }
+    outbox = {
+        mid: OutboxMessage(
+            id=m["id"],
+            kind=m["kind"],
+            created_at=m["created_at"],
+            next_attempt_at=m["next_attempt_at"],
+            attempts=_int(m.get("attempts", 0)),
+            dead=bool(m.get("dead", False)),
+        )
+        for mid, m in raw.get("outbox", {}).items()
+    }
+    profile = raw.get("profile", {})
+    return Contact(
+        address=raw["address"],
+        topics=topics,
+        suppressions=suppressions,
+        ledger=[LedgerEntry(**e) for e in raw.get("ledger", [])],
+        applied_events=dict(raw.get("events", {})),
+        profile=Profile(
+            customer_id=profile.get("customer_id"),
+            name=profile.get("name"),
+            postal_address=profile.get("postal_address"),
+        ),
+        outbox=outbox,
+        created_at=raw.get("created_at"),
+        version=_int(raw["v"]),
+    )
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoContactStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
+        """Claim an event id for one payload digest: one conditional PutItem; a failed condition returns the
+        existing claim in the same request (ReturnValuesOnConditionCheckFailure)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"E#{event_id}"},
+                    "sk": {"S": "E"},
+                    "digest": {"S": digest},
+                    "ttl": {"N": str(int(at.timestamp()) + EVENT_CLAIM_DAYS * 86400)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            old: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+            if "digest" not in old:  # an implementation that does not return the item: read it
+                old = self._client.get_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": f"E#{event_id}"}, "sk": {"S": "E"}},
+                    ConsistentRead=True,
+                ).get("Item", {})
+            return ClaimOutcome.SAME if old.get("digest", {}).get("S") == digest else ClaimOutcome.CONFLICT
+        return ClaimOutcome.NEW
+
+    def load(self, address: str) -> Loaded:
+        item = self._client.get_item(TableName=self._table, Key=contact_key(address), ConsistentRead=True).get("Item")
+        return Loaded(contact_from_item(item) if item else None)
+
+    def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
+        """Batched reads, 100 keys per request, projected to what eligibility needs."""
+        wanted = sorted(set(addresses))
+        found: dict[str, Loaded] = {}
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            pending: list[dict[str, Any]] = [contact_key(a) for a in wanted[start : start + BATCH_GET_LIMIT]]
+            attempt = 0
+            while pending:
+                response = self._client.batch_get_item(
+                    RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
+                )
+                for item in response.get("Responses", {}).get(self._table, []):
+                    contact = contact_from_item(item)
+                    found[contact.address] = Loaded(contact)
+                pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+                if pending:
+                    attempt += 1
+                    time.sleep(min(1.0, 0.02 * 2**attempt))  # DynamoDB asks callers to back off here
+        return found
+
+    def save(self, contact: Contact) -> None:
+        overflow = contact.ledger[:-LEDGER_IN_ITEM] if len(contact.ledger) > LEDGER_IN_ITEM else []
+        if overflow:
+            # Written before the contact: if the contact write then fails, a retry writes the same keys again.
+            self._write_ledger_items(contact.address, overflow)
+            contact.ledger = contact.ledger[-LEDGER_IN_ITEM:]
+        new_version = contact.version + 1
+        item = contact_to_item(contact, new_version)
+        if contact.version == 0:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "#v = :v",
+                "ExpressionAttributeNames": {"#v": "v"},
+                "ExpressionAttributeValues": {":v": {"N": str(contact.version)}},
+            }
+        try:
+            self._client.put_item(TableName=self._table, Item=item, **condition)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise VersionConflict(contact.address) from None
+            raise
+        contact.version = new_version
+
+    def _write_ledger_items(self, address: str, entries: list[LedgerEntry]) -> None:
+        requests = []
+        for entry in entries:
+            fingerprint = hashlib.sha256(repr(sorted(entry.as_dict().items())).encode()).hexdigest()[:12]
+            body = {"pk": f"C#{address}", "sk": f"L#{entry.at}#{fingerprint}", **entry.as_dict()}
+            requests.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in body.items()}}})
+        for start in range(0, len(requests), 25):
+            pending = requests[start : start + 25]
+            attempt = 0
+            while pending:
+                response = self._client.batch_write_item(RequestItems={self._table: pending})
+                pending = response.get("UnprocessedItems", {}).get(self._table, [])
+                if pending:
+                    attempt += 1
+                    time.sleep(min(1.0, 0.02 * 2**attempt))
+
+    def put_link_handle(self, handle: str, token: str, keep_days: int) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"H#{handle}"},
+                "sk": {"S": "H"},
+                "token": {"S": token},
+                "ttl": {"N": str(int(time.time()) + keep_days * 86400)},
+            },
+        )
+
+    def get_link_handle(self, handle: str) -> str | None:
+        item = self._client.get_item(TableName=self._table, Key={"pk": {"S": f"H#{handle}"}, "sk": {"S": "H"}}).get(
+            "Item"
+        )
+        return item["token"]["S"] if item else None

@@ -1,0 +1,46 @@
+"""The sender and operator API (SPEC §3.3), behind a bearer API key."""
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from .. import wiring
+from ..domain.addresses import normalize_address
+from ..domain.errors import InvalidInput
+from ..domain.topics import parse_topic
+from ..services.eligibility import check_eligibility
+from ..services.links import unsubscribe_links
+from .http import handled, json_body, require_api_key
+
+bp = Blueprint(__name__)
+
+
+def _authorized_body() -> Any:
+    request = bp.current_request
+    require_api_key(request, wiring.deps().secrets.get().api_keys)
+    return json_body(request)
+
+
+@bp.route("/v1/eligibility", methods=["POST"], content_types=["application/json"])
+@handled
+def eligibility() -> dict[str, Any]:
+    return {"results": check_eligibility(wiring.deps(), _authorized_body())}
+
+
+@bp.route("/v1/unsubscribe-links", methods=["POST"], content_types=["application/json"])
+@handled
+def create_unsubscribe_links() -> dict[str, Any]:
+    body = _authorized_body()
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    if body.get("recipient") is None:
+        raise InvalidInput("recipient is required", code="missing_field")
+    if body.get("topic") is None:
+        raise InvalidInput("topic is required", code="missing_field")
+    address = normalize_address(body["recipient"])
+    links = unsubscribe_links(wiring.deps(), address, parse_topic(body["topic"]))
+    return {
+        "list_unsubscribe": links.list_unsubscribe,
+        "list_unsubscribe_post": links.list_unsubscribe_post,
+        "preferences_url": links.preferences_url,
+    }

@@ -1,0 +1,131 @@
+"""The consent model: a contact's topics, suppressions, ledger and pending mail, as plain data."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .timeutil import iso
+
+
+class Basis(StrEnum):
+    IMPLIED = "implied"  # saved info / online order (SPEC §1.1)
+    EXPRESS = "express"  # an explicit yes: contest opt-in, preference page (SPEC §1.2)
+    CONFIRMED = "confirmed"  # a fresh opt-in the person confirmed from their mailbox (SPEC §1.3)
+
+
+class Status(StrEnum):
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class SuppressionReason(StrEnum):
+    REQUEST = "request"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    ERASURE = "erasure"
+    CHILD = "child"
+
+
+# Suppressions the person cannot lift by confirming a fresh opt-in, and to which the contest exception never applies.
+PERMANENT_REASONS = frozenset(
+    {SuppressionReason.BOUNCE, SuppressionReason.COMPLAINT, SuppressionReason.ERASURE, SuppressionReason.CHILD}
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a consent or withdrawal came from: the proof kept in the ledger (SPEC §1.10)."""
+
+    at: datetime
+    source: str  # what happened, e.g. "storefront:customer.info_saved"
+    channel: str  # how it reached us: storefront, link, page, email, api, import, ses
+    policy_version: str
+    ip: str | None = None
+    user_agent: str | None = None
+    event_id: str | None = None
+
+    @property
+    def at_iso(self) -> str:
+        return iso(self.at)
+
+
+@dataclass
+class TopicState:
+    status: Status
+    basis: Basis | None
+    since: str
+    source: str
+    expires_at: str | None = None
+
+
+@dataclass
+class Suppression:
+    reason: SuppressionReason
+    since: str
+    source: str
+
+
+@dataclass
+class LedgerEntry:
+    at: str
+    action: str  # subscribe, unsubscribe, suppress, lift_suppression
+    subject: str  # a topic or a channel
+    detail: str  # the basis of a consent or the reason of a suppression
+    source: str
+    channel: str
+    policy_version: str
+    ip: str | None = None
+    user_agent: str | None = None
+    event_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class OutboxMessage:
+    """An email owed to this contact, written in the same write as the change that caused it."""
+
+    id: str
+    kind: str  # welcome, ...
+    created_at: str
+    next_attempt_at: str
+    attempts: int = 0
+    dead: bool = False  # permanently rejected by the provider: kept for the operator, not retried
+
+
+@dataclass
+class Profile:
+    customer_id: str | None = None
+    name: str | None = None
+    postal_address: dict[str, str] | None = None
+
+
+@dataclass
+class Contact:
+    address: str
+    topics: dict[str, TopicState] = field(default_factory=dict)
+    suppressions: dict[str, Suppression] = field(default_factory=dict)  # keyed by channel
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    applied_events: dict[str, str] = field(default_factory=dict)  # event id -> when applied
+    profile: Profile = field(default_factory=Profile)
+    outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    created_at: str | None = None
+    version: int = 0  # 0: never stored
+
+    def record(self, action: str, subject: str, detail: str, prov: Provenance) -> None:
+        self.ledger.append(
+            LedgerEntry(
+                at=prov.at_iso,
+                action=action,
+                subject=subject,
+                detail=detail,
+                source=prov.source,
+                channel=prov.channel,
+                policy_version=prov.policy_version,
+                ip=prov.ip,
+                user_agent=prov.user_agent,
+                event_id=prov.event_id,
+            )
+        )

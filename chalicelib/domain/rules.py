@@ -1,0 +1,120 @@
+"""The promise of SPEC §1 as pure functions over a Contact. Each rule lives here once, named after what it keeps."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from .consent import (
+    PERMANENT_REASONS,
+    Basis,
+    Contact,
+    OutboxMessage,
+    Provenance,
+    Status,
+    Suppression,
+    TopicState,
+)
+from .timeutil import iso, parse_iso
+from .topics import Channel, channels_of, is_contest
+
+
+class Reason(StrEnum):
+    SUBSCRIBED = "subscribed"
+    CONTEST_ENTRANT = "contest_entrant"
+    NOT_SUBSCRIBED = "not_subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    SUPPRESSED = "suppressed"
+    INVALID_ADDRESS = "invalid_address"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: Reason
+
+
+def active_suppression(contact: Contact, channel: Channel) -> Suppression | None:
+    return contact.suppressions.get(channel.value)
+
+
+def join_implied_topics(contact: Contact, topics: tuple[str, ...], prov: Provenance) -> list[str]:
+    """SPEC §1.1, bounded by §1.3: saved info or an order joins the implied topics, except that it never
+    re-subscribes: a topic the person left stays left, and a suppressed channel gains nothing.
+    Returns the topics newly joined."""
+    joined: list[str] = []
+    for topic in topics:
+        if any(active_suppression(contact, ch) for ch in channels_of(topic)):
+            continue
+        if topic in contact.topics:
+            continue  # already subscribed, or explicitly left: either way the person's choice stands
+        contact.topics[topic] = TopicState(Status.SUBSCRIBED, Basis.IMPLIED, prov.at_iso, prov.source)
+        contact.record("subscribe", topic, Basis.IMPLIED.value, prov)
+        joined.append(topic)
+    return joined
+
+
+def began_email_subscription(joined: list[str]) -> bool:
+    """SPEC §3.1: a welcome email goes out only when a new email subscription began."""
+    return any(Channel.EMAIL in channels_of(topic) for topic in joined)
+
+
+def queue_mail(contact: Contact, kind: str, prov: Provenance, now: datetime) -> OutboxMessage:
+    """Owe the contact an email, due now; the entry is written with the change that caused it (SPEC §6)."""
+    seed = f"{contact.address}|{kind}|{prov.at_iso}|{prov.event_id or ''}".encode()
+    message = OutboxMessage(
+        id=f"{kind}-{hashlib.sha256(seed).hexdigest()[:20]}",
+        kind=kind,
+        created_at=iso(now),
+        next_attempt_at=iso(now),
+    )
+    contact.outbox[message.id] = message
+    return message
+
+
+def _expired(state: TopicState, now: datetime) -> bool:
+    return state.expires_at is not None and parse_iso(state.expires_at) <= now
+
+
+def eligibility(contact: Contact | None, channel: Channel, topic: str, now: datetime) -> Eligibility:
+    """May this contact be sent marketing on `channel` for `topic` now? Suppression beats every topic, except a
+    contest the person entered after a self-requested suppression (SPEC §1.5, §2)."""
+    if contact is None or channel not in channels_of(topic):
+        return Eligibility(False, Reason.NOT_SUBSCRIBED)
+    state = contact.topics.get(topic)
+    active = state is not None and state.status is Status.SUBSCRIBED and not _expired(state, now)
+    suppression = active_suppression(contact, channel)
+    if suppression is not None:
+        if (
+            active
+            and state is not None
+            and is_contest(topic)
+            and suppression.reason not in PERMANENT_REASONS
+            and state.since > suppression.since
+        ):
+            return Eligibility(True, Reason.CONTEST_ENTRANT)
+        return Eligibility(False, Reason.SUPPRESSED)
+    if state is None or _expired(state, now):
+        return Eligibility(False, Reason.NOT_SUBSCRIBED)
+    if state.status is Status.UNSUBSCRIBED:
+        return Eligibility(False, Reason.UNSUBSCRIBED)
+    return Eligibility(True, Reason.SUBSCRIBED)
+
+
+def remember_event(contact: Contact, event_id: str, at: datetime, keep: int = 25) -> None:
+    """Keep the ids of recently applied events, so that a redelivery after a crash applies nothing twice."""
+    contact.applied_events[event_id] = iso(at)
+    if len(contact.applied_events) > keep:
+        newest = sorted(contact.applied_events.items(), key=lambda kv: kv[1])[-keep:]
+        contact.applied_events = dict(newest)
+
+
+def due_at(contact: Contact) -> str | None:
+    """When this contact next has work for the sweep (pending mail), or None."""
+    times = [m.next_attempt_at for m in contact.outbox.values() if not m.dead]
+    return min(times) if times else None
+
+
+def retry_after(attempts: int) -> timedelta:
+    """Exponential backoff for pending work: 1, 2, 4 … minutes, capped at one hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))

@@ -1,0 +1,161 @@
+"""Parsing and validating storefront webhook payloads (SPEC §3.1). Bad input raises InvalidInput naming the field."""
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .addresses import normalize_address
+from .errors import InvalidAddress, InvalidInput
+from .timeutil import parse_rfc3339
+
+INFO_SAVED = "customer.info_saved"
+ORDER_PLACED = "order.placed"
+SIGNUP_TYPES = frozenset({INFO_SAVED, ORDER_PLACED})
+MAX_TEXT = 200
+CHILD_AGE = 13
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: str
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+    digest: str  # of the parsed JSON, so re-serialised copies of one event compare equal
+
+
+@dataclass(frozen=True)
+class SignupEvent:
+    """customer.info_saved or order.placed: both sign the person up by implication (SPEC §1.1)."""
+
+    type: str
+    email: str
+    customer_id: str | None
+    order_id: str | None
+    name: str | None
+    postal_address: dict[str, str] | None
+    ip: str | None
+    user_agent: str | None
+    birthdate: date | None
+
+
+def _missing(field: str) -> InvalidInput:
+    return InvalidInput(f"{field} is required", code="missing_field")
+
+
+def _invalid(field: str, why: str) -> InvalidInput:
+    return InvalidInput(f"{field} {why}", code="invalid_field")
+
+
+def _text(obj: dict[str, Any], key: str, path: str, *, required: bool, max_len: int = MAX_TEXT) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise _missing(f"{path}{key}")
+        return None
+    if not isinstance(value, str):
+        raise _invalid(f"{path}{key}", "must be a string")
+    value = value.strip()
+    if required and not value:
+        raise _missing(f"{path}{key}")
+    if len(value) > max_len:
+        raise _invalid(f"{path}{key}", f"must be at most {max_len} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        # CR/LF and other controls never reach a mail header or a page
+        raise _invalid(f"{path}{key}", "must not contain control characters")
+    return value or None
+
+
+def digest_of(parsed: Any) -> str:
+    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_envelope(raw_body: bytes) -> Envelope:
+    try:
+        parsed = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    event_id = _text(parsed, "id", "", required=True, max_len=128)
+    event_type = _text(parsed, "type", "", required=True, max_len=128)
+    if "created_at" not in parsed:
+        raise _missing("created_at")
+    created_at = parse_rfc3339(parsed["created_at"], "created_at")
+    data = parsed.get("data")
+    if data is None:
+        raise _missing("data")
+    if not isinstance(data, dict):
+        raise _invalid("data", "must be an object")
+    assert event_id is not None and event_type is not None
+    return Envelope(event_id, event_type, created_at, data, digest_of(parsed))
+
+
+def _email(data: dict[str, Any], key: str) -> str:
+    if data.get(key) is None:
+        raise _missing(f"data.{key}")
+    try:
+        return normalize_address(data[key])
+    except InvalidAddress as exc:
+        raise InvalidAddress(f"data.{key}: {exc.message}") from None
+
+
+def _postal_address(data: dict[str, Any]) -> dict[str, str] | None:
+    raw = data.get("postal_address")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _invalid("data.postal_address", "must be an object")
+    path = "data.postal_address."
+    address: dict[str, str] = {}
+    for key in ("line1", "line2", "city", "region", "postal_code", "country"):
+        value = _text(raw, key, path, required=key in ("line1", "city", "postal_code", "country"))
+        if value is not None:
+            address[key] = value
+    return address
+
+
+def _ip(data: dict[str, Any]) -> str | None:
+    raw = data.get("ip")
+    if raw is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise _invalid("data.ip", "must be an IPv4 or IPv6 address") from None
+
+
+def _birthdate(data: dict[str, Any]) -> date | None:
+    raw = data.get("birthdate")
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else date.fromisoformat("x")
+    except ValueError:
+        raise _invalid("data.birthdate", "must be a date as YYYY-MM-DD") from None
+
+
+def age_on(birthdate: date, day: date) -> int:
+    return day.year - birthdate.year - ((day.month, day.day) < (birthdate.month, birthdate.day))
+
+
+def parse_signup(envelope: Envelope) -> SignupEvent:
+    data = envelope.data
+    is_order = envelope.type == ORDER_PLACED
+    customer_id = _text(data, "customer_id", "data.", required=not is_order, max_len=128)
+    order_id = _text(data, "order_id", "data.", required=is_order, max_len=128)
+    return SignupEvent(
+        type=envelope.type,
+        email=_email(data, "email"),
+        customer_id=customer_id,
+        order_id=order_id,
+        name=_text(data, "name", "data.", required=False),
+        postal_address=_postal_address(data),
+        ip=_ip(data),
+        user_agent=_text(data, "user_agent", "data.", required=False, max_len=512),
+        birthdate=_birthdate(data) if not is_order else None,
+    )

@@ -1,0 +1,96 @@
+"""Link tokens for /u/{token} (SPEC §3.2).
+
+A token is `<key id>.<base64url(nonce | AES-256-GCM ciphertext)>`. Encryption makes it opaque (the address is not
+readable), the GCM tag makes it unforgeable and unalterable, the key id lets keys rotate (old keys stay in the
+keyring for verification), and verifying needs no database read. The issue day inside bounds its life.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .errors import InvalidToken
+
+ALL_EMAIL = "*"  # scope of links in listkeeper's own mail: all marketing email
+FORMAT_VERSION = 1
+MAX_TOKEN_LENGTH = 1024
+MIN_LIFETIME_DAYS = 400
+_KID = re.compile(r"^[a-z0-9]{1,8}$")
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    address: str
+    scope: str
+    issued_day: int
+
+
+def _day_number(now: datetime) -> int:
+    return (now - _EPOCH).days
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenCodec:
+    def __init__(self, keys: Mapping[str, bytes], active_kid: str, max_age_days: int = 730) -> None:
+        if active_kid not in keys:
+            raise ValueError("the active token key id is not in the keyring")
+        for kid, key in keys.items():
+            if not _KID.match(kid) or len(key) != 32:
+                raise ValueError("token keys need ids of 1-8 [a-z0-9] and 32-byte keys")
+        if max_age_days < MIN_LIFETIME_DAYS:
+            raise ValueError(f"tokens must live at least {MIN_LIFETIME_DAYS} days")
+        self._keys = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._raw_active = keys[active_kid]
+        self._active = active_kid
+        self._max_age_days = max_age_days
+
+    def issue(self, address: str, scope: str, now: datetime) -> str:
+        plain = struct.pack(">BI", FORMAT_VERSION, _day_number(now)) + scope.encode() + b"\x00" + address.encode()
+        nonce = os.urandom(12)
+        sealed = self._keys[self._active].encrypt(nonce, plain, self._active.encode())
+        return f"{self._active}.{_b64encode(nonce + sealed)}"
+
+    def verify(self, token: str, now: datetime) -> LinkClaims:
+        """Return the claims of a genuine, unexpired token; raise InvalidToken (without saying why) otherwise."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("invalid link")
+        kid, dot, body = token.partition(".")
+        cipher = self._keys.get(kid)
+        if not dot or cipher is None:
+            raise InvalidToken("invalid link")
+        try:
+            raw = _b64decode(body)
+            plain = cipher.decrypt(raw[:12], raw[12:], kid.encode())
+        except (InvalidTag, ValueError, binascii.Error):
+            raise InvalidToken("invalid link") from None
+        version, day = struct.unpack(">BI", plain[:5])
+        scope, sep, address = plain[5:].partition(b"\x00")
+        if version != FORMAT_VERSION or not sep:
+            raise InvalidToken("invalid link")
+        if _day_number(now) - day > self._max_age_days:
+            raise InvalidToken("invalid link")
+        return LinkClaims(address=address.decode(), scope=scope.decode(), issued_day=day)
+
+    def mailto_handle(self, address: str, scope: str) -> str:
+        """A short, case-insensitive handle for the mailto: unsubscribe address (a local part holds at most 64
+        octets, so the token itself cannot go there). Deterministic, so re-issuing a link stores nothing new."""
+        digest = hmac.new(self._raw_active, b"mailto\x00" + scope.encode() + b"\x00" + address.encode(), hashlib.sha256)
+        return base64.b32encode(digest.digest()[:10]).decode("ascii").lower()

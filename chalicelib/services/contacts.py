@@ -1,0 +1,46 @@
+"""Read, decide with the pure rules, write back on a version condition: the one way a contact changes."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..domain.consent import Contact
+from ..domain.errors import ListkeeperError
+from ..domain.timeutil import iso
+from .ports import Deps, VersionConflict
+
+MAX_ATTEMPTS = 8
+
+
+class Contended(ListkeeperError):
+    """Too many concurrent writers on one contact; the caller may retry (nothing was lost or half-written)."""
+
+    code = "try_again"
+
+
+@dataclass
+class Change:
+    contact: Contact | None
+    written: bool
+    erased: bool = False
+
+
+def change_contact(deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True) -> Change:
+    """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
+
+    Two requests when something changes (a read and a conditional write), one when nothing does. On a conflict the
+    decision is made again on fresh state, so a rule is never applied to stale data."""
+    for _ in range(MAX_ATTEMPTS):
+        loaded = deps.store.load(address)
+        if loaded.erased:
+            return Change(None, written=False, erased=True)
+        if loaded.contact is None and not create:
+            return Change(None, written=False)
+        contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))
+        if not decide(contact):
+            return Change(loaded.contact, written=False)
+        try:
+            deps.store.save(contact)
+        except VersionConflict:
+            continue
+        return Change(contact, written=True)
+    raise Contended("the contact is being changed by many requests at once; try again")

@@ -1,0 +1,45 @@
+"""One frozen Settings, read from the environment once, lazily. The only module that reads the environment."""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    secrets_parameter: str  # SSM SecureString holding webhook secrets, API keys and token keys (JSON)
+    sender: str  # From: of the mail listkeeper sends
+    store_name: str
+    public_base_url: str  # where /u/{token} is served
+    mailto_domain: str  # domain of the mailto: unsubscribe address (SES receiving)
+    configuration_set: str | None
+    policy_version: str
+    token_max_age_days: int
+    secrets_ttl_seconds: int
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise RuntimeError(f"missing required setting {name}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = _env("LISTKEEPER_STAGE", "local")
+    return Settings(
+        stage=stage,
+        table_name=_env("LISTKEEPER_TABLE", f"listkeeper-{stage}"),
+        secrets_parameter=_env("LISTKEEPER_SECRETS_PARAMETER", f"/listkeeper/{stage}/secrets"),
+        sender=_env("LISTKEEPER_SENDER", "Example Store <news@shop.example>"),
+        store_name=_env("LISTKEEPER_STORE_NAME", "Example Store"),
+        public_base_url=_env("LISTKEEPER_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        mailto_domain=_env("LISTKEEPER_MAILTO_DOMAIN", "shop.example"),
+        configuration_set=os.environ.get("LISTKEEPER_CONFIGURATION_SET") or None,
+        policy_version=_env("LISTKEEPER_POLICY_VERSION", "2026-01"),
+        token_max_age_days=int(_env("LISTKEEPER_TOKEN_MAX_AGE_DAYS", "730")),
+        secrets_ttl_seconds=int(_env("LISTKEEPER_SECRETS_TTL_SECONDS", "300")),
+    )

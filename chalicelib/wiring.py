@@ -1,0 +1,55 @@
+"""The composition root: adapters built from settings on first use, bundled as Deps for the services."""
+
+from datetime import UTC, datetime
+from functools import cache
+
+from .adapters.aws import client, reset_clients
+from .adapters.dynamo_store import DynamoContactStore
+from .adapters.ses_mailer import SesMailer
+from .adapters.ssm_secrets import SsmSecretsSource
+from .domain.addresses import domain_of
+from .services.ports import Deps, MailConfig
+from .settings import get_settings
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@cache
+def store() -> DynamoContactStore:
+    return DynamoContactStore(client("dynamodb"), get_settings().table_name)
+
+
+@cache
+def deps() -> Deps:
+    settings = get_settings()
+    sender_domain = domain_of(settings.sender.rstrip(">"))
+    return Deps(
+        store=store(),
+        mailer=SesMailer(client("ses"), settings.sender, settings.configuration_set, sender_domain),
+        clock=SystemClock(),
+        secrets=SsmSecretsSource(
+            client("ssm"),
+            settings.secrets_parameter,
+            settings.token_max_age_days,
+            settings.secrets_ttl_seconds,
+        ),
+        mail=MailConfig(
+            sender=settings.sender,
+            store_name=settings.store_name,
+            public_base_url=settings.public_base_url,
+            mailto_domain=settings.mailto_domain,
+            token_max_age_days=settings.token_max_age_days,
+        ),
+        policy_version=settings.policy_version,
+    )
+
+
+def reset() -> None:
+    """Forget everything built so far (tests switch environments and mocks between cases)."""
+    deps.cache_clear()
+    store.cache_clear()
+    get_settings.cache_clear()
+    reset_clients()

@@ -1,0 +1,76 @@
+"""Creates what the local stage needs in the emulated AWS (moto): the table, the secrets, the verified sender.
+Used by `make run` against moto server and by the tests against in-process moto, so both see the same shape."""
+
+import base64
+import json
+import os
+from typing import Any
+
+import boto3
+
+LOCAL_WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
+LOCAL_API_KEY = "dev-api-key"
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "due_pk", "AttributeType": "S"},
+            {"AttributeName": "due_at", "AttributeType": "S"},
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "due",
+                "KeySchema": [
+                    {"AttributeName": "due_pk", "KeyType": "HASH"},
+                    {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    }
+
+
+def local_secrets(token_key: bytes | None = None) -> str:
+    key = token_key or os.urandom(32)
+    return json.dumps(
+        {
+            "webhook_secrets": [LOCAL_WEBHOOK_SECRET],
+            "api_keys": [LOCAL_API_KEY],
+            "token_keys": {"k1": base64.b64encode(key).decode()},
+            "active_token_key": "k1",
+        }
+    )
+
+
+def provision(env: dict[str, str], secrets_json: str | None = None) -> None:
+    """Create the local stage's resources named in `env` (the stage's environment variables)."""
+    session = boto3.session.Session()
+    dynamodb = session.client("dynamodb")
+    dynamodb.create_table(**table_definition(env["LISTKEEPER_TABLE"]))
+    dynamodb.update_time_to_live(
+        TableName=env["LISTKEEPER_TABLE"], TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+    )
+    session.client("ssm").put_parameter(
+        Name=env["LISTKEEPER_SECRETS_PARAMETER"],
+        Value=secrets_json or local_secrets(),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    sender_domain = env["LISTKEEPER_SENDER"].rstrip(">").rpartition("@")[2]
+    session.client("ses").verify_domain_identity(Domain=sender_domain)
+
+
+def stage_environment(stage: str = "local") -> dict[str, str]:
+    """The environment variables Chalice gives the stage's functions, read from .chalice/config.json."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, ".chalice", "config.json"), encoding="utf-8") as handle:
+        config = json.load(handle)
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env

@@ -1,0 +1,150 @@
+"""`make run`: the whole system on one machine, on loopback, with no AWS account.
+
+moto server (a separate process) plays AWS; the Chalice app is served in this process the way `chalice local`
+serves it, with /dev/outbox added in front. Ctrl-C (or SIGTERM) stops everything this started."""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from .bootstrap import provision, stage_environment
+from .outbox import outbox_page, sent_mail
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up within {timeout:.0f} s") from None
+            time.sleep(0.1)
+
+
+def ensure_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"port {port} on 127.0.0.1 is in use: stop what holds it or pick another") from None
+
+
+def start_aws_emulation(port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/moto-api/")
+    except RuntimeError:
+        process.terminate()
+        raise
+    return process
+
+
+def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+
+    class DevRequestHandler(ChaliceRequestHandler):
+        """Serves /dev/* (local stage only, outside the deployed app), and everything else through Chalice."""
+
+        def _generic_handle(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/dev/outbox.json":
+                self._reply(200, "application/json", json.dumps(sent_mail(aws_endpoint)).encode())
+            elif path == "/dev/outbox":
+                self._reply(200, "text/html; charset=utf-8", outbox_page(sent_mail(aws_endpoint)).encode())
+            else:
+                super()._generic_handle()
+
+        def _reply(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+            pass  # the app logs one structured line per request already
+
+    config = CLIFactory(ROOT, environ=os.environ).create_config_obj(chalice_stage_name="local")
+    app_obj = config.chalice_app
+    # What chalice.local.create_local_server does, so that current_request is per thread.
+    CustomLocalChalice.__bases__ = (LocalChalice, app_obj.__class__)
+    app_obj.__class__ = CustomLocalChalice
+    return LocalDevServer(app_obj, config, host, port, handler_cls=DevRequestHandler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run listkeeper locally against an emulated AWS.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LISTKEEPER_PORT", "8000")))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LISTKEEPER_AWS_PORT", "5000")))
+    args = parser.parse_args(argv)
+
+    aws_endpoint = f"http://127.0.0.1:{args.aws_port}"
+    ensure_port_free(args.port)
+    ensure_port_free(args.aws_port)
+    overrides = {
+        "LISTKEEPER_PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }
+    os.environ.update(stage_environment("local"))
+    os.environ.update(overrides)
+    os.environ.pop("AWS_PROFILE", None)
+
+    stoppers: list[Callable[[], None]] = []
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        moto = start_aws_emulation(args.aws_port)
+        stoppers.append(lambda: (moto.terminate(), moto.wait(10)))
+        provision(os.environ.copy())
+        server = make_http_server("127.0.0.1", args.port, aws_endpoint)
+        os.environ.update(overrides)  # loading the app re-applied the stage's config.json values
+        thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
+        thread.start()
+        stoppers.append(server.shutdown)
+        print(
+            "listkeeper is running (local stage):\n"
+            f"  API             http://127.0.0.1:{args.port}   (API key: dev-api-key)\n"
+            f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
+            f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json\n"
+            f"  emulated AWS    {aws_endpoint}   (moto server)\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        stop.wait()
+    finally:
+        for stopper in reversed(stoppers):
+            try:
+                stopper()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                print(f"while stopping: {exc}", file=sys.stderr)
+        print("listkeeper stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Starts the `make run` stack (python -m devstack.run) on free loopback ports, once for the e2e session."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    base_url: str
+    aws_url: str
+    process: subprocess.Popen[str]
+
+
+def start_stack() -> Stack:
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack.run", "--port", str(port), "--aws-port", str(aws_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the stack exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the stack did not come up within 60 s")
+
+
+def stop_stack(stack: Stack) -> str:
+    stack.process.send_signal(signal.SIGINT)
+    try:
+        output, _ = stack.process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise
+    return output
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    running = start_stack()
+    yield running
+    if running.process.poll() is None:
+        stop_stack(running)

@@ -1,0 +1,73 @@
+"""The README's promise, over real HTTP against `make run`: sign a webhook, see the welcome, ask eligibility."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Stack, start_stack, stop_stack
+from tests.support.events import body_of, event, signature
+
+pytestmark = pytest.mark.e2e
+
+
+def call(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw[:1] in (b"{", b"[") else raw.decode()
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def webhook(stack: Stack, payload: dict[str, Any]) -> tuple[int, Any]:
+    body = body_of(payload)
+    headers = {
+        "Content-Type": "application/json",
+        "Listkeeper-Signature": signature("dev-webhook-secret", body, time.time()),
+    }
+    return call(f"{stack.base_url}/webhooks/storefront", body, headers)
+
+
+def test_newcomer_flow_signup_welcome_in_outbox_and_eligibility(stack: Stack) -> None:
+    address = f"newcomer-{time.time_ns()}@example.com"
+    status, answer = webhook(stack, event("evt_newcomer", email=address, name="Nia"))
+    assert (status, answer["status"]) == (200, "processed")
+    status, outbox = call(f"{stack.base_url}/dev/outbox.json")
+    assert status == 200
+    welcome = [m for m in outbox if m["to"] == address]
+    assert len(welcome) == 1
+    assert welcome[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f"{stack.base_url}/u/" in welcome[0]["headers"]["List-Unsubscribe"]
+    assert "Hello Nia" in welcome[0]["text"] and welcome[0]["sent_at"]
+    status, page = call(f"{stack.base_url}/dev/outbox")
+    assert status == 200 and "Welcome to Example Store" in page
+    status, result = call(
+        f"{stack.base_url}/v1/eligibility",
+        json.dumps({"channel": "email", "topic": "updates", "recipients": [address]}).encode(),
+        {"Content-Type": "application/json", "Authorization": "Bearer dev-api-key"},
+    )
+    assert status == 200 and result["results"][0] == {"recipient": address, "allowed": True, "reason": "subscribed"}
+    assert webhook(stack, event("evt_newcomer", email=address, name="Other"))[0] == 409
+
+
+def test_errors_over_http_have_the_spec_shape(stack: Stack) -> None:
+    status, answer = webhook(stack, {"id": "x"})
+    assert status == 400 and answer["error"]["code"] == "missing_field"
+    status, answer = call(f"{stack.base_url}/v1/eligibility", b"{}", {"Content-Type": "application/json"})
+    assert status == 401 and answer["error"]["code"] == "unauthorized"
+
+
+def test_the_stack_stops_cleanly_on_ctrl_c_and_frees_its_ports() -> None:
+    own = start_stack()
+    output = stop_stack(own)
+    assert own.process.returncode == 0, output
+    assert "listkeeper is running" in output and "listkeeper stopped." in output
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{own.base_url}/health", timeout=2)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{own.aws_url}/moto-api/", timeout=2)

@@ -1,0 +1,157 @@
+"""The DynamoDB store against moto: conditions, versions, batching, and the request budget per webhook."""
+
+import email
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.domain.consent import Contact, Provenance
+from chalicelib.domain.rules import join_implied_topics
+from chalicelib.domain.topics import IMPLIED_EMAIL_TOPICS
+from chalicelib.services.ports import ClaimOutcome, VersionConflict
+from chalicelib.services.storefront import handle_storefront_webhook
+from tests.support.events import POSTAL, body_of, event, signature
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def prov(i: int = 0) -> Provenance:
+    return Provenance(at=NOW, source=f"test:{i}", channel="api", policy_version="2026-01")
+
+
+def test_a_contact_round_trips_through_the_table(aws: dict[str, str]) -> None:
+    store = wiring.store()
+    contact = Contact(address="jane@example.com", created_at="2026-11-25T00:00:00.000000Z")
+    join_implied_topics(contact, IMPLIED_EMAIL_TOPICS, prov())
+    contact.profile.postal_address = dict(POSTAL)
+    store.save(contact)
+    loaded = store.load("jane@example.com").contact
+    assert loaded is not None and loaded.version == 1
+    assert loaded.topics == contact.topics and loaded.ledger == contact.ledger
+    assert loaded.profile == contact.profile
+
+
+def test_a_write_based_on_a_stale_read_is_refused(aws: dict[str, str]) -> None:
+    store = wiring.store()
+    store.save(Contact(address="jane@example.com"))
+    first, second = store.load("jane@example.com").contact, store.load("jane@example.com").contact
+    assert first is not None and second is not None
+    store.save(first)
+    with pytest.raises(VersionConflict):
+        store.save(second)
+    with pytest.raises(VersionConflict):
+        store.save(Contact(address="jane@example.com"))  # "create" when it already exists
+
+
+def test_event_claims_tell_new_same_and_conflicting_payloads(aws: dict[str, str]) -> None:
+    store = wiring.store()
+    assert store.claim_event("e1", "d1", NOW) is ClaimOutcome.NEW
+    assert store.claim_event("e1", "d1", NOW) is ClaimOutcome.SAME
+    assert store.claim_event("e1", "d2", NOW) is ClaimOutcome.CONFLICT
+
+
+def test_older_ledger_entries_move_to_their_own_items_and_nothing_is_lost(aws: dict[str, str]) -> None:
+    from chalicelib.adapters.aws import client
+    from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
+
+    store = wiring.store()
+    contact = Contact(address="jane@example.com")
+    for i in range(LEDGER_IN_ITEM + 7):
+        contact.record("subscribe", f"contest:c{i}", "express", prov(i))
+    store.save(contact)
+    loaded = store.load("jane@example.com").contact
+    assert loaded is not None and len(loaded.ledger) == LEDGER_IN_ITEM
+    rows = client("dynamodb").query(
+        TableName="listkeeper-local",
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :l)",
+        ExpressionAttributeValues={":pk": {"S": "C#jane@example.com"}, ":l": {"S": "L#"}},
+    )["Items"]
+    sources = {r["source"]["S"] for r in rows} | {e.source for e in loaded.ledger}
+    assert sources == {f"test:{i}" for i in range(LEDGER_IN_ITEM + 7)}
+
+
+def test_load_many_reads_in_batches_of_100(aws: dict[str, str], dynamodb_calls) -> None:  # type: ignore[no-untyped-def]
+    store = wiring.store()
+    for i in range(0, 250, 2):
+        store.save(Contact(address=f"user{i}@example.com"))
+    dynamodb_calls.reset()
+    found = store.load_many(f"user{i}@example.com" for i in range(250))
+    assert len(found) == 125
+    assert dynamodb_calls.calls == ["BatchGetItem"] * 3
+
+
+def _deliver(payload: dict[str, object]) -> str:
+    body = body_of(payload)
+    sig = signature("dev-webhook-secret", body, datetime.now(UTC).timestamp())
+    return handle_storefront_webhook(wiring.deps(), body, sig).status
+
+
+def test_dynamodb_requests_per_webhook_are_the_designed_number(aws: dict[str, str], dynamodb_calls) -> None:  # type: ignore[no-untyped-def]
+    # new subscriber: claim + read + conditional write, + one write clearing the sent welcome from the outbox
+    assert _deliver(event("e1")) == "processed"
+    assert dynamodb_calls.calls == [
+        "PutItem",  # claim the event id
+        "GetItem",  # read the contact
+        "PutItem",  # write it, conditioned on the version read, with the welcome in its outbox
+        "PutItem",  # the mailto: handle named in the welcome's List-Unsubscribe
+        "PutItem",  # clear the sent welcome from the outbox
+    ]
+    # a change without mail (a postal address now): claim + read + write
+    dynamodb_calls.reset()
+    assert _deliver(event("e2", postal_address=POSTAL)) == "processed"
+    assert dynamodb_calls.calls == ["PutItem", "GetItem", "PutItem"]
+    # the same state again under a new id: claim + read, no write
+    dynamodb_calls.reset()
+    again = event("e3", postal_address=POSTAL)
+    assert _deliver(again) == "processed"
+    assert dynamodb_calls.calls == ["PutItem", "GetItem"]
+    # a redelivery: the failed claim, then a read to see it was applied
+    dynamodb_calls.reset()
+    assert _deliver(again) == "duplicate"
+    assert dynamodb_calls.calls == ["PutItem", "GetItem"]
+    assert dynamodb_calls.count("Scan", "TransactWriteItems") == 0
+
+
+def test_throttled_requests_are_retried_and_the_webhook_still_lands(aws: dict[str, str], sent_mail) -> None:  # type: ignore[no-untyped-def]
+    from botocore.awsrequest import AWSResponse
+
+    from chalicelib.adapters.aws import client
+
+    throttles = {"left": 3}
+
+    class Raw:
+        def stream(self, **_: object) -> object:
+            yield b""
+
+    def throttle(request: object, **_: object) -> AWSResponse | None:
+        if throttles["left"]:
+            throttles["left"] -= 1
+            body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"slow down"}'
+            response = AWSResponse("https://dynamodb", 400, {"x-amzn-errortype": "ThrottlingException"}, Raw())
+            response._content = body  # type: ignore[attr-defined]
+            return response
+        return None
+
+    ddb = client("dynamodb")
+    ddb.meta.events.register_first("before-send.dynamodb", throttle)
+    try:
+        assert _deliver(event("e1")) == "processed"
+    finally:
+        ddb.meta.events.unregister("before-send.dynamodb", throttle)
+    assert throttles["left"] == 0
+    assert wiring.store().load("jane@example.com").contact is not None
+    assert len(sent_mail()) == 1
+
+
+def test_the_welcome_reaches_ses_with_its_unsubscribe_headers_intact(aws: dict[str, str], sent_mail) -> None:  # type: ignore[no-untyped-def]
+    _deliver(event("e1", name="Jane Q. Public"))
+    (raw,) = sent_mail()
+    message = email.message_from_string(raw.raw_data)
+    assert message["To"] == "jane@example.com"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https_link, mailto = (part.strip(" <>") for part in message["List-Unsubscribe"].split(","))
+    assert https_link.startswith("http://127.0.0.1:8000/u/k1.")
+    assert mailto.startswith("mailto:unsubscribe+") and mailto.endswith("@shop.example")
+    types = [part.get_content_type() for part in message.walk()]
+    assert types == ["multipart/alternative", "text/plain", "text/html"]
