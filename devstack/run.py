@@ -82,6 +82,17 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+        def _send_http_response_with_body(self, code: int, headers: Any, body: Any) -> None:
+            if self.command != "HEAD":
+                super()._send_http_response_with_body(code, headers, body)
+                return
+            # As API Gateway does: a HEAD answer has the GET's headers and no body.
+            payload = body if isinstance(body, bytes) else str(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            self._send_headers(headers)
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
             pass  # the app logs one structured line per request already
 

@@ -24,6 +24,7 @@ from ..domain.consent import (
     LedgerEntry,
     OutboxMessage,
     Profile,
+    RemovalRecord,
     Status,
     Suppression,
     SuppressionReason,
@@ -71,6 +72,8 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
         "events": contact.applied_events,
         "profile": asdict(contact.profile),
         "outbox": {k: asdict(v) for k, v in contact.outbox.items()},
+        "removals": {k: asdict(v) for k, v in contact.removals.items()},
+        "last_removal_notice": contact.last_removal_notice,
     }
     due = due_at(contact)
     if due is not None:
@@ -107,9 +110,11 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             next_attempt_at=m["next_attempt_at"],
             attempts=_int(m.get("attempts", 0)),
             dead=bool(m.get("dead", False)),
+            params=dict(m.get("params", {})),
         )
         for mid, m in raw.get("outbox", {}).items()
     }
+    removals = {rid: RemovalRecord(**r) for rid, r in raw.get("removals", {}).items()}
     profile = raw.get("profile", {})
     return Contact(
         address=raw["address"],
@@ -123,6 +128,8 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             postal_address=profile.get("postal_address"),
         ),
         outbox=outbox,
+        removals=removals,
+        last_removal_notice=raw.get("last_removal_notice"),
         created_at=raw.get("created_at"),
         version=_int(raw["v"]),
     )

@@ -93,6 +93,20 @@ class OutboxMessage:
     next_attempt_at: str
     attempts: int = 0
     dead: bool = False  # permanently rejected by the provider: kept for the operator, not retried
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RemovalRecord:
+    """One opt-out and its 48-hour clock (SPEC §5). `done` once every destination acknowledged."""
+
+    id: str
+    scope: str  # "email", "postal" or a topic
+    source: str
+    received_at: str
+    due_at: str
+    state: str = "open"  # open | at_risk | overdue | done
+    destinations: dict[str, str] = field(default_factory=dict)  # name -> pending | done
 
 
 @dataclass
@@ -111,6 +125,8 @@ class Contact:
     applied_events: dict[str, str] = field(default_factory=dict)  # event id -> when applied
     profile: Profile = field(default_factory=Profile)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
+    removals: dict[str, RemovalRecord] = field(default_factory=dict)
+    last_removal_notice: str | None = None  # when the last removal confirmation was queued
     created_at: str | None = None
     version: int = 0  # 0: never stored
 

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from .errors import InvalidToken
 
 ALL_EMAIL = "*"  # scope of links in listkeeper's own mail: all marketing email
+OPT_IN_PREFIX = "optin:"  # scope of a fresh opt-in confirmation link: "optin:<topic>,<topic>"
+OPT_IN_LIFETIME_DAYS = 7
 FORMAT_VERSION = 1
 MAX_TOKEN_LENGTH = 1024
 MIN_LIFETIME_DAYS = 400
@@ -36,7 +38,7 @@ class LinkClaims:
     issued_day: int
 
 
-def _day_number(now: datetime) -> int:
+def day_number(now: datetime) -> int:
     return (now - _EPOCH).days
 
 
@@ -58,12 +60,13 @@ class TokenCodec:
         if max_age_days < MIN_LIFETIME_DAYS:
             raise ValueError(f"tokens must live at least {MIN_LIFETIME_DAYS} days")
         self._keys = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._raw = dict(keys)
         self._raw_active = keys[active_kid]
         self._active = active_kid
         self._max_age_days = max_age_days
 
     def issue(self, address: str, scope: str, now: datetime) -> str:
-        plain = struct.pack(">BI", FORMAT_VERSION, _day_number(now)) + scope.encode() + b"\x00" + address.encode()
+        plain = struct.pack(">BI", FORMAT_VERSION, day_number(now)) + scope.encode() + b"\x00" + address.encode()
         nonce = os.urandom(12)
         sealed = self._keys[self._active].encrypt(nonce, plain, self._active.encode())
         return f"{self._active}.{_b64encode(nonce + sealed)}"
@@ -85,9 +88,18 @@ class TokenCodec:
         scope, sep, address = plain[5:].partition(b"\x00")
         if version != FORMAT_VERSION or not sep:
             raise InvalidToken("invalid link")
-        if _day_number(now) - day > self._max_age_days:
+        if day_number(now) - day > self._max_age_days:
             raise InvalidToken("invalid link")
         return LinkClaims(address=address.decode(), scope=scope.decode(), issued_day=day)
+
+    def form_tag(self, token: str) -> str:
+        """The anti-CSRF value a preference form must send back: a MAC of the link token under the key that sealed
+        it, so only a page we rendered for this very link can carry it."""
+        key = self._raw.get(token.partition(".")[0], self._raw_active)
+        return hmac.new(key, b"form\x00" + token.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def check_form_tag(self, token: str, tag: object) -> bool:
+        return isinstance(tag, str) and hmac.compare_digest(self.form_tag(token).encode(), tag.encode()[:64])
 
     def mailto_handle(self, address: str, scope: str) -> str:
         """A short, case-insensitive handle for the mailto: unsubscribe address (a local part holds at most 64

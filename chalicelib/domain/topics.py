@@ -65,3 +65,8 @@ def parse_channel(raw: object) -> Channel:
         return Channel(str(raw))
     except ValueError:
         raise InvalidTopic('channel must be "email" or "postal"', code="invalid_channel") from None
+
+
+def page_channel(topic: str) -> Channel:
+    """The channel a topic is shown and managed under on the preference page."""
+    return Channel.POSTAL if channels_of(topic) == {Channel.POSTAL} else Channel.EMAIL

@@ -4,6 +4,8 @@ The outbox entry is written in the same conditional write as the change that cau
 sending leaves it pending for the sweep; it is removed only after the provider accepted the message."""
 
 import html
+import logging
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from string import Template
@@ -11,18 +13,22 @@ from string import Template
 from ..domain.consent import Contact, OutboxMessage, Status
 from ..domain.rules import retry_after
 from ..domain.timeutil import iso
-from ..domain.tokens import ALL_EMAIL
+from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
 from ..domain.topics import Channel, channels_of
-from .contacts import change_contact
+from .contacts import Change, change_contact
 from .links import unsubscribe_links
 from .ports import Deps, MailError, OutgoingEmail, VersionConflict
 
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TOPIC_LABELS = {
     "updates": "Email updates from the store",
     "surveys": "Shopping-preference surveys",
     "promotions": "Products, services, contests and promotions",
+    "catalog": "Postal catalogs and notices",
+    "partner_sharing": "Sharing your name and postal address with partners",
 }
+SCOPE_LABELS = {"email": "all marketing email", "postal": "all postal mail"}
 
 
 @cache
@@ -30,37 +36,76 @@ def _template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
-def _label(topic: str) -> str:
+def topic_label(topic: str) -> str:
+    if topic.startswith("contest:"):
+        return f"Messages about the contest {topic.partition(':')[2]}"
+    if topic.startswith("acquired:"):
+        return f"Mailings from {topic.partition(':')[2]}"
     return TOPIC_LABELS.get(topic, topic)
 
 
-def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmail:
-    if message.kind != "welcome":
-        raise ValueError(f"unknown mail kind {message.kind}")
-    links = unsubscribe_links(deps, contact.address, ALL_EMAIL)
-    topics = sorted(
+def scope_label(scope: str) -> str:
+    return SCOPE_LABELS.get(scope, topic_label(scope))
+
+
+def _subscribed_email_topics(contact: Contact) -> list[str]:
+    return sorted(
         t for t, s in contact.topics.items() if s.status is Status.SUBSCRIBED and Channel.EMAIL in channels_of(t)
     )
-    name = contact.profile.name
-    values = {
-        "store": deps.mail.store_name,
-        "preferences_url": links.preferences_url,
-        "greeting": f" {name}" if name else "",
-        "topics_text": "".join(f"  - {_label(t)}\n" for t in topics),
-    }
-    escaped = {k: html.escape(v) for k, v in values.items()}
-    escaped["topics_html"] = "".join(f"<li>{html.escape(_label(t))}</li>" for t in topics)
-    return OutgoingEmail(
-        message_id=message.id,
-        to=contact.address,
-        subject=f"Welcome to {deps.mail.store_name} email updates",
-        text=_template("welcome.txt").substitute(values),
-        html=_template("welcome.html").substitute(escaped),
-        headers={
-            "List-Unsubscribe": links.list_unsubscribe,
-            "List-Unsubscribe-Post": links.list_unsubscribe_post,
-        },
-    )
+
+
+def _compose(message: OutboxMessage, values: dict[str, str], html_extra: dict[str, str]) -> tuple[str, str]:
+    escaped = {k: html.escape(v) for k, v in values.items()} | html_extra
+    text = _template(f"{message.kind}.txt").substitute(values)
+    body_html = _template(f"{message.kind}.html").substitute(escaped)
+    return text, body_html
+
+
+def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmail:
+    """Turn an outbox entry into the email, from the contact's state now (so a sweep retry never sends stale
+    content). Welcome mail is marketing and carries List-Unsubscribe; confirmations are transactional."""
+    store = deps.mail.store_name
+    headers: dict[str, str] = {}
+    html_extra: dict[str, str] = {}
+    if message.kind == "welcome":
+        links = unsubscribe_links(deps, contact.address, ALL_EMAIL)
+        topics = _subscribed_email_topics(contact)
+        name = contact.profile.name
+        subject = f"Welcome to {store} email updates"
+        values = {
+            "store": store,
+            "preferences_url": links.preferences_url,
+            "greeting": f" {name}" if name else "",
+            "topics_text": "".join(f"  - {topic_label(t)}\n" for t in topics),
+        }
+        html_extra["topics_html"] = "".join(f"<li>{html.escape(topic_label(t))}</li>" for t in topics)
+        headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
+    elif message.kind == "removal_confirmation":
+        scopes = [s for s in message.params.get("scopes", "").split(",") if s]
+        subject = f"You are unsubscribed from {store}"
+        values = {
+            "store": store,
+            "removed": ", ".join(scope_label(s) for s in scopes),
+            "preferences_url": preferences_url(deps, contact.address),
+        }
+    elif message.kind == "optin_confirmation":
+        topics = [t for t in message.params.get("topics", "").split(",") if t]
+        token = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
+        subject = f"Confirm: email from {store} again"
+        values = {
+            "store": store,
+            "topics": ", ".join(topic_label(t) for t in topics),
+            "confirm_url": f"{deps.mail.public_base_url}/u/{token}",
+        }
+    else:
+        raise ValueError(f"unknown mail kind {message.kind}")
+    text, body_html = _compose(message, values, html_extra)
+    return OutgoingEmail(message.id, contact.address, subject, text, body_html, headers)
+
+
+def preferences_url(deps: Deps, address: str) -> str:
+    token = deps.secrets.get().tokens.issue(address, ALL_EMAIL, deps.clock.now())
+    return f"{deps.mail.public_base_url}/u/{token}"
 
 
 def deliver_due_mail(deps: Deps, contact: Contact) -> list[str]:
@@ -99,3 +144,15 @@ def deliver_due_mail(deps: Deps, contact: Contact) -> list[str]:
     except VersionConflict:
         change_contact(deps, contact.address, settle, create=False)
     return sent
+
+
+def change_and_deliver(deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True) -> Change:
+    """Change a contact, then send at once any mail the change owes. A failed send leaves the mail in the outbox
+    for the sweep; the change itself is already committed and is never undone by a mail problem."""
+    change = change_contact(deps, address, decide, create=create)
+    if change.written and change.contact is not None and change.contact.outbox:
+        try:
+            deliver_due_mail(deps, change.contact)
+        except Exception:
+            log.exception("immediate delivery failed; left in the outbox")
+    return change

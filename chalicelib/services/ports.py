@@ -99,3 +99,4 @@ class Deps:
     secrets: SecretsSource
     mail: MailConfig
     policy_version: str
+    destinations: tuple[str, ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)

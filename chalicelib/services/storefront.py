@@ -17,8 +17,7 @@ from ..domain.storefront_events import (
     parse_signup,
 )
 from ..domain.topics import IMPLIED_EMAIL_TOPICS, IMPLIED_POSTAL_TOPICS
-from .contacts import change_contact
-from .outbox import deliver_due_mail
+from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
 
 log = logging.getLogger(__name__)
@@ -86,10 +85,4 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         remember_event(contact, envelope.id, deps.clock.now())
         return True
 
-    change = change_contact(deps, event.email, decide)
-    if change.written and change.contact is not None and change.contact.outbox:
-        try:
-            deliver_due_mail(deps, change.contact)
-        except Exception:  # the mail stays in the outbox for the sweep; the change itself is committed
-            log.exception("immediate delivery failed; left in the outbox")
-    return change.written
+    return change_and_deliver(deps, event.email, decide).written

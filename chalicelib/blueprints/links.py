@@ -1,0 +1,78 @@
+"""/u/{token}: the link in every marketing email (SPEC §3.2). GET and HEAD only read; POST acts."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice.app import Blueprint, Response
+
+from .. import wiring
+from ..domain.errors import InvalidInput, InvalidToken
+from ..domain.forms import is_one_click, parse_form
+from ..services.contacts import Contended
+from ..services.preferences import Visitor, one_click, open_link, submit_form
+from .http import raw_bytes
+from .pages import form_error_page, neutral_page, preferences_page, server_error_page
+
+bp = Blueprint(__name__)
+log = logging.getLogger(__name__)
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
+
+
+def _store() -> str:
+    return wiring.deps().mail.store_name
+
+
+def _page_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Errors on pages are pages: the neutral one for any bad link, whatever the fault."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except InvalidToken:
+            return neutral_page(_store())
+        except InvalidInput as exc:
+            return form_error_page(exc.message, _store())
+        except Contended:
+            return server_error_page(_store())
+        except Exception:
+            log.exception("link page failed")
+            return server_error_page(_store())
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _visitor() -> Visitor:
+    request = bp.current_request
+    identity = (request.context or {}).get("identity") or {}
+    return Visitor(ip=identity.get("sourceIp"), user_agent=(request.headers.get("user-agent") or "")[:512] or None)
+
+
+def _cross_site() -> bool:
+    """A form post from another site's page (the browser says so in Origin or Sec-Fetch-Site)."""
+    headers = bp.current_request.headers
+    if headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = headers.get("origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != headers.get("host", "")
+
+
+@bp.route("/u/{token}", methods=["GET", "HEAD"])
+@_page_errors
+def show_link(token: str) -> Response:
+    return preferences_page(open_link(wiring.deps(), token), _store())
+
+
+@bp.route("/u/{token}", methods=["POST"], content_types=FORM_TYPES)
+@_page_errors
+def post_link(token: str) -> Response:
+    request = bp.current_request
+    form = parse_form(request.headers.get("content-type", ""), raw_bytes(request))
+    if is_one_click(form):
+        # RFC 8058: mail clients post this without cookies, from no page; answer 200, no redirect.
+        return preferences_page(one_click(wiring.deps(), token, _visitor()), _store())
+    if _cross_site():
+        raise InvalidInput("this form was sent from another site", code="invalid_form")
+    return preferences_page(submit_form(wiring.deps(), token, form, _visitor()), _store())

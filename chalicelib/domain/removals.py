@@ -1,0 +1,119 @@
+"""Opting out and opting back in (SPEC §1.3, §1.4, §5). Every opt-out, whatever its channel, goes through
+`opt_out`, which changes the state, writes the ledger entry and opens the removal record together."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .consent import (
+    PERMANENT_REASONS,
+    Basis,
+    Contact,
+    Provenance,
+    RemovalRecord,
+    Status,
+    Suppression,
+    SuppressionReason,
+    TopicState,
+)
+from .rules import queue_mail
+from .timeutil import iso, parse_iso
+from .topics import Channel, channels_of
+
+REMOVAL_DEADLINE = timedelta(hours=48)
+NOTICE_INTERVAL = timedelta(days=1)
+CHANNEL_SCOPES = frozenset(ch.value for ch in Channel)
+
+
+def opt_out(
+    contact: Contact, scope: str, prov: Provenance, now: datetime, destinations: tuple[str, ...] = ()
+) -> RemovalRecord | None:
+    """Remove the contact from `scope` ("email", "postal" or one topic). Returns the new removal record, or None
+    when the scope was already left (so repeating a click changes nothing)."""
+    if scope in CHANNEL_SCOPES:
+        if scope in contact.suppressions:
+            return None
+        contact.suppressions[scope] = Suppression(SuppressionReason.REQUEST, prov.at_iso, prov.source)
+        contact.record("suppress", scope, SuppressionReason.REQUEST.value, prov)
+        # Every topic of the channel is left too, so that confirming one topic later revives only that one.
+        for topic, held in contact.topics.items():
+            if held.status is Status.SUBSCRIBED and Channel(scope) in channels_of(topic):
+                contact.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
+    else:
+        state = contact.topics.get(scope)
+        if state is not None and state.status is Status.UNSUBSCRIBED:
+            return None
+        # recorded even for a topic never held, so that no later implied sign-up can add it
+        contact.topics[scope] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
+        contact.record("unsubscribe", scope, SuppressionReason.REQUEST.value, prov)
+    seed = f"{contact.address}|{scope}|{iso(now)}|{prov.source}".encode()
+    record = RemovalRecord(
+        id=f"rm-{hashlib.sha256(seed).hexdigest()[:20]}",
+        scope=scope,
+        source=prov.source,
+        received_at=iso(now),
+        due_at=iso(now + REMOVAL_DEADLINE),
+        state="open" if destinations else "done",
+        destinations=dict.fromkeys(destinations, "pending"),
+    )
+    contact.removals[record.id] = record
+    return record
+
+
+def queue_removal_confirmation(contact: Contact, scopes: list[str], prov: Provenance, now: datetime) -> bool:
+    """SPEC §6: at most one removal confirmation per address per day, and none to a bounced, complained, erased
+    or child address."""
+    if not scopes or any(s.reason in PERMANENT_REASONS for s in contact.suppressions.values()):
+        return False
+    if contact.last_removal_notice and now - parse_iso(contact.last_removal_notice) < NOTICE_INTERVAL:
+        return False
+    message = queue_mail(contact, "removal_confirmation", prov, now)
+    message.params = {"scopes": ",".join(scopes)}
+    contact.last_removal_notice = iso(now)
+    return True
+
+
+@dataclass
+class OptInOutcome:
+    subscribed: list[str] = field(default_factory=list)
+    needs_confirmation: list[str] = field(default_factory=list)  # a fresh opt-in the person must confirm
+    refused: list[str] = field(default_factory=list)  # blocked for good: bounce, complaint, erasure, child
+
+
+def request_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> OptInOutcome:
+    """The person asks for topics on their own page. A topic never held is an express opt-in; a topic left
+    before, or on a channel the person asked to be removed from, needs a confirmed fresh opt-in (SPEC §1.3)."""
+    outcome = OptInOutcome()
+    for topic in topics:
+        suppressions = [contact.suppressions[ch.value] for ch in channels_of(topic) if ch.value in contact.suppressions]
+        state = contact.topics.get(topic)
+        if any(s.reason in PERMANENT_REASONS for s in suppressions):
+            outcome.refused.append(topic)
+        elif suppressions or (state is not None and state.status is Status.UNSUBSCRIBED):
+            outcome.needs_confirmation.append(topic)
+        elif state is None or state.status is not Status.SUBSCRIBED:
+            contact.topics[topic] = TopicState(Status.SUBSCRIBED, Basis.EXPRESS, prov.at_iso, prov.source)
+            contact.record("subscribe", topic, Basis.EXPRESS.value, prov)
+            outcome.subscribed.append(topic)
+    return outcome
+
+
+def confirm_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> list[str]:
+    """The person confirmed a fresh opt-in sent to their address: lift a self-requested suppression on the topics'
+    channels and subscribe them. Permanent suppressions never lift. Returns the topics now subscribed."""
+    confirmed: list[str] = []
+    for topic in topics:
+        channels = [ch.value for ch in channels_of(topic)]
+        if any(contact.suppressions[ch].reason in PERMANENT_REASONS for ch in channels if ch in contact.suppressions):
+            continue
+        for ch in channels:
+            if ch in contact.suppressions:
+                del contact.suppressions[ch]
+                contact.record("lift_suppression", ch, Basis.CONFIRMED.value, prov)
+        state = contact.topics.get(topic)
+        if state is not None and state.status is Status.SUBSCRIBED and state.basis is Basis.CONFIRMED:
+            continue
+        contact.topics[topic] = TopicState(Status.SUBSCRIBED, Basis.CONFIRMED, prov.at_iso, prov.source)
+        contact.record("subscribe", topic, Basis.CONFIRMED.value, prov)
+        confirmed.append(topic)
+    return confirmed

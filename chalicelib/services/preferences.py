@@ -1,0 +1,226 @@
+"""The person behind a link (SPEC §3.2): the preference page, RFC 8058 one-click, the form, opt-in confirmation.
+
+Opening a link (GET/HEAD) only reads. Every removal goes through domain.removals.opt_out inside one
+version-conditioned write, with its ledger entry and removal record."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..domain.consent import Contact, Provenance
+from ..domain.errors import InvalidInput, InvalidToken
+from ..domain.forms import Form
+from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
+from ..domain.rules import eligibility, queue_mail
+from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
+from ..domain.topics import FIXED_TOPICS, page_channel, parse_topic
+from .outbox import change_and_deliver, scope_label, topic_label
+from .ports import Deps
+
+MAX_SHOWN_TOPICS = 50
+
+
+@dataclass(frozen=True)
+class Visitor:
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass
+class TopicRow:
+    topic: str
+    label: str
+    channel: str
+    subscribed: bool
+    note: str | None = None
+
+
+@dataclass
+class PageView:
+    kind: str  # preferences | optin
+    token: str
+    form_tag: str
+    masked_address: str
+    rows: list[TopicRow] = field(default_factory=list)
+    email_suppressed: str | None = None  # the reason, when all email is stopped
+    postal_suppressed: str | None = None
+    messages: list[str] = field(default_factory=list)
+    optin_topics: list[str] = field(default_factory=list)
+
+
+def mask(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    return f"{local[:2]}…@{domain}" if len(local) > 2 else f"{local[:1]}…@{domain}"
+
+
+def _claims(deps: Deps, token: str) -> LinkClaims:
+    now = deps.clock.now()
+    claims = deps.secrets.get().tokens.verify(token, now)
+    if claims.scope.startswith(OPT_IN_PREFIX) and day_number(now) - claims.issued_day > OPT_IN_LIFETIME_DAYS:
+        raise InvalidToken("invalid link")  # a confirmation link is short-lived, unlike a preferences link
+    return claims
+
+
+def _optin_topics(claims: LinkClaims) -> list[str]:
+    try:
+        return [parse_topic(t) for t in claims.scope.removeprefix(OPT_IN_PREFIX).split(",") if t]
+    except InvalidInput:
+        raise InvalidToken("invalid link") from None
+
+
+def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, messages: list[str]) -> PageView:
+    codec = deps.secrets.get().tokens
+    view = PageView(
+        kind="optin" if claims.scope.startswith(OPT_IN_PREFIX) else "preferences",
+        token=token,
+        form_tag=codec.form_tag(token),
+        masked_address=mask(claims.address),
+        messages=messages,
+    )
+    if view.kind == "optin":
+        view.optin_topics = _optin_topics(claims)
+        return view
+    now = deps.clock.now()
+    held = list(contact.topics) if contact else []
+    shown = list(FIXED_TOPICS) + sorted(t for t in held if t not in FIXED_TOPICS)
+    if contact is not None:
+        email, postal = contact.suppressions.get("email"), contact.suppressions.get("postal")
+        view.email_suppressed = email.reason.value if email else None
+        view.postal_suppressed = postal.reason.value if postal else None
+    for topic in shown:
+        channel = page_channel(topic)
+        view.rows.append(TopicRow(topic, topic_label(topic), channel.value, _receives(contact, topic, now)))
+    return view
+
+
+def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
+    return eligibility(contact, page_channel(topic), topic, now).allowed
+
+
+def open_link(deps: Deps, token: str) -> PageView:
+    """GET or HEAD: show the page. One read, no write, whatever the link or the visitor (scanners open links)."""
+    claims = _claims(deps, token)
+    contact = None if claims.scope.startswith(OPT_IN_PREFIX) else deps.store.load(claims.address).contact
+    return _view(deps, token, claims, contact, [])
+
+
+def _prov(source: str, visitor: Visitor, deps: Deps) -> Provenance:
+    return Provenance(
+        at=deps.clock.now(),
+        source=source,
+        channel="link" if source.startswith("link:") else "page",
+        policy_version=deps.policy_version,
+        ip=visitor.ip,
+        user_agent=visitor.user_agent,
+    )
+
+
+def one_click(deps: Deps, token: str, visitor: Visitor) -> PageView:
+    """RFC 8058 one-click: remove the link's scope. Repeating it changes nothing more."""
+    claims = _claims(deps, token)
+    if claims.scope.startswith(OPT_IN_PREFIX):
+        raise InvalidInput("this link confirms a subscription; it cannot unsubscribe", code="invalid_form")
+    scope = "email" if claims.scope == ALL_EMAIL else claims.scope
+    prov = _prov("link:one_click", visitor, deps)
+    now = deps.clock.now()
+
+    def decide(contact: Contact) -> bool:
+        record = opt_out(contact, scope, prov, now, deps.destinations)
+        if record is None:
+            return False
+        queue_removal_confirmation(contact, [scope], prov, now)
+        return True
+
+    change = change_and_deliver(deps, claims.address, decide)
+    message = f"You are unsubscribed from {scope_label(scope)}."
+    return _view(deps, token, claims, change.contact, [message])
+
+
+def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageView:
+    """A submission of the preference page (or of an opt-in confirmation page), CSRF-checked."""
+    claims = _claims(deps, token)
+    codec = deps.secrets.get().tokens
+    if not codec.check_form_tag(token, (form.get("form_tag") or [""])[0]):
+        raise InvalidInput(
+            "this form has expired or did not come from this page; reload it and try again", code="invalid_form"
+        )
+    action = (form.get("action") or [""])[0]
+    now = deps.clock.now()
+    messages: list[str] = []
+
+    if claims.scope.startswith(OPT_IN_PREFIX):
+        if action != "confirm":
+            raise InvalidInput("unknown action", code="invalid_form")
+        topics = _optin_topics(claims)
+        prov = _prov("page:confirm_opt_in", visitor, deps)
+
+        def decide_confirm(contact: Contact) -> bool:
+            return bool(confirm_opt_in(contact, topics, prov))
+
+        change = change_and_deliver(deps, claims.address, decide_confirm)
+        messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
+        preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_day)
+        page_token = codec.issue(claims.address, ALL_EMAIL, now)
+        return _view(deps, page_token, preferences_claims, change.contact, messages)
+
+    if action == "unsubscribe_all":
+        scopes = ["email"]
+    elif action == "stop_postal":
+        scopes = ["postal"]
+    elif action == "save":
+        scopes = []
+    else:
+        raise InvalidInput("unknown action", code="invalid_form")
+
+    shown_raw = form.get("shown", [])[:MAX_SHOWN_TOPICS]
+    try:
+        shown = [parse_topic(t) for t in shown_raw]
+        wanted = {parse_topic(t) for t in form.get("topic", [])[:MAX_SHOWN_TOPICS]}
+    except InvalidInput:
+        raise InvalidInput("the form names an unknown topic", code="invalid_form") from None
+    prov = _prov(f"page:{action}", visitor, deps)
+
+    def decide(contact: Contact) -> bool:
+        messages.clear()
+        removed: list[str] = []
+        for scope in scopes:
+            if opt_out(contact, scope, prov, now, deps.destinations) is not None:
+                removed.append(scope)
+        if action == "save":
+            for topic in shown:
+                leaving = topic not in wanted and _receives(contact, topic, now)
+                if leaving and opt_out(contact, topic, prov, now, deps.destinations) is not None:
+                    removed.append(topic)
+            asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
+            outcome = request_opt_in(contact, asked, prov)
+            if outcome.subscribed:
+                messages.append("Subscribed to: " + ", ".join(topic_label(t) for t in outcome.subscribed) + ".")
+            if outcome.needs_confirmation:
+                message = queue_mail(contact, "optin_confirmation", prov, now)
+                message.params = {"topics": ",".join(outcome.needs_confirmation)}
+                messages.append(
+                    "We sent a confirmation email for: "
+                    + ", ".join(topic_label(t) for t in outcome.needs_confirmation)
+                    + ". Nothing changes for those until you confirm it."
+                )
+            if outcome.refused:
+                messages.append(
+                    "We cannot send to this address again: "
+                    + ", ".join(topic_label(t) for t in outcome.refused)
+                    + " (earlier mail bounced or was reported)."
+                )
+            changed = bool(removed or outcome.subscribed or outcome.needs_confirmation)
+        else:
+            changed = bool(removed)
+        if removed:
+            messages.insert(0, "Removed: " + ", ".join(scope_label(s) for s in removed) + ".")
+            queue_removal_confirmation(contact, removed, prov, now)
+        return changed
+
+    change = change_and_deliver(deps, claims.address, decide)
+    if not messages:
+        messages.append("Saved. Nothing needed to change.")
+    contact = change.contact if change.contact is not None else deps.store.load(claims.address).contact
+    return _view(deps, token, claims, contact, messages)
+
+
+__all__ = ["PageView", "Visitor", "mask", "one_click", "open_link", "submit_form"]
