@@ -61,7 +61,7 @@ def began_email_subscription(joined: list[str]) -> bool:
 
 def queue_mail(contact: Contact, kind: str, prov: Provenance, now: datetime) -> OutboxMessage:
     """Owe the contact an email, due now; the entry is written with the change that caused it (SPEC §6)."""
-    seed = f"{contact.address}|{kind}|{prov.at_iso}|{prov.event_id or ''}".encode()
+    seed = f"{contact.address}|{kind}|{prov.at_iso}|{iso(now)}|{prov.event_id or ''}|{len(contact.ledger)}".encode()
     message = OutboxMessage(
         id=f"{kind}-{hashlib.sha256(seed).hexdigest()[:20]}",
         kind=kind,
