@@ -18,6 +18,7 @@ class Settings:
     policy_version: str
     token_max_age_days: int
     secrets_ttl_seconds: int
+    destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -42,4 +43,17 @@ def get_settings() -> Settings:
         policy_version=_env("LISTKEEPER_POLICY_VERSION", "2026-01"),
         token_max_age_days=int(_env("LISTKEEPER_TOKEN_MAX_AGE_DAYS", "730")),
         secrets_ttl_seconds=int(_env("LISTKEEPER_SECRETS_TTL_SECONDS", "300")),
+        destinations=_destinations(os.environ.get("LISTKEEPER_DESTINATIONS", "")),
     )
+
+
+def _destinations(spec: str) -> tuple[dict[str, str], ...]:
+    """`name:kind:target:channel+channel;…` — e.g. `partners:eventbridge:listkeeper-bus:email+postal;
+    mailhouse:s3:listkeeper-exports/postal-removals/:postal`. Adding a destination is a configuration change."""
+    out = []
+    for entry in filter(None, (part.strip() for part in spec.split(";"))):
+        name, kind, target, channels = entry.split(":")
+        if kind not in ("eventbridge", "s3"):
+            raise RuntimeError(f"unknown destination kind {kind!r} in LISTKEEPER_DESTINATIONS")
+        out.append({"name": name, "kind": kind, "target": target, "channels": channels})
+    return tuple(out)

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 from functools import cache
 
 from .adapters.aws import client, reset_clients
+from .adapters.destinations import EventBridgeDestination, S3DailyFileDestination
 from .adapters.dynamo_store import DynamoContactStore
 from .adapters.ses_mailer import SesMailer
 from .adapters.ssm_secrets import SsmSecretsSource
 from .domain.addresses import domain_of
-from .services.ports import Deps, MailConfig
+from .services.ports import Deps, Destination, MailConfig
 from .settings import get_settings
 
 
@@ -20,6 +21,18 @@ class SystemClock:
 @cache
 def store() -> DynamoContactStore:
     return DynamoContactStore(client("dynamodb"), get_settings().table_name)
+
+
+def destinations() -> tuple[Destination, ...]:
+    built: list[Destination] = []
+    for spec in get_settings().destinations:
+        channels = frozenset(spec["channels"].split("+"))
+        if spec["kind"] == "eventbridge":
+            built.append(EventBridgeDestination(spec["name"], client("events"), spec["target"], channels))
+        else:
+            bucket, _, prefix = spec["target"].partition("/")
+            built.append(S3DailyFileDestination(spec["name"], client("s3"), bucket, prefix, channels))
+    return tuple(built)
 
 
 @cache
@@ -44,6 +57,7 @@ def deps() -> Deps:
             token_max_age_days=settings.token_max_age_days,
         ),
         policy_version=settings.policy_version,
+        destinations=destinations(),
     )
 
 

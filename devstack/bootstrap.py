@@ -30,13 +30,16 @@ def table_definition(name: str) -> dict[str, Any]:
                     {"AttributeName": "due_pk", "KeyType": "HASH"},
                     {"AttributeName": "due_at", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": ["n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"],
+                },
             }
         ],
     }
 
 
-def local_secrets(token_key: bytes | None = None) -> str:
+def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -> str:
     key = token_key or os.urandom(32)
     return json.dumps(
         {
@@ -44,6 +47,8 @@ def local_secrets(token_key: bytes | None = None) -> str:
             "api_keys": [LOCAL_API_KEY],
             "token_keys": {"k1": base64.b64encode(key).decode()},
             "active_token_key": "k1",
+            "hash_peppers": {"p1": base64.b64encode(pepper or os.urandom(32)).decode()},
+            "active_hash_pepper": "p1",
         }
     )
 
@@ -64,6 +69,11 @@ def provision(env: dict[str, str], secrets_json: str | None = None) -> None:
     )
     sender_domain = env["LISTKEEPER_SENDER"].rstrip(">").rpartition("@")[2]
     session.client("ses").verify_domain_identity(Domain=sender_domain)
+    session.client("s3").create_bucket(Bucket=env["LISTKEEPER_BUCKET"])
+    session.client("events").create_event_bus(Name=env["LISTKEEPER_BUS"])
+    sns = session.client("sns")
+    for topic in (env["LISTKEEPER_SES_EVENTS_TOPIC"], env["LISTKEEPER_INBOUND_TOPIC"]):
+        sns.create_topic(Name=topic)
 
 
 def stage_environment(stage: str = "local") -> dict[str, str]:

@@ -30,7 +30,7 @@ from ..domain.consent import (
     SuppressionReason,
     TopicState,
 )
-from ..domain.rules import due_at
+from ..domain.work import summarize
 from ..services.ports import ClaimOutcome, Loaded, VersionConflict
 
 LEDGER_IN_ITEM = 20  # newest entries kept on the contact item; older ones move to their own items
@@ -75,10 +75,18 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
         "removals": {k: asdict(v) for k, v in contact.removals.items()},
         "last_removal_notice": contact.last_removal_notice,
     }
-    due = due_at(contact)
-    if due is not None:
-        body["due_pk"] = due_shard(contact.address)
-        body["due_at"] = due
+    work = summarize(contact)
+    if work.due_at is not None:
+        # In the sparse index only while something is pending; the counts ride along for the metrics.
+        body.update(
+            due_pk=due_shard(contact.address),
+            due_at=work.due_at,
+            n_open=work.removals_open,
+            n_at_risk=work.removals_at_risk,
+            n_overdue=work.removals_overdue,
+            n_outbox=work.outbox_pending,
+            n_dead=work.outbox_dead,
+        )
     return {k: _ser.serialize(v) for k, v in _compact(body).items()}
 
 
@@ -111,10 +119,14 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             attempts=_int(m.get("attempts", 0)),
             dead=bool(m.get("dead", False)),
             params=dict(m.get("params", {})),
+            sending_since=m.get("sending_since"),
         )
         for mid, m in raw.get("outbox", {}).items()
     }
-    removals = {rid: RemovalRecord(**r) for rid, r in raw.get("removals", {}).items()}
+    removals = {
+        rid: RemovalRecord(**{**r, "attempts": _int(r.get("attempts", 0))})
+        for rid, r in raw.get("removals", {}).items()
+    }
     profile = raw.get("profile", {})
     return Contact(
         address=raw["address"],
@@ -143,6 +155,7 @@ class DynamoContactStore:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
+        self.items_read = 0  # index items read, for the sweep's cost accounting
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
         """Claim an event id for one payload digest: one conditional PutItem; a failed condition returns the
@@ -226,6 +239,9 @@ class DynamoContactStore:
             fingerprint = hashlib.sha256(repr(sorted(entry.as_dict().items())).encode()).hexdigest()[:12]
             body = {"pk": f"C#{address}", "sk": f"L#{entry.at}#{fingerprint}", **entry.as_dict()}
             requests.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in body.items()}}})
+        self._batch_write(requests)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):
             pending = requests[start : start + 25]
             attempt = 0
@@ -252,3 +268,106 @@ class DynamoContactStore:
             "Item"
         )
         return item["token"]["S"] if item else None
+
+    # --- the sparse "due" index: the sweep's whole view of the table ---------------------------------------
+
+    def _query_due(self, shard: str, upper: str, limit: int | None, projection: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "due",
+            "KeyConditionExpression": "due_pk = :shard AND due_at <= :upper",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":upper": {"S": upper}},
+            "ProjectionExpression": projection,
+        }
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = limit - len(items)
+            response = self._client.query(**kwargs)
+            items.extend(response.get("Items", []))
+            self.items_read += len(response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last or (limit is not None and len(items) >= limit):
+                return items
+            kwargs["ExclusiveStartKey"] = last
+
+    def due_addresses(self, now_iso: str, limit: int) -> list[str]:
+        """Contacts whose next piece of work is due, oldest first per shard, at most `limit` in all."""
+        per_shard = max(1, limit // DUE_SHARDS)
+        found: list[str] = []
+        for shard in range(DUE_SHARDS):
+            for item in self._query_due(f"due#{shard}", now_iso, per_shard, "pk"):
+                found.append(item["pk"]["S"].removeprefix("C#"))
+        return found
+
+    def pending_counts(self) -> dict[str, int]:
+        """Sum of the per-contact work counts over every contact in the index (all pending work, due or not)."""
+        totals = dict.fromkeys(("n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"), 0)
+        for shard in range(DUE_SHARDS):
+            for item in self._query_due(f"due#{shard}", "~", None, "pk, " + ", ".join(totals)):
+                for name in totals:
+                    totals[name] += int(item.get(name, {}).get("N", "0"))
+        return totals
+
+    def pending_addresses(self, attribute: str) -> list[str]:
+        """Contacts in the index with a non-zero `attribute` count (n_open, n_at_risk, n_overdue …)."""
+        found: list[str] = []
+        for shard in range(DUE_SHARDS):
+            for item in self._query_due(f"due#{shard}", "~", None, f"pk, {attribute}"):
+                if int(item.get(attribute, {}).get("N", "0")) > 0:
+                    found.append(item["pk"]["S"].removeprefix("C#"))
+        return found
+
+    # --- done removals, archived by day for GET /v1/removals?state=done -------------------------------------
+
+    def archive_done(self, address: str | None, records: list[RemovalRecord]) -> None:
+        puts = []
+        for record in records:
+            done_at = record.done_at or ""
+            body = {
+                "pk": f"RD#{done_at[:10]}",
+                "sk": f"{done_at}#{record.id}",
+                "recipient": address,
+                "removal": asdict(record),
+                "ttl": int(time.time()) + 400 * 86400,
+            }
+            puts.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in _compact(body).items()}}})
+        self._batch_write(puts)
+
+    def list_done(self, days: list[str], limit: int) -> list[tuple[str | None, RemovalRecord]]:
+        out: list[tuple[str | None, RemovalRecord]] = []
+        for day in days:
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"RD#{day}"}},
+                "ScanIndexForward": False,
+            }
+            while len(out) < limit:
+                response = self._client.query(**kwargs)
+                for item in response.get("Items", []):
+                    raw = {k: _de.deserialize(v) for k, v in item.items()}
+                    removal = raw["removal"]
+                    removal["attempts"] = _int(removal.get("attempts", 0))
+                    out.append((raw.get("recipient"), RemovalRecord(**removal)))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return out[:limit]
+
+    # --- the send log: which outbox ids SES accepted (written from SES "Send" events) -----------------------
+
+    def record_sent(self, outbox_id: str, provider_id: str) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"S#{outbox_id}"},
+                "sk": {"S": "S"},
+                "provider_id": {"S": provider_id},
+                "ttl": {"N": str(int(time.time()) + 30 * 86400)},
+            },
+        )
+
+    def was_sent(self, outbox_id: str) -> bool:
+        key = {"pk": {"S": f"S#{outbox_id}"}, "sk": {"S": "S"}}
+        return "Item" in self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)

@@ -1,7 +1,8 @@
 """Secrets from one SSM Parameter Store SecureString (JSON), cached for a few minutes so rotations are picked up.
 
 {"webhook_secrets": ["..."], "api_keys": ["..."], "token_keys": {"k1": "<base64 of 32 bytes>"},
- "active_token_key": "k1"}
+ "active_token_key": "k1",
+ "hash_peppers": {"p1": "<base64>"}, "active_hash_pepper": "p1"}
 """
 
 import base64
@@ -21,6 +22,8 @@ def secrets_from_json(text: str, token_max_age_days: int) -> Secrets:
         webhook_secrets=tuple(doc["webhook_secrets"]),
         api_keys=tuple(doc["api_keys"]),
         tokens=TokenCodec(keys, doc["active_token_key"], token_max_age_days),
+        peppers={pid: base64.b64decode(raw) for pid, raw in doc["hash_peppers"].items()},
+        active_pepper=doc["active_hash_pepper"],
     )
 
 

@@ -10,6 +10,7 @@ from ..domain.errors import InvalidInput
 from ..domain.topics import parse_topic
 from ..services.eligibility import check_eligibility
 from ..services.links import unsubscribe_links
+from ..services.removals_view import list_removals
 from .http import handled, json_body, require_api_key
 
 bp = Blueprint(__name__)
@@ -25,6 +26,16 @@ def _authorized_body() -> Any:
 @handled
 def eligibility() -> dict[str, Any]:
     return {"results": check_eligibility(wiring.deps(), _authorized_body())}
+
+
+@bp.route("/v1/removals", methods=["GET"])
+@handled
+def removals() -> dict[str, Any]:
+    request = bp.current_request
+    require_api_key(request, wiring.deps().secrets.get().api_keys)
+    params: dict[str, str] = dict(request.query_params or {})
+    state = params.get("state")
+    return {"removals": list_removals(wiring.deps(), state)}
 
 
 @bp.route("/v1/unsubscribe-links", methods=["POST"], content_types=["application/json"])

@@ -94,6 +94,7 @@ class OutboxMessage:
     attempts: int = 0
     dead: bool = False  # permanently rejected by the provider: kept for the operator, not retried
     params: dict[str, str] = field(default_factory=dict)
+    sending_since: str | None = None  # claimed by a sender; if it stays, the send log tells whether SES took it
 
 
 @dataclass
@@ -107,6 +108,10 @@ class RemovalRecord:
     due_at: str
     state: str = "open"  # open | at_risk | overdue | done
     destinations: dict[str, str] = field(default_factory=dict)  # name -> pending | done
+    reason: str = "request"  # the suppression reason behind it: request, bounce, complaint, erasure, child
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    done_at: str | None = None
 
 
 @dataclass

@@ -26,15 +26,25 @@ CHANNEL_SCOPES = frozenset(ch.value for ch in Channel)
 
 
 def opt_out(
-    contact: Contact, scope: str, prov: Provenance, now: datetime, destinations: tuple[str, ...] = ()
+    contact: Contact,
+    scope: str,
+    prov: Provenance,
+    now: datetime,
+    destinations: tuple[str, ...] = (),
+    reason: SuppressionReason = SuppressionReason.REQUEST,
 ) -> RemovalRecord | None:
     """Remove the contact from `scope` ("email", "postal" or one topic). Returns the new removal record, or None
-    when the scope was already left (so repeating a click changes nothing)."""
+    when the scope was already left (so repeating a click changes nothing). A bounce or complaint on a channel the
+    person had already left hardens the reason (it can then never be lifted) without a second removal."""
     if scope in CHANNEL_SCOPES:
-        if scope in contact.suppressions:
+        existing = contact.suppressions.get(scope)
+        if existing is not None:
+            if reason in PERMANENT_REASONS and existing.reason not in PERMANENT_REASONS:
+                contact.suppressions[scope] = Suppression(reason, existing.since, existing.source)
+                contact.record("suppress", scope, reason.value, prov)
             return None
-        contact.suppressions[scope] = Suppression(SuppressionReason.REQUEST, prov.at_iso, prov.source)
-        contact.record("suppress", scope, SuppressionReason.REQUEST.value, prov)
+        contact.suppressions[scope] = Suppression(reason, prov.at_iso, prov.source)
+        contact.record("suppress", scope, reason.value, prov)
         # Every topic of the channel is left too, so that confirming one topic later revives only that one.
         for topic, held in contact.topics.items():
             if held.status is Status.SUBSCRIBED and Channel(scope) in channels_of(topic):
@@ -45,7 +55,7 @@ def opt_out(
             return None
         # recorded even for a topic never held, so that no later implied sign-up can add it
         contact.topics[scope] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
-        contact.record("unsubscribe", scope, SuppressionReason.REQUEST.value, prov)
+        contact.record("unsubscribe", scope, reason.value, prov)
     seed = f"{contact.address}|{scope}|{iso(now)}|{prov.source}".encode()
     record = RemovalRecord(
         id=f"rm-{hashlib.sha256(seed).hexdigest()[:20]}",
@@ -55,6 +65,9 @@ def opt_out(
         due_at=iso(now + REMOVAL_DEADLINE),
         state="open" if destinations else "done",
         destinations=dict.fromkeys(destinations, "pending"),
+        next_attempt_at=iso(now) if destinations else None,
+        done_at=None if destinations else iso(now),
+        reason=reason.value,
     )
     contact.removals[record.id] = record
     return record

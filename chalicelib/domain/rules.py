@@ -109,12 +109,6 @@ def remember_event(contact: Contact, event_id: str, at: datetime, keep: int = 25
         contact.applied_events = dict(newest)
 
 
-def due_at(contact: Contact) -> str | None:
-    """When this contact next has work for the sweep (pending mail), or None."""
-    times = [m.next_attempt_at for m in contact.outbox.values() if not m.dead]
-    return min(times) if times else None
-
-
 def retry_after(attempts: int) -> timedelta:
     """Exponential backoff for pending work: 1, 2, 4 … minutes, capped at one hour."""
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))

@@ -17,6 +17,7 @@ from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
 from ..domain.topics import Channel, channels_of
 from .contacts import Change, change_contact
 from .links import unsubscribe_links
+from .mail_claims import claim_due_mail
 from .ports import Deps, MailError, OutgoingEmail, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -108,20 +109,22 @@ def preferences_url(deps: Deps, address: str) -> str:
     return f"{deps.mail.public_base_url}/u/{token}"
 
 
-def deliver_due_mail(deps: Deps, contact: Contact) -> list[str]:
-    """Send every due outbox message of a freshly written contact; record the outcome. Returns the sent ids."""
+def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
+    """Send the entries this caller claimed in the write that produced `contact`, then settle them in one write.
+    Returns the ids SES accepted."""
     now = deps.clock.now()
     sent: list[str] = []
     failed: dict[str, bool] = {}  # id -> permanent?
-    for message in list(contact.outbox.values()):
-        if message.next_attempt_at > iso(now) or message.dead:
+    for message_id in claimed:
+        message = contact.outbox.get(message_id)
+        if message is None:
             continue
         try:
             deps.mailer.send(render(deps, contact, message))
         except MailError as exc:
-            failed[message.id] = exc.permanent
+            failed[message_id] = exc.permanent
             continue
-        sent.append(message.id)
+        sent.append(message_id)
     if not sent and not failed:
         return sent
 
@@ -133,6 +136,7 @@ def deliver_due_mail(deps: Deps, contact: Contact) -> list[str]:
             if pending is None:
                 continue
             pending.attempts += 1
+            pending.sending_since = None
             pending.dead = permanent  # a permanent rejection is kept, visible, never retried blindly
             pending.next_attempt_at = iso(now + retry_after(pending.attempts))
         return True
@@ -147,12 +151,20 @@ def deliver_due_mail(deps: Deps, contact: Contact) -> list[str]:
 
 
 def change_and_deliver(deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True) -> Change:
-    """Change a contact, then send at once any mail the change owes. A failed send leaves the mail in the outbox
-    for the sweep; the change itself is already committed and is never undone by a mail problem."""
-    change = change_contact(deps, address, decide, create=create)
-    if change.written and change.contact is not None and change.contact.outbox:
+    """Change a contact and claim, in the same write, any mail now due; then send it. A failed send leaves the mail
+    in the outbox for the sweep; the change itself is committed and is never undone by a mail problem."""
+    claimed: list[str] = []
+
+    def decide_and_claim(contact: Contact) -> bool:
+        if not decide(contact):
+            return False
+        claimed[:] = claim_due_mail(contact, deps.clock.now())
+        return True
+
+    change = change_contact(deps, address, decide_and_claim, create=create)
+    if change.written and change.contact is not None and claimed:
         try:
-            deliver_due_mail(deps, change.contact)
+            send_claimed(deps, change.contact, claimed)
         except Exception:
             log.exception("immediate delivery failed; left in the outbox")
     return change

@@ -6,8 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from ..domain.consent import Contact
+from ..domain.consent import Contact, RemovalRecord
+from ..domain.hashing import keyed_hash
 from ..domain.tokens import TokenCodec
+from ..domain.topics import page_channel
 
 
 class VersionConflict(Exception):
@@ -39,6 +41,43 @@ class ContactStore(Protocol):
         ...
 
     def put_link_handle(self, handle: str, token: str, keep_days: int) -> None: ...
+
+    # the sparse "due" index and what hangs off it (see adapters/dynamo_store.py)
+    def due_addresses(self, now_iso: str, limit: int) -> list[str]: ...
+
+    def pending_counts(self) -> dict[str, int]: ...
+
+    def pending_addresses(self, attribute: str) -> list[str]: ...
+
+    def archive_done(self, address: str | None, records: list[RemovalRecord]) -> None: ...
+
+    def list_done(self, days: list[str], limit: int) -> list[tuple[str | None, RemovalRecord]]: ...
+
+    def record_sent(self, outbox_id: str, provider_id: str) -> None: ...
+
+    def was_sent(self, outbox_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RemovalNotice:
+    """What a destination is told of one removal: never more of the person than it already holds."""
+
+    removal_id: str
+    scope: str
+    reason: str
+    received_at: str
+    subject_hash: str
+    name: str | None = None
+    postal_address: dict[str, str] | None = None
+
+
+class Destination(Protocol):
+    name: str
+    channels: frozenset[str]  # the removal scopes' channels it serves
+
+    def deliver(self, notices: list[RemovalNotice]) -> set[str]:
+        """Hand over the notices; return the removal ids the destination acknowledged."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,11 @@ class Secrets:
     webhook_secrets: tuple[str, ...]
     api_keys: tuple[str, ...]
     tokens: TokenCodec
+    peppers: dict[str, bytes] = field(default_factory=dict)  # keyed-hash peppers by version
+    active_pepper: str = ""
+
+    def hash_address(self, address: str) -> str:
+        return keyed_hash(address, self.active_pepper, self.peppers[self.active_pepper])
 
 
 class SecretsSource(Protocol):
@@ -99,4 +143,8 @@ class Deps:
     secrets: SecretsSource
     mail: MailConfig
     policy_version: str
-    destinations: tuple[str, ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
+    destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
+
+    def destinations_for(self, scope: str) -> tuple[str, ...]:
+        channel = scope if scope in ("email", "postal") else page_channel(scope).value
+        return tuple(d.name for d in self.destinations if channel in d.channels)

@@ -124,7 +124,7 @@ def one_click(deps: Deps, token: str, visitor: Visitor) -> PageView:
     now = deps.clock.now()
 
     def decide(contact: Contact) -> bool:
-        record = opt_out(contact, scope, prov, now, deps.destinations)
+        record = opt_out(contact, scope, prov, now, deps.destinations_for(scope))
         if record is None:
             return False
         queue_removal_confirmation(contact, [scope], prov, now)
@@ -183,12 +183,12 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         messages.clear()
         removed: list[str] = []
         for scope in scopes:
-            if opt_out(contact, scope, prov, now, deps.destinations) is not None:
+            if opt_out(contact, scope, prov, now, deps.destinations_for(scope)) is not None:
                 removed.append(scope)
         if action == "save":
             for topic in shown:
                 leaving = topic not in wanted and _receives(contact, topic, now)
-                if leaving and opt_out(contact, topic, prov, now, deps.destinations) is not None:
+                if leaving and opt_out(contact, topic, prov, now, deps.destinations_for(topic)) is not None:
                     removed.append(topic)
             asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
             outcome = request_opt_in(contact, asked, prov)

@@ -1,0 +1,9 @@
+"""Keyed hashes of addresses: how listkeeper names a person without the address (partner events, tombstones).
+The pepper is versioned so it can rotate; every hash says which version made it."""
+
+import hashlib
+import hmac
+
+
+def keyed_hash(address: str, pepper_id: str, pepper: bytes) -> str:
+    return f"{pepper_id}:{hmac.new(pepper, address.encode(), hashlib.sha256).hexdigest()}"

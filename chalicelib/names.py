@@ -1,0 +1,4 @@
+"""Names fixed at deployment time (Chalice reads event sources when app.py is imported, before any setting)."""
+
+SES_EVENTS_TOPIC = "listkeeper-ses-events"
+INBOUND_TOPIC = "listkeeper-inbound"

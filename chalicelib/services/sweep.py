@@ -1,0 +1,143 @@
+"""The sweep (SPEC §4): every few minutes, do what is due and count what is pending.
+
+It reads only the sparse `due` index (so its cost follows due work, not table size): delivers pending removals to
+every destination in batches, settles or resends mail, expires contest grants, moves removal records to at_risk /
+overdue, archives done records, and returns the counts the operator's metrics and alarms watch."""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..domain.consent import Contact, Provenance, RemovalRecord
+from ..domain.rules import retry_after
+from ..domain.timeutil import iso
+from ..domain.topics import Channel, channels_of
+from ..domain.work import advance_removal_states, expire_contests, prune_done_removals
+from .contacts import change_contact
+from .mail_claims import claim_due_mail, expired_claims
+from .outbox import send_claimed
+from .ports import Deps, RemovalNotice
+
+log = logging.getLogger(__name__)
+BATCH = 400  # contacts per sweep run; the rest wait for the next run, still in due order
+
+
+@dataclass
+class SweepReport:
+    contacts: int = 0
+    delivered: dict[str, int] = field(default_factory=dict)  # destination -> removals acknowledged
+    removals_done: int = 0
+    mail_sent: int = 0
+    contests_expired: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+METRIC_NAMES = {
+    "n_open": "RemovalsOpen",
+    "n_at_risk": "RemovalsAtRisk",
+    "n_overdue": "RemovalsOverdue",
+    "n_outbox": "OutboxPending",
+    "n_dead": "OutboxDead",
+}
+
+
+def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_channels: frozenset[str]) -> RemovalNotice:
+    """Partners get a keyed hash; the name and postal address only go where they were shared already."""
+    shared = "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
+    postal_scope = record.scope == "postal" or (Channel.POSTAL in channels_of(record.scope) and record.scope != "email")
+    show_postal = postal_scope and (shared or destination_channels == frozenset({"postal"}))
+    return RemovalNotice(
+        removal_id=record.id,
+        scope=record.scope,
+        reason=record.reason,
+        received_at=record.received_at,
+        subject_hash=deps.secrets.get().hash_address(contact.address),
+        name=contact.profile.name if show_postal else None,
+        postal_address=contact.profile.postal_address if show_postal else None,
+    )
+
+
+def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
+    now = deps.clock.now()
+    report = SweepReport()
+    addresses = deps.store.due_addresses(iso(now), batch)
+    loaded = deps.store.load_many(addresses)
+    contacts = [found.contact for found in loaded.values() if found.contact is not None]
+    report.contacts = len(contacts)
+
+    # 1. Hand every due removal to its pending destinations, batched per destination.
+    by_destination: dict[str, list[RemovalNotice]] = defaultdict(list)
+    for contact in contacts:
+        for record in contact.removals.values():
+            if record.state == "done" or (record.next_attempt_at or "") > iso(now):
+                continue
+            for destination in deps.destinations:
+                if record.destinations.get(destination.name) == "pending":
+                    by_destination[destination.name].append(_notice(deps, contact, record, destination.channels))
+    acknowledged: dict[str, set[str]] = {}
+    for destination in deps.destinations:
+        notices = by_destination.get(destination.name, [])
+        try:
+            acknowledged[destination.name] = destination.deliver(notices) if notices else set()
+        except Exception:
+            log.exception("destination %s failed", destination.name)
+            acknowledged[destination.name] = set()
+        report.delivered[destination.name] = len(acknowledged[destination.name])
+
+    # 2. Record the outcome, move clocks, claim mail: one conditional write per contact.
+    for contact in contacts:
+        try:
+            _sweep_contact(deps, contact, acknowledged, report)
+        except Exception:
+            log.exception("sweep could not update a contact")
+
+    # 3. What is pending now, for the metrics and alarms.
+    report.counts = {METRIC_NAMES[k]: v for k, v in deps.store.pending_counts().items()}
+    return report
+
+
+def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str]], report: SweepReport) -> None:
+    now = deps.clock.now()
+    prov = Provenance(at=now, source="sweep", channel="system", policy_version=deps.policy_version)
+    sent_already = {i for i in expired_claims(contact, now) if deps.store.was_sent(i)}
+    claimed: list[str] = []
+    done_records: list[RemovalRecord] = []
+    expired: list[str] = []
+
+    def decide(fresh: Contact) -> bool:
+        done_records.clear()
+        changed = False
+        for record in fresh.removals.values():
+            if record.state == "done" or (record.next_attempt_at or "") > iso(now):
+                continue
+            for name, state in record.destinations.items():
+                if state == "pending" and record.id in acknowledged.get(name, set()):
+                    record.destinations[name] = "done"
+            if all(state == "done" for state in record.destinations.values()):
+                record.state, record.done_at, record.next_attempt_at = "done", iso(now), None
+                done_records.append(record)
+            else:
+                record.attempts += 1
+                record.next_attempt_at = iso(now + retry_after(record.attempts))
+            changed = True
+        changed |= advance_removal_states(fresh, now)
+        expired[:] = expire_contests(fresh, now, prov)
+        before = set(fresh.outbox)
+        claimed[:] = claim_due_mail(fresh, now, sent_already)
+        changed |= bool(expired or claimed or before != set(fresh.outbox))
+        if done_records:
+            # archived before the contact write; a retry rewrites the same keys
+            deps.store.archive_done(fresh.address, done_records)
+            prune_done_removals(fresh)
+        return changed
+
+    change = change_contact(deps, contact.address, decide, create=False)
+    if not change.written or change.contact is None:
+        return
+    report.removals_done += len(done_records)
+    report.contests_expired += len(expired)
+    if claimed:
+        try:
+            report.mail_sent += len(send_claimed(deps, change.contact, claimed))
+        except Exception:
+            log.exception("sweep delivery failed")
