@@ -18,6 +18,7 @@ from typing import Any
 
 from .bootstrap import provision, stage_environment
 from .outbox import outbox_page, sent_mail
+from .ses_emulation import SendEventPump, Ticker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -104,10 +105,31 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
     return LocalDevServer(app_obj, config, host, port, handler_cls=DevRequestHandler)
 
 
+def scheduled_event() -> dict[str, Any]:
+    """The EventBridge scheduled event a `Rate(5 minutes)` Lambda receives."""
+    return {
+        "version": "0",
+        "id": "local-sweep",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/listkeeper-local-sweep"],
+        "detail": {},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run listkeeper locally against an emulated AWS.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LISTKEEPER_PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LISTKEEPER_AWS_PORT", "5000")))
+    parser.add_argument(
+        "--sweep-seconds",
+        type=float,
+        default=float(os.environ.get("LISTKEEPER_SWEEP_SECONDS", "30")),
+        help="how often the sweep runs (every 5 minutes in AWS; more often here so removals finish quickly)",
+    )
     args = parser.parse_args(argv)
 
     aws_endpoint = f"http://127.0.0.1:{args.aws_port}"
@@ -137,12 +159,20 @@ def main(argv: list[str] | None = None) -> int:
         thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
         thread.start()
         stoppers.append(server.shutdown)
+        from chalicelib.blueprints import events
+
+        pump = SendEventPump(aws_endpoint, events.ses_events)
+        sweeper = Ticker("sweep", lambda: events.sweep(scheduled_event(), None), args.sweep_seconds)
+        for worker in (pump, sweeper):
+            worker.start()
+            stoppers.append(worker.stop)
         print(
             "listkeeper is running (local stage):\n"
             f"  API             http://127.0.0.1:{args.port}   (API key: dev-api-key)\n"
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json\n"
             f"  emulated AWS    {aws_endpoint}   (moto server)\n"
+            f"  sweep           every {args.sweep_seconds:g} s; SES Send events fed to ses_events\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

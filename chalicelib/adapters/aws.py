@@ -8,11 +8,15 @@ from botocore.config import Config
 
 # Standard retry mode backs off on throttling; a handful of attempts keeps a webhook well inside API Gateway's 29 s.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+# SES is never retried blindly: a send that fails ambiguously (5xx, timeout) may have been accepted, and the outbox
+# settles it through the send log instead of sending it again (adapters/ses_mailer.py, services/mail_claims.py).
+SES_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    config = SES_CONFIG if service in ("ses", "sesv2") else CLIENT_CONFIG
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

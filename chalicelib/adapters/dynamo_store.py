@@ -293,7 +293,9 @@ class DynamoContactStore:
 
     def due_addresses(self, now_iso: str, limit: int) -> list[str]:
         """Contacts whose next piece of work is due, oldest first per shard, at most `limit` in all."""
-        per_shard = max(1, limit // DUE_SHARDS)
+        if limit <= 0:
+            return []
+        per_shard = -(-limit // DUE_SHARDS)
         found: list[str] = []
         for shard in range(DUE_SHARDS):
             for item in self._query_due(f"due#{shard}", now_iso, per_shard, "pk"):

@@ -12,9 +12,10 @@ from ..domain.timeutil import iso, parse_iso
 from ..domain.work import SEND_LEASE
 
 
-def claim_due_mail(contact: Contact, now: datetime, already_sent: set[str] | None = None) -> list[str]:
-    """Stamp every due, unclaimed (or lease-expired) entry as being sent now; drop the ones the send log says SES
-    already took. Returns the claimed ids."""
+def claim_due_mail(contact: Contact, now: datetime, send_log: dict[str, bool] | None = None) -> list[str]:
+    """Stamp every due, unclaimed entry as being sent now. An entry whose claim has lapsed is settled or claimed
+    again only on the send log's word (`send_log`: outbox id -> SES took it); without it, it is left for the
+    sweep. Returns the claimed ids."""
     claimed: list[str] = []
     for message in list(contact.outbox.values()):
         if message.dead:
@@ -22,7 +23,10 @@ def claim_due_mail(contact: Contact, now: datetime, already_sent: set[str] | Non
         if message.sending_since is not None:
             if parse_iso(message.sending_since) + SEND_LEASE > now:
                 continue  # another sender holds it
-            if already_sent and message.id in already_sent:
+            checked = (send_log or {}).get(message.id)
+            if checked is None:
+                continue  # only the send log may say whether SES took it
+            if checked:
                 del contact.outbox[message.id]
                 continue
         elif parse_iso(message.next_attempt_at) > now:

@@ -122,7 +122,8 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
         try:
             deps.mailer.send(render(deps, contact, message))
         except MailError as exc:
-            failed[message_id] = exc.permanent
+            if not exc.ambiguous:  # an ambiguous one keeps its claim: the send log settles it after the lease
+                failed[message_id] = exc.permanent
             continue
         sent.append(message_id)
     if not sent and not failed:

@@ -91,11 +91,22 @@ class OutgoingEmail:
 
 
 class MailError(Exception):
+    """The provider did not take the message (throttled, unavailable): try again later."""
+
     permanent = False
+    ambiguous = False
 
 
 class PermanentMailError(MailError):
+    """The provider refused the message for good."""
+
     permanent = True
+
+
+class AmbiguousMailError(MailError):
+    """No clear answer (a 5xx, a timeout): the provider may have taken it. Never resent blindly."""
+
+    ambiguous = True
 
 
 class Mailer(Protocol):

@@ -99,7 +99,7 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
 def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str]], report: SweepReport) -> None:
     now = deps.clock.now()
     prov = Provenance(at=now, source="sweep", channel="system", policy_version=deps.policy_version)
-    sent_already = {i for i in expired_claims(contact, now) if deps.store.was_sent(i)}
+    send_log = {i: deps.store.was_sent(i) for i in expired_claims(contact, now)}
     claimed: list[str] = []
     done_records: list[RemovalRecord] = []
     expired: list[str] = []
@@ -123,7 +123,7 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
         changed |= advance_removal_states(fresh, now)
         expired[:] = expire_contests(fresh, now, prov)
         before = set(fresh.outbox)
-        claimed[:] = claim_due_mail(fresh, now, sent_already)
+        claimed[:] = claim_due_mail(fresh, now, send_log)
         changed |= bool(expired or claimed or before != set(fresh.outbox))
         if done_records:
             # archived before the contact write; a retry rewrites the same keys
