@@ -32,7 +32,17 @@ def start_stack() -> Stack:
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.run", "--port", str(port), "--aws-port", str(aws_port)],
+        [
+            sys.executable,
+            "-m",
+            "devstack.run",
+            "--port",
+            str(port),
+            "--aws-port",
+            str(aws_port),
+            "--sweep-seconds",
+            "1",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -71,3 +71,30 @@ def test_the_stack_stops_cleanly_on_ctrl_c_and_frees_its_ports() -> None:
         urllib.request.urlopen(f"{own.base_url}/health", timeout=2)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{own.aws_url}/moto-api/", timeout=2)
+
+
+def test_a_one_click_removal_reaches_every_destination_on_the_local_stack(stack: Stack) -> None:
+    address = f"leaver-{time.time_ns()}@example.com"
+    webhook(stack, event(f"evt-{address}", email=address))
+    _, outbox = call(f"{stack.base_url}/dev/outbox.json")
+    (welcome,) = [m for m in outbox if m["to"] == address]
+    link = welcome["headers"]["List-Unsubscribe"].split(",")[0].strip(" <>")
+    request = urllib.request.Request(
+        link,
+        data=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    auth = {"Authorization": "Bearer dev-api-key"}
+    deadline = time.monotonic() + 30
+    done: list[Any] = []
+    while time.monotonic() < deadline and not done:
+        _, answer = call(f"{stack.base_url}/v1/removals?state=done", headers=auth)
+        done = [r for r in answer["removals"] if r["recipient"] == address]
+        time.sleep(0.5)
+    assert done and done[0]["destinations"] == {"partners": "done"}
+    _, outbox = call(f"{stack.base_url}/dev/outbox.json")
+    subjects = [m["subject"] for m in outbox if m["to"] == address]
+    assert subjects == ["Welcome to Example Store email updates", "You are unsubscribed from Example Store"]
