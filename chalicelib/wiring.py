@@ -58,6 +58,7 @@ def deps() -> Deps:
         ),
         policy_version=settings.policy_version,
         destinations=destinations(),
+        agent_domains=settings.agent_domains,
     )
 
 

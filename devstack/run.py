@@ -19,6 +19,7 @@ from typing import Any
 from .bootstrap import provision, stage_environment
 from .outbox import outbox_page, sent_mail
 from .ses_emulation import SendEventPump, Ticker
+from .smtp import start_smtp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run listkeeper locally against an emulated AWS.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LISTKEEPER_PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LISTKEEPER_AWS_PORT", "5000")))
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("LISTKEEPER_SMTP_PORT", "2525")))
     parser.add_argument(
         "--sweep-seconds",
         type=float,
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     aws_endpoint = f"http://127.0.0.1:{args.aws_port}"
     ensure_port_free(args.port)
     ensure_port_free(args.aws_port)
+    ensure_port_free(args.smtp_port)
     overrides = {
         "LISTKEEPER_PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
         "AWS_ENDPOINT_URL": aws_endpoint,
@@ -166,11 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         for worker in (pump, sweeper):
             worker.start()
             stoppers.append(worker.stop)
+        smtp = start_smtp(args.smtp_port, os.environ["LISTKEEPER_BUCKET"], events.inbound_email)
+        stoppers.append(smtp.stop)
         print(
             "listkeeper is running (local stage):\n"
             f"  API             http://127.0.0.1:{args.port}   (API key: dev-api-key)\n"
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json\n"
+            f"  SMTP (inbound)  127.0.0.1:{args.smtp_port}  plays SES receiving -> inbound_email\n"
             f"  emulated AWS    {aws_endpoint}   (moto server)\n"
             f"  sweep           every {args.sweep_seconds:g} s; SES Send events fed to ses_events\n"
             "Press Ctrl-C to stop.",

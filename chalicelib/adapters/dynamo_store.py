@@ -373,3 +373,34 @@ class DynamoContactStore:
     def was_sent(self, outbox_id: str) -> bool:
         key = {"pk": {"S": f"S#{outbox_id}"}, "sk": {"S": "S"}}
         return "Item" in self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+
+    # --- the customer-service review queue: one small partition, ordered by arrival -------------------------
+
+    def put_review(self, item: dict[str, Any]) -> None:
+        """Idempotent: the id is derived from the inbound message, so a redelivery rewrites the same item."""
+        body = {"pk": "REVIEW", "sk": item["id"], **item}
+        self._client.put_item(TableName=self._table, Item={k: _ser.serialize(v) for k, v in _compact(body).items()})
+
+    def list_reviews(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "REVIEW"}},
+        }
+        while True:
+            response = self._client.query(**kwargs)
+            for item in response.get("Items", []):
+                raw = {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+                out.append(raw)
+            if "LastEvaluatedKey" not in response:
+                return out
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def get_review(self, review_id: str) -> dict[str, Any] | None:
+        key = {"pk": {"S": "REVIEW"}, "sk": {"S": review_id}}
+        item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        return {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")} if item else None
+
+    def delete_review(self, review_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"pk": {"S": "REVIEW"}, "sk": {"S": review_id}})

@@ -77,7 +77,8 @@ def _decode(part: Message) -> str:
 
 def strict_sender(message: Message) -> str | None:
     """The From header's single address, or None when it does not hold exactly one valid address."""
-    values = message.get_all("From") or []
+    # the header as it came, before the email package's own parse (which may already have dropped the trap)
+    values = [value for name, value in message.raw_items() if name.lower() == "from"]
     if len(values) != 1:
         return None
     raw = str(values[0])
@@ -91,7 +92,8 @@ def strict_sender(message: Message) -> str | None:
         addresses = header.addresses  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - any parse failure means "not exactly one valid address"
         return None
-    if len(addresses) != 1 or header.defects:
+    # defects in an encoded display name (bad base64 padding …) are tolerated; the address itself is checked below
+    if len(addresses) != 1 or not addresses[0].addr_spec:
         return None
     try:
         return normalize_address(addresses[0].addr_spec)

@@ -9,6 +9,7 @@ from ..domain.addresses import normalize_address
 from ..domain.errors import InvalidInput
 from ..domain.topics import parse_topic
 from ..services.eligibility import check_eligibility
+from ..services.inbound import list_review, resolve_review
 from ..services.links import unsubscribe_links
 from ..services.removals_view import list_removals
 from .http import handled, json_body, require_api_key
@@ -36,6 +37,22 @@ def removals() -> dict[str, Any]:
     params: dict[str, str] = dict(request.query_params or {})
     state = params.get("state")
     return {"removals": list_removals(wiring.deps(), state)}
+
+
+@bp.route("/v1/review", methods=["GET"])
+@handled
+def review_queue() -> dict[str, Any]:
+    require_api_key(bp.current_request, wiring.deps().secrets.get().api_keys)
+    return {"review": list_review(wiring.deps())}
+
+
+@bp.route("/v1/review/{review_id}", methods=["POST"], content_types=["application/json"])
+@handled
+def resolve_review_item(review_id: str) -> dict[str, Any]:
+    body = _authorized_body()
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    return resolve_review(wiring.deps(), review_id, body.get("action"), body.get("email"))
 
 
 @bp.route("/v1/unsubscribe-links", methods=["POST"], content_types=["application/json"])

@@ -1,12 +1,14 @@
 """Lambda functions that are not HTTP: `sweep` (on a schedule) and `ses_events` (SNS). Names are contract."""
 
+import json
 import logging
 from typing import Any
 
 from chalice.app import Blueprint, Rate, SNSEvent
 
 from .. import wiring
-from ..names import SES_EVENTS_TOPIC
+from ..names import INBOUND_TOPIC, SES_EVENTS_TOPIC
+from ..services.inbound import handle_inbound
 from ..services.ses_events import handle_ses_notification
 from ..services.sweep import SweepReport, run_sweep
 
@@ -31,6 +33,27 @@ def sweep(event: Any) -> dict[str, Any]:
     publish_metrics(report)
     log.info("sweep done: %s", report)
     return {"contacts": report.contacts, "removals_done": report.removals_done, "mail_sent": report.mail_sent}
+
+
+@bp.on_sns_message(topic=INBOUND_TOPIC, name="inbound_email")
+def inbound_email(event: SNSEvent) -> str:
+    """A message SES received. A throttled read or write raises, so Lambda retries; a message that is gone or
+    cannot be parsed is reported and never retried forever."""
+    from ..adapters.aws import client
+    from ..adapters.ses_inbound import MissingMessage, received_from
+
+    try:
+        notification = json.loads(event.message)
+    except ValueError:
+        log.error("inbound notification is not JSON; dropped")
+        return "unreadable_notification"
+    try:
+        received = received_from(notification, client("s3"))
+    except MissingMessage as exc:
+        log.error("inbound message missing: %s", exc)
+        return "missing"
+    outcome = handle_inbound(wiring.deps(), received)
+    return outcome.verdict.kind.value
 
 
 @bp.on_sns_message(topic=SES_EVENTS_TOPIC, name="ses_events")

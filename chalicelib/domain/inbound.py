@@ -151,6 +151,7 @@ REMOVAL = re.compile(
     r"\bstop (sending|emailing|e-mailing|mailing|contacting)\b|\bno more (e-?mails?|newsletters?|mail|catalogs?|"
     r"catalogues?|marketing)\b|\b(don'?t|do not|never) (send|email|e-mail|mail|contact) (me|us)\b|\bdelete (me|my)\b|"
     r"\bremove (this|my) (e-?mail|address)\b|\bremoved from\b|\bwant to be removed\b|"
+    r"\b(don'?t|do not) want (any )?(more )?(e-?mails?|mail|catalogs?|catalogues?|newsletters?)\b|"
     r"\bdarme de baja\b|\bdar(se)? de baja\b|\bde baja\b|\bno quiero recibir\b|\bdejen de (enviar|mandar)\b|"
     r"\beliminar mi\b|\belim[ií]n(en)?me\b|\bborrar mi\b|\bcancelar (la |mi )?suscripci[oó]n\b|\bdesuscribir\w*\b|"
     r"\bno me (env[ií]en|manden)\b|"
@@ -164,7 +165,7 @@ REMOVAL = re.compile(
 STOP_ALONE = re.compile(r"^\s*(stop|unsubscribe|remove|baja|stopp|arr[êe]t)\s*[.!]*\s*$", re.IGNORECASE | re.MULTILINE)
 NEGATED = re.compile(
     r"\b(don'?t|do not|never|not) (want|wish|mean|intend)? ?(to )?(unsubscribe|be removed|opt out)\b|"
-    r"\bhow (do|can) i (re)?subscribe\b|\bsubscribe me\b",
+    r"\bwhy (did|do) i\b.{0,40}\bunsubscribe",
     re.IGNORECASE,
 )
 WEAK = re.compile(
@@ -196,20 +197,26 @@ PARTNERS = re.compile(
 ADDRESS_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def requested_scopes(text: str) -> tuple[str, ...]:
-    """Which lists the words ask to leave; () when they do not ask."""
-    if not (REMOVAL.search(text) or STOP_ALONE.search(text)):
-        return ()
+    """Which lists the words ask to leave; () when they do not ask. Each sentence that asks is read for the lists
+    it names ("stop the catalogs. Emails are fine." leaves email alone); one that names none means email."""
     scopes: list[str] = []
-    postal, email_words, both = POSTAL.search(text), EMAIL.search(text), BOTH.search(text)
-    partners = PARTNERS.search(text)
-    if partners:
-        scopes.append("partner_sharing")
-    if both or email_words or not (postal or partners):
-        scopes.insert(0, "email")
-    if both or postal:
-        scopes.append("postal")
-    return tuple(dict.fromkeys(scopes))
+    for sentence in SENTENCE_END.split(text):
+        if not (REMOVAL.search(sentence) or STOP_ALONE.search(sentence)):
+            continue
+        postal, email_words, both = POSTAL.search(sentence), EMAIL.search(sentence), BOTH.search(sentence)
+        partners = PARTNERS.search(sentence)
+        if both or email_words or not (postal or partners):
+            scopes.append("email")
+        if both or postal:
+            scopes.append("postal")
+        if partners:
+            scopes.append("partner_sharing")
+    order = ("email", "postal", "partner_sharing")
+    return tuple(scope for scope in order if scope in scopes)
 
 
 def _words_verdict(text: str, subject: str, address: str | None, reason: str, kind: Kind) -> Verdict:

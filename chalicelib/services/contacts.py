@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ..domain.consent import Contact
 from ..domain.errors import ListkeeperError
 from ..domain.timeutil import iso
-from .ports import Deps, VersionConflict
+from .ports import Deps, Loaded, VersionConflict
 
 MAX_ATTEMPTS = 8
 
@@ -24,13 +24,21 @@ class Change:
     erased: bool = False
 
 
-def change_contact(deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True) -> Change:
+def change_contact(
+    deps: Deps,
+    address: str,
+    decide: Callable[[Contact], bool],
+    *,
+    create: bool = True,
+    current: Contact | None = None,
+) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 
-    Two requests when something changes (a read and a conditional write), one when nothing does. On a conflict the
-    decision is made again on fresh state, so a rule is never applied to stale data."""
-    for _ in range(MAX_ATTEMPTS):
-        loaded = deps.store.load(address)
+    Two requests when something changes (a read and a conditional write), one when nothing does; a caller that has
+    just read the contact passes it as `current` and saves the read. On a conflict the decision is made again on
+    fresh state, so a rule is never applied to stale data."""
+    for attempt in range(MAX_ATTEMPTS):
+        loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address)
         if loaded.erased:
             return Change(None, written=False, erased=True)
         if loaded.contact is None and not create:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..domain.consent import Contact, RemovalRecord
 from ..domain.hashing import keyed_hash
@@ -56,6 +56,17 @@ class ContactStore(Protocol):
     def record_sent(self, outbox_id: str, provider_id: str) -> None: ...
 
     def was_sent(self, outbox_id: str) -> bool: ...
+
+    def get_link_handle(self, handle: str) -> str | None: ...
+
+    # the customer-service review queue
+    def put_review(self, item: dict[str, Any]) -> None: ...
+
+    def list_reviews(self) -> list[dict[str, Any]]: ...
+
+    def get_review(self, review_id: str) -> dict[str, Any] | None: ...
+
+    def delete_review(self, review_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,7 @@ class Deps:
     secrets: SecretsSource
     mail: MailConfig
     policy_version: str
+    agent_domains: frozenset[str] = frozenset()  # senders there may forward a customer's request (SPEC §4)
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
 
     def destinations_for(self, scope: str) -> tuple[str, ...]:

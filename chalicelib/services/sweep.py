@@ -12,7 +12,7 @@ from ..domain.consent import Contact, Provenance, RemovalRecord
 from ..domain.rules import retry_after
 from ..domain.timeutil import iso
 from ..domain.topics import Channel, channels_of
-from ..domain.work import advance_removal_states, expire_contests, prune_done_removals
+from ..domain.work import advance_removal_states, deadline_state, expire_contests, prune_done_removals
 from .contacts import change_contact
 from .mail_claims import claim_due_mail, expired_claims
 from .outbox import send_claimed
@@ -93,6 +93,15 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
 
     # 3. What is pending now, for the metrics and alarms.
     report.counts = {METRIC_NAMES[k]: v for k, v in deps.store.pending_counts().items()}
+    # customer-service messages waiting for a human carry the same 48-hour clock
+    report.counts["ReviewOpen"] = 0
+    for item in deps.store.list_reviews():
+        state = deadline_state(RemovalRecord("", "", "", item["received_at"], item["due_at"]), now)
+        report.counts["ReviewOpen"] += 1
+        if state == "at_risk":
+            report.counts["RemovalsAtRisk"] += 1
+        elif state == "overdue":
+            report.counts["RemovalsOverdue"] += 1
     return report
 
 
@@ -131,7 +140,7 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
             prune_done_removals(fresh)
         return changed
 
-    change = change_contact(deps, contact.address, decide, create=False)
+    change = change_contact(deps, contact.address, decide, create=False, current=contact)
     if not change.written or change.contact is None:
         return
     report.removals_done += len(done_records)

@@ -26,10 +26,11 @@ class Stack:
     base_url: str
     aws_url: str
     process: subprocess.Popen[str]
+    smtp_port: int
 
 
 def start_stack() -> Stack:
-    port, aws_port = free_port(), free_port()
+    port, aws_port, smtp_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
         [
@@ -40,6 +41,8 @@ def start_stack() -> Stack:
             str(port),
             "--aws-port",
             str(aws_port),
+            "--smtp-port",
+            str(smtp_port),
             "--sweep-seconds",
             "1",
         ],
@@ -55,7 +58,7 @@ def start_stack() -> Stack:
             raise RuntimeError(f"the stack exited early:\n{process.stdout.read() if process.stdout else ''}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process)
+                return Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process, smtp_port)
         except OSError:
             time.sleep(0.2)
     process.kill()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Stack, start_stack, stop_stack
-from tests.support.events import body_of, event, signature
+from tests.support.events import POSTAL, body_of, event, signature
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +98,26 @@ def test_a_one_click_removal_reaches_every_destination_on_the_local_stack(stack:
     _, outbox = call(f"{stack.base_url}/dev/outbox.json")
     subjects = [m["subject"] for m in outbox if m["to"] == address]
     assert subjects == ["Welcome to Example Store email updates", "You are unsubscribed from Example Store"]
+
+
+def test_an_email_to_the_smtp_listener_removes_the_sender_everywhere(stack: Stack) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    address = f"writer-{time.time_ns()}@example.com"
+    webhook(stack, event(f"evt-{address}", email=address, postal_address=POSTAL))
+    message = EmailMessage()
+    message["From"] = f"Writer <{address}>"
+    message["To"] = "support@shop.example"
+    message["Subject"] = "Mailing list"
+    message.set_content("Hi,\nplease take me off your mailing list and stop the catalogs.\nThanks")
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    auth = {"Content-Type": "application/json", "Authorization": "Bearer dev-api-key"}
+    for channel, topic in (("email", "updates"), ("postal", "catalog")):
+        body = json.dumps({"channel": channel, "topic": topic, "recipients": [address]}).encode()
+        _, answer = call(f"{stack.base_url}/v1/eligibility", body, auth)
+        assert answer["results"][0]["reason"] == "suppressed"
+    _, outbox = call(f"{stack.base_url}/dev/outbox.json")
+    confirmations = [m for m in outbox if m["to"] == address and "unsubscribed" in m["subject"]]
+    assert len(confirmations) == 1

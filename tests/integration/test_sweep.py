@@ -172,8 +172,24 @@ def test_the_sweep_reads_only_due_items_whatever_the_table_size(world: World, ta
     # 20 index items for the due work; the counts query afterwards finds nothing pending (all delivered)
     assert store.items_read == 20  # type: ignore[attr-defined]
     assert calls.count("Scan") == 0
-    assert calls.count("BatchGetItem") == 1 and calls.count("PutItem") == 20
-    assert calls.count("Query") == 2 * 8  # each of the 8 shards once for due work, once for the counts
+    assert calls.count("BatchGetItem") == 1 and calls.count("PutItem") == 20 and calls.count("GetItem") == 0
+    # each of the 8 shards once for due work and once for the counts, and the review queue once
+    assert calls.count("Query") == 2 * 8 + 1
     # control: a scan-based sweep would read the whole table, so the harness can see growth
     scanned = client("dynamodb").scan(TableName="listkeeper-local", Select="COUNT")["ScannedCount"]
     assert scanned >= table_size
+
+
+def test_review_items_near_their_deadline_count_as_at_risk(world: World) -> None:
+    from chalicelib.adapters.mime import parse_inbound
+    from chalicelib.services.inbound import Received, handle_inbound
+
+    raw = b"From: quinn@example.com\r\nSubject: x\r\n\r\nPlease unsubscribe rose@example.com.\r\n"
+    outcome = handle_inbound(world.deps, Received("m-1", parse_inbound(raw, ("support@shop.example",))))
+    assert outcome.review_id is not None
+    assert run_sweep(world.deps).counts["ReviewOpen"] == 1
+    world.advance(hours=37)
+    report = run_sweep(world.deps)
+    assert (report.counts["RemovalsAtRisk"], report.counts["RemovalsOverdue"]) == (1, 0)
+    world.advance(hours=12)
+    assert run_sweep(world.deps).counts["RemovalsOverdue"] == 1

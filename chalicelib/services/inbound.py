@@ -1,0 +1,156 @@
+"""`inbound_email` (SPEC §4): a message to customer service or to a `mailto:` unsubscribe address, applied.
+
+Removal for the sender whatever SPF/DKIM/DMARC say (removal must never need more than one reply; the verdicts are
+logged with the request); another address only when an allow-listed agent forwarded the message; an ARF complaint
+suppresses the complained-about recipient; machines never get a reply; what cannot be settled goes to review with
+its 48-hour clock."""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain.addresses import normalize_address
+from ..domain.consent import Contact, Provenance, SuppressionReason
+from ..domain.errors import InvalidInput, InvalidToken, NotFound
+from ..domain.inbound import InboundMail, Kind, Verdict, classify
+from ..domain.removals import REMOVAL_DEADLINE, opt_out, queue_removal_confirmation
+from ..domain.timeutil import iso
+from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
+from .outbox import change_and_deliver
+from .ports import Deps
+
+log = logging.getLogger(__name__)
+SNIPPET = 600
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message as SES receiving (or the local SMTP listener) hands it over."""
+
+    message_id: str
+    mail: InboundMail
+    storage_key: str | None = None  # where the raw message is kept (S3), for a human to read
+    verdicts: dict[str, str] = field(default_factory=dict)  # spf, dkim, dmarc
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    verdict: Verdict
+    applied_to: str | None = None
+    review_id: str | None = None
+
+
+def _remove(deps: Deps, address: str, scopes: tuple[str, ...], prov: Provenance, *, confirm: bool) -> bool:
+    now = deps.clock.now()
+
+    def decide(contact: Contact) -> bool:
+        removed = [s for s in scopes if opt_out(contact, s, prov, now, deps.destinations_for(s)) is not None]
+        if removed and confirm:
+            queue_removal_confirmation(contact, removed, prov, now)
+        return bool(removed)
+
+    return change_and_deliver(deps, address, decide).written
+
+
+def review_id_for(message_id: str, received_at: datetime) -> str:
+    return f"{iso(received_at)[:19].replace(':', '')}-{hashlib.sha256(message_id.encode()).hexdigest()[:12]}"
+
+
+def _queue_review(deps: Deps, received: Received, verdict: Verdict) -> str:
+    now = deps.clock.now()
+    review_id = review_id_for(received.message_id, now)
+    mail = received.mail
+    deps.store.put_review(
+        {
+            "id": review_id,
+            "message_id": received.message_id,
+            "received_at": iso(now),
+            "due_at": iso(now + REMOVAL_DEADLINE),
+            "sender": mail.sender,
+            "subject": mail.subject[:300],
+            "snippet": mail.text[:SNIPPET],
+            "reason": verdict.reason,
+            "suggested_scopes": list(verdict.scopes),
+            "address": verdict.address,
+            "storage_key": received.storage_key,
+        }
+    )
+    return review_id
+
+
+def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
+    verdict = classify(received.mail, deps.agent_domains)
+    log.info(
+        "inbound mail classified",
+        extra={"kind": verdict.kind.value, "reason": verdict.reason, "verdicts": received.verdicts},
+    )
+    now = deps.clock.now()
+    prov = Provenance(
+        at=now,
+        source=f"email:{verdict.kind.value}",
+        channel="email",
+        policy_version=deps.policy_version,
+        event_id=received.message_id,
+    )
+    if verdict.kind is Kind.MAILTO and verdict.handle:
+        token = deps.store.get_link_handle(verdict.handle)
+        try:
+            claims = deps.secrets.get().tokens.verify(token or "", now)
+        except InvalidToken:
+            return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
+        if claims.scope.startswith(OPT_IN_PREFIX):
+            return InboundOutcome(verdict)
+        scope = "email" if claims.scope == ALL_EMAIL else claims.scope
+        _remove(deps, claims.address, (scope,), prov, confirm=True)
+        return InboundOutcome(verdict, applied_to=claims.address)
+    if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
+        _remove(deps, verdict.address, verdict.scopes, prov, confirm=True)
+        return InboundOutcome(verdict, applied_to=verdict.address)
+    if verdict.kind is Kind.COMPLAINT and verdict.address:
+        complaint = Provenance(at=now, source="email:arf", channel="email", policy_version=deps.policy_version)
+
+        def suppress(contact: Contact) -> bool:
+            entries = len(contact.ledger)
+            opt_out(contact, "email", complaint, now, deps.destinations_for("email"), SuppressionReason.COMPLAINT)
+            return len(contact.ledger) != entries
+
+        change_and_deliver(deps, verdict.address, suppress)
+        return InboundOutcome(verdict, applied_to=verdict.address)
+    if verdict.kind is Kind.REVIEW:
+        return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
+    return InboundOutcome(verdict)  # DSN, auto-reply, anything else: recorded in the log, nothing more
+
+
+REVIEW_ACTIONS = {"remove_email": ("email",), "remove_postal": ("postal",), "dismiss": ()}
+
+
+def list_review(deps: Deps) -> list[dict[str, Any]]:
+    now = iso(deps.clock.now())
+    items = sorted(deps.store.list_reviews(), key=lambda i: i["due_at"])
+    for item in items:
+        item["state"] = "overdue" if item["due_at"] <= now else "open"
+    return items
+
+
+def resolve_review(deps: Deps, review_id: str, action: object, address: object) -> dict[str, Any]:
+    item = deps.store.get_review(review_id)
+    if item is None:
+        raise NotFound("no such review item")
+    if action not in REVIEW_ACTIONS:
+        raise InvalidInput("action must be remove_email, remove_postal or dismiss", code="invalid_action")
+    scopes = REVIEW_ACTIONS[str(action)]
+    target: str | None = None
+    if scopes:
+        target = normalize_address(address if address is not None else item.get("address") or item.get("sender"))
+        prov = Provenance(
+            at=deps.clock.now(),
+            source="email:review",
+            channel="email",
+            policy_version=deps.policy_version,
+            event_id=item.get("message_id"),
+        )
+        _remove(deps, target, scopes, prov, confirm=False)
+    deps.store.delete_review(review_id)  # only after the removal is written: a crash before it leaves the item
+    return {"id": review_id, "status": "resolved", "action": action, "email": target}

@@ -1,0 +1,145 @@
+"""The inbound classifier over labelled human messages (precision and recall), the real-mail corpus, and hostile
+or broken input."""
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.mime import parse_inbound, strict_sender
+from chalicelib.domain.inbound import Kind, classify
+from tests.support.mail import CASES, build
+
+AGENTS = frozenset({"shop.example"})
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+ACTING = {Kind.REQUEST, Kind.FORWARDED, Kind.MAILTO}
+
+
+def verdict_for(raw: bytes, recipients: tuple[str, ...] = ("support@shop.example",)):  # type: ignore[no-untyped-def]
+    return classify(parse_inbound(raw, recipients), AGENTS)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_each_labelled_message_is_read_as_labelled(case: dict) -> None:  # type: ignore[type-arg]
+    verdict = verdict_for(build(case))
+    assert verdict.kind.value == case["expect"], verdict.reason
+    if "scopes" in case:
+        assert list(verdict.scopes) == case["scopes"]
+    if "address" in case:
+        assert verdict.address == case["address"]
+
+
+def test_precision_and_recall_over_the_labelled_messages(record_property) -> None:  # type: ignore[no-untyped-def]
+    """Acting (removing someone) is the positive class: a false positive removes a person who did not ask."""
+    tp = fp = fn = 0
+    for case in CASES:
+        acted = verdict_for(build(case)).kind in ACTING
+        should = case["expect"] in {k.value for k in ACTING}
+        tp += acted and should
+        fp += acted and not should
+        fn += should and not acted
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    record_property("precision", precision)
+    record_property("recall", recall)
+    print(f"\nclassifier on {len(CASES)} labelled messages: precision {precision:.2f}, recall {recall:.2f}")
+    assert precision == 1.0 and recall >= 0.95
+
+
+CORPUS_FILES = sorted(CORPUS.glob("*/*.eml"))
+ARF_RECIPIENTS = {
+    "arf-01.eml": "redacted@example.net",
+    "arf-12.eml": "user@example.com",
+    "arf-16.eml": "kijitora@example.com",
+    "arf-22.eml": "kijitora@example.com",
+    "arf-25.eml": "hashed@example.com",
+}
+
+
+def test_the_corpus_is_all_here() -> None:
+    assert len(CORPUS_FILES) == 213 and (CORPUS / "real-bounces" / "LICENSE").exists()
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
+def test_no_real_bounce_or_auto_reply_is_read_as_a_request(path: Path) -> None:
+    verdict = verdict_for(path.read_bytes())
+    assert verdict.kind not in ACTING and verdict.kind is not Kind.REVIEW, verdict.reason
+    if path.name in ARF_RECIPIENTS:
+        assert (verdict.kind, verdict.address) == (Kind.COMPLAINT, ARF_RECIPIENTS[path.name])
+    elif path.name == "arf-19.eml":
+        assert verdict.kind is Kind.DSN  # a DMARC failure report, not a recipient's complaint
+    elif path.parent.name == "real-bounces":
+        assert verdict.kind in (Kind.DSN, Kind.AUTO_REPLY, Kind.OTHER)
+
+
+def test_a_mailto_unsubscribe_is_exact_whatever_the_words() -> None:
+    raw = build({"id": "m", "from": "zed@example.com", "subject": "", "body": "sent from my phone"})
+    verdict = verdict_for(raw, ("unsubscribe+ABCDEFGHIJKLMNOP@shop.example",))
+    assert verdict.kind is Kind.MAILTO and verdict.handle == "abcdefghijklmnop"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "alice@example.org)<bob@example.com>",
+        "alice@example.com, bob@example.com",
+        "Alice <alice@example.com> <bob@example.com>",
+        '"bob@example.com" <alice@example.com>, x@y.com',
+        "alice@example.org (bob@example.com)",
+        "undisclosed-recipients:;",
+        "",
+        "no address at all",
+    ],
+)
+def test_from_never_yields_a_guessed_address(header: str) -> None:
+    raw = f"From: {header}\r\nTo: support@shop.example\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n".encode()
+    mail = parse_inbound(raw)
+    assert mail.sender is None
+    assert classify(mail, AGENTS).kind is Kind.REVIEW
+
+
+def test_a_quoted_display_name_with_an_at_sign_is_still_one_address() -> None:
+    raw = b'From: "Bob @ Home" <bob@example.com>\r\nSubject: x\r\n\r\nx'
+    assert parse_inbound(raw).sender == "bob@example.com"
+    from email import message_from_bytes
+    from email.policy import default
+
+    assert strict_sender(message_from_bytes(raw, policy=default)) == "bob@example.com"
+
+
+def test_a_thousand_nested_multiparts_are_refused_before_parsing() -> None:
+    depth = 1000
+    head = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(depth))
+    raw = f"From: a@example.com\r\nSubject: unsubscribe\r\n{head}\r\nunsubscribe\r\n".encode()
+    mail = parse_inbound(raw)
+    assert mail.problem is not None and "nested" in mail.problem
+    assert classify(mail, AGENTS).kind is Kind.REVIEW
+
+
+def test_unknown_charsets_and_broken_encodings_do_not_crash() -> None:
+    raw = (
+        b"From: ann@example.com\r\nSubject: =?x-unknown?q?unsubscribe?=\r\n"
+        b"Content-Type: text/plain; charset=x-made-up\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64 unsubscribe\r\n"
+    )
+    verdict = verdict_for(raw)
+    assert verdict.kind in (Kind.REQUEST, Kind.REVIEW, Kind.OTHER)
+
+
+def test_an_oversized_message_goes_to_review_unread() -> None:
+    raw = b"From: ann@example.com\r\nSubject: unsubscribe\r\n\r\n" + b"x" * (10 * 1024 * 1024 + 1)
+    mail = parse_inbound(raw)
+    assert mail.problem == "message too large" and classify(mail, AGENTS).kind is Kind.REVIEW
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Auto-Submitted: auto-replied\r\nSubject: Out of office",
+        "Subject: Automatic reply: unsubscribe",
+        "Precedence: bulk\r\nSubject: unsubscribe",
+        "List-Id: <deals.lists.example.com>\r\nSubject: unsubscribe",
+        "X-Autoreply: yes\r\nSubject: unsubscribe",
+    ],
+)
+def test_automatic_messages_never_count_as_requests(headers: str) -> None:
+    raw = f"From: ann@example.com\r\n{headers}\r\n\r\nPlease unsubscribe me.\r\n".encode()
+    assert verdict_for(raw).kind not in ACTING
