@@ -121,3 +121,35 @@ def test_an_email_to_the_smtp_listener_removes_the_sender_everywhere(stack: Stac
     _, outbox = call(f"{stack.base_url}/dev/outbox.json")
     confirmations = [m for m in outbox if m["to"] == address and "unsubscribed" in m["subject"]]
     assert len(confirmations) == 1
+
+
+def test_the_operator_cli_lists_and_settles_the_review_queue(stack: Stack) -> None:
+    import smtplib
+    import subprocess
+    import sys
+
+    raw = (
+        "From: quinn@example.com\r\nTo: support@shop.example\r\nSubject: hm\r\n\r\n"
+        "Please unsubscribe rose@example.com.\r\n"
+    )
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=10) as smtp:
+        smtp.sendmail("quinn@example.com", ["support@shop.example"], raw)
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "listkeeper_cli", "--url", stack.base_url, *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return done.stdout
+
+    listing = cli("review", "list")
+    assert "from quinn@example.com" in listing and "h left" in listing
+    review_id = listing.split()[0]
+    assert "remove_email for rose@example.com" in cli(
+        "review", "resolve", review_id, "--action", "remove_email", "--email", "rose@example.com"
+    )
+    assert cli("review", "list").strip() == "The review queue is empty."
+    assert "rose@example.com  email" in cli("removals", "--state", "open") + cli("removals", "--state", "done")

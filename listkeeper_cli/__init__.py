@@ -1,0 +1,1 @@
+"""The operator's command line: talks to a listkeeper deployment's HTTP API with an API key."""

@@ -1,0 +1,101 @@
+"""`python -m listkeeper_cli …`: the review queue and removals from a terminal.
+
+The URL and key come from --url/--api-key or LISTKEEPER_URL/LISTKEEPER_API_KEY (the local stage's by default)."""
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+
+class Api:
+    def __init__(self, url: str, key: str) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise SystemExit("--url must be an http(s) URL")
+        self.url = url.rstrip("/")
+        self.key = key
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            detail = json.load(error).get("error", {})
+            raise SystemExit(f"error {error.code}: {detail.get('code')}: {detail.get('message')}") from None
+
+
+def _left(due_at: str) -> str:
+    due = datetime.fromisoformat(due_at.replace("Z", "+00:00"))
+    hours = (due - datetime.now(UTC)).total_seconds() / 3600
+    return f"{hours:5.1f} h left" if hours >= 0 else f"OVERDUE {-hours:.1f} h"
+
+
+def review_list(api: Api, _: argparse.Namespace) -> int:
+    items = api.call("GET", "/v1/review")["review"]
+    if not items:
+        print("The review queue is empty.")
+    for item in items:
+        print(f"{item['id']}  {_left(item['due_at'])}  from {item.get('sender') or '(unreadable From)'}")
+        print(f"    {item.get('subject', '')!r}: {item.get('reason', '')}")
+        snippet = " ".join(str(item.get("snippet", "")).split())[:160]
+        if snippet:
+            print(f"    {snippet}")
+    return 0
+
+
+def review_resolve(api: Api, args: argparse.Namespace) -> int:
+    body = {"action": args.action, **({"email": args.email} if args.email else {})}
+    result = api.call("POST", f"/v1/review/{args.id}", body)
+    print(f"{result['id']}: {result['action']}" + (f" for {result['email']}" if result.get("email") else ""))
+    return 0
+
+
+def removals(api: Api, args: argparse.Namespace) -> int:
+    for record in api.call("GET", f"/v1/removals?state={args.state}")["removals"]:
+        pending = ", ".join(f"{k}={v}" for k, v in record["destinations"].items())
+        print(
+            f"{record['id']}  {record['state']:8} {_left(record['due_at'])}  {record['recipient']}  {record['scope']}"
+        )
+        print(f"    from {record['source']} at {record['received_at']}; {pending or 'no destinations'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m listkeeper_cli", description=__doc__)
+    root.add_argument("--url", default=os.environ.get("LISTKEEPER_URL", "http://127.0.0.1:8000"))
+    root.add_argument("--api-key", default=os.environ.get("LISTKEEPER_API_KEY", "dev-api-key"))
+    commands = root.add_subparsers(dest="command", required=True)
+    review = commands.add_parser("review", help="customer-service messages waiting for a person").add_subparsers(
+        dest="review_command", required=True
+    )
+    review.add_parser("list", help="the queue, soonest deadline first").set_defaults(run=review_list)
+    resolve = review.add_parser("resolve", help="settle one item")
+    resolve.add_argument("id")
+    resolve.add_argument("--action", required=True, choices=["remove_email", "remove_postal", "dismiss"])
+    resolve.add_argument("--email", help="the address to remove (default: the message's sender)")
+    resolve.set_defaults(run=review_resolve)
+    listing = commands.add_parser("removals", help="removal records and their deadlines")
+    listing.add_argument("--state", default="open", choices=["open", "at_risk", "overdue", "done"])
+    listing.set_defaults(run=removals)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.run(Api(args.url, args.api_key), args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
