@@ -1,5 +1,6 @@
 """The composition root: adapters built from settings on first use, bundled as Deps for the services."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 
@@ -19,8 +20,16 @@ class SystemClock:
 
 
 @cache
+def secrets() -> SsmSecretsSource:
+    settings = get_settings()
+    return SsmSecretsSource(
+        client("ssm"), settings.secrets_parameter, settings.token_max_age_days, settings.secrets_ttl_seconds
+    )
+
+
+@cache
 def store() -> DynamoContactStore:
-    return DynamoContactStore(client("dynamodb"), get_settings().table_name)
+    return DynamoContactStore(client("dynamodb"), get_settings().table_name, lambda a: secrets().get().aliases(a))
 
 
 def destinations() -> tuple[Destination, ...]:
@@ -43,12 +52,7 @@ def deps() -> Deps:
         store=store(),
         mailer=SesMailer(client("ses"), settings.sender, settings.configuration_set, sender_domain),
         clock=SystemClock(),
-        secrets=SsmSecretsSource(
-            client("ssm"),
-            settings.secrets_parameter,
-            settings.token_max_age_days,
-            settings.secrets_ttl_seconds,
-        ),
+        secrets=secrets(),
         mail=MailConfig(
             sender=settings.sender,
             store_name=settings.store_name,
@@ -66,5 +70,18 @@ def reset() -> None:
     """Forget everything built so far (tests switch environments and mocks between cases)."""
     deps.cache_clear()
     store.cache_clear()
+    secrets.cache_clear()
     get_settings.cache_clear()
     reset_clients()
+
+
+def export_writer() -> Callable[[str, bytes], None]:
+    """Writes an export into the stage's bucket, encrypted at rest."""
+    bucket = get_settings().bucket
+
+    def write(key: str, body: bytes) -> None:
+        client("s3").put_object(
+            Bucket=bucket, Key=key, Body=body, ContentType="text/csv", ServerSideEncryption="AES256"
+        )
+
+    return write

@@ -21,6 +21,8 @@ def table_definition(name: str) -> dict[str, Any]:
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "due_pk", "AttributeType": "S"},
             {"AttributeName": "due_at", "AttributeType": "S"},
+            {"AttributeName": "customer_pk", "AttributeType": "S"},
+            {"AttributeName": "postal_pk", "AttributeType": "S"},
         ],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
@@ -34,7 +36,20 @@ def table_definition(name: str) -> dict[str, Any]:
                     "ProjectionType": "INCLUDE",
                     "NonKeyAttributes": ["n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"],
                 },
-            }
+            },
+            {
+                "IndexName": "postal",
+                "KeySchema": [
+                    {"AttributeName": "postal_pk", "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": "customer",
+                "KeySchema": [{"AttributeName": "customer_pk", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     }
 

@@ -10,7 +10,7 @@ topics, suppressions, ledger entries, event ids and outbox land together or not 
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -75,6 +75,10 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
         "removals": {k: asdict(v) for k, v in contact.removals.items()},
         "last_removal_notice": contact.last_removal_notice,
     }
+    if contact.profile.postal_address:
+        body["postal_pk"] = f"postal#{due_shard(contact.address)[4:]}"  # sparse index: postal exports
+    if contact.profile.customer_id:
+        body["customer_pk"] = f"cust#{contact.profile.customer_id}"  # sparse index: events that name a customer id
     work = summarize(contact)
     if work.due_at is not None:
         # In the sparse index only while something is pending; the counts ride along for the metrics.
@@ -152,9 +156,11 @@ def _conditional_failed(exc: ClientError) -> bool:
 
 
 class DynamoContactStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, aliases_of: Callable[[str], list[str]] | None = None) -> None:
         self._client = client
         self._table = table
+        # keyed hashes of an address, where its tombstone would be once erased (SPEC §1.8)
+        self._aliases_of = aliases_of or (lambda _address: [])
         self.items_read = 0  # index items read, for the sweep's cost accounting
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
@@ -186,27 +192,45 @@ class DynamoContactStore:
         return ClaimOutcome.NEW
 
     def load(self, address: str) -> Loaded:
-        item = self._client.get_item(TableName=self._table, Key=contact_key(address), ConsistentRead=True).get("Item")
-        return Loaded(contact_from_item(item) if item else None)
+        """The contact and, in the same request, its tombstone if the address was erased."""
+        keys = [contact_key(address)] + [contact_key(alias) for alias in self._aliases_of(address)]
+        items = self._batch_get(keys)
+        contact = items.get(f"C#{address}")
+        tombstone = next((items[f"C#{a}"] for a in self._aliases_of(address) if f"C#{a}" in items), None)
+        return Loaded(
+            contact_from_item(contact) if contact else None,
+            erased=tombstone is not None,
+            tombstone=contact_from_item(tombstone) if tombstone else None,
+        )
 
-    def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
-        """Batched reads, 100 keys per request, projected to what eligibility needs."""
-        wanted = sorted(set(addresses))
-        found: dict[str, Loaded] = {}
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            pending: list[dict[str, Any]] = [contact_key(a) for a in wanted[start : start + BATCH_GET_LIMIT]]
+    def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending = keys[start : start + BATCH_GET_LIMIT]
             attempt = 0
             while pending:
                 response = self._client.batch_get_item(
                     RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
                 )
                 for item in response.get("Responses", {}).get(self._table, []):
-                    contact = contact_from_item(item)
-                    found[contact.address] = Loaded(contact)
+                    found[item["pk"]["S"]] = item
                 pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
                 if pending:
                     attempt += 1
                     time.sleep(min(1.0, 0.02 * 2**attempt))  # DynamoDB asks callers to back off here
+        return found
+
+    def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
+        """Batched reads, 100 keys per request; tombstones are looked for only where no contact was found."""
+        wanted = sorted(set(addresses))
+        items = self._batch_get([contact_key(a) for a in wanted])
+        found = {a: Loaded(contact_from_item(items[f"C#{a}"])) for a in wanted if f"C#{a}" in items}
+        missing = {alias: a for a in wanted if a not in found for alias in self._aliases_of(a)}
+        if missing:
+            tombstones = self._batch_get([contact_key(alias) for alias in missing])
+            for alias, address in missing.items():
+                if f"C#{alias}" in tombstones and address not in found:
+                    found[address] = Loaded(None, erased=True, tombstone=contact_from_item(tombstones[f"C#{alias}"]))
         return found
 
     def save(self, contact: Contact) -> None:
@@ -404,3 +428,101 @@ class DynamoContactStore:
 
     def delete_review(self, review_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key={"pk": {"S": "REVIEW"}, "sk": {"S": review_id}})
+
+    # --- erasure ---------------------------------------------------------------------------------------------
+
+    def delete_contact_items(self, address: str) -> int:
+        """Every item under the address's partition: the contact, its older ledger entries, acquired records."""
+        keys: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"C#{address}"}},
+            "ProjectionExpression": "pk, sk",
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**kwargs)
+            keys.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
+        return len(keys)
+
+    def delete_link_handles(self, handles: list[str]) -> None:
+        self._batch_write([{"DeleteRequest": {"Key": {"pk": {"S": f"H#{h}"}, "sk": {"S": "H"}}}} for h in handles])
+
+    def address_of_customer(self, customer_id: str) -> str | None:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="customer",
+            KeyConditionExpression="customer_pk = :c",
+            ExpressionAttributeValues={":c": {"S": f"cust#{customer_id}"}},
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return items[0]["pk"]["S"].removeprefix("C#") if items else None
+
+    def older_ledger(self, address: str) -> list[LedgerEntry]:
+        """Ledger entries that moved out of the contact item, oldest first."""
+        entries: list[LedgerEntry] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :l)",
+            "ExpressionAttributeValues": {":pk": {"S": f"C#{address}"}, ":l": {"S": "L#"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**kwargs)
+            for item in response.get("Items", []):
+                raw = {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+                entries.append(LedgerEntry(**raw))
+            if "LastEvaluatedKey" not in response:
+                return entries
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- third-party records: their own items under the contact's partition (never written over the contact) -
+
+    def put_acquired(self, records: list[dict[str, Any]]) -> int:
+        """BatchWrite, 25 per request. Each record is `C#<address>` / `A#<source>`; re-importing overwrites it."""
+        puts = []
+        for record in records:
+            body = {"pk": f"C#{record['email']}", "sk": f"A#{record['source']}", **record}
+            if record.get("postal_address"):
+                body["postal_pk"] = f"postal#{due_shard(record['email'])[4:]}"
+            puts.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in _compact(body).items()}}})
+        self._batch_write(puts)
+        return len(puts)
+
+    def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
+        keys = [{"pk": {"S": f"C#{a}"}, "sk": {"S": f"A#{source}"}} for a in sorted(set(addresses))]
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending = keys[start : start + BATCH_GET_LIMIT]
+            while pending:
+                response = self._client.batch_get_item(RequestItems={self._table: {"Keys": pending}})
+                for item in response.get("Responses", {}).get(self._table, []):
+                    raw = {k: _de.deserialize(v) for k, v in item.items()}
+                    out[str(raw["email"])] = raw
+                pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+        return out
+
+    def postal_holders(self) -> list[tuple[str, str]]:
+        """(address, sort key) of every item holding a postal address, from the sparse `postal` index."""
+        found: list[tuple[str, str]] = []
+        for shard in range(DUE_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "postal",
+                "KeyConditionExpression": "postal_pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": f"postal#{shard}"}},
+            }
+            while True:
+                response = self._client.query(**kwargs)
+                for item in response.get("Items", []):
+                    found.append((item["pk"]["S"].removeprefix("C#"), item["sk"]["S"]))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found

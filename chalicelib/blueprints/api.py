@@ -1,6 +1,7 @@
 """The sender and operator API (SPEC §3.3), behind a bearer API key."""
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalice.app import Blueprint
 
@@ -8,7 +9,10 @@ from .. import wiring
 from ..domain.addresses import normalize_address
 from ..domain.errors import InvalidInput
 from ..domain.topics import parse_topic
+from ..services.contacts_view import erase_contact, show_contact
 from ..services.eligibility import check_eligibility
+from ..services.exports import postal_export
+from ..services.imports import import_records
 from ..services.inbound import list_review, resolve_review
 from ..services.links import unsubscribe_links
 from ..services.removals_view import list_removals
@@ -37,6 +41,32 @@ def removals() -> dict[str, Any]:
     params: dict[str, str] = dict(request.query_params or {})
     state = params.get("state")
     return {"removals": list_removals(wiring.deps(), state)}
+
+
+@bp.route("/v1/contacts/{email}", methods=["GET"])
+@handled
+def contact(email: str) -> dict[str, Any]:
+    require_api_key(bp.current_request, wiring.deps().secrets.get().api_keys)
+    return show_contact(wiring.deps(), unquote(email))
+
+
+@bp.route("/v1/contacts/{email}", methods=["DELETE"])
+@handled
+def erase_contact_route(email: str) -> dict[str, Any]:
+    require_api_key(bp.current_request, wiring.deps().secrets.get().api_keys)
+    return erase_contact(wiring.deps(), unquote(email))
+
+
+@bp.route("/v1/imports", methods=["POST"], content_types=["application/json"])
+@handled
+def imports() -> dict[str, Any]:
+    return import_records(wiring.deps(), _authorized_body())
+
+
+@bp.route("/v1/postal-exports", methods=["POST"], content_types=["application/json"])
+@handled
+def postal_exports() -> dict[str, Any]:
+    return postal_export(wiring.deps(), _authorized_body(), wiring.export_writer())
 
 
 @bp.route("/v1/review", methods=["GET"])

@@ -39,7 +39,8 @@ def opt_out(
     if scope in CHANNEL_SCOPES:
         existing = contact.suppressions.get(scope)
         if existing is not None:
-            if reason in PERMANENT_REASONS and existing.reason not in PERMANENT_REASONS:
+            hardens = reason in PERMANENT_REASONS and existing.reason not in PERMANENT_REASONS
+            if hardens or (reason is SuppressionReason.CHILD and existing.reason is not SuppressionReason.CHILD):
                 contact.suppressions[scope] = Suppression(reason, existing.since, existing.source)
                 contact.record("suppress", scope, reason.value, prov)
             return None

@@ -16,7 +16,7 @@ from .consent import (
     TopicState,
 )
 from .timeutil import iso, parse_iso
-from .topics import Channel, channels_of, is_contest
+from .topics import ACQUIRED_PREFIX, Channel, channels_of, is_contest
 
 
 class Reason(StrEnum):
@@ -76,9 +76,15 @@ def _expired(state: TopicState, now: datetime) -> bool:
     return state.expires_at is not None and parse_iso(state.expires_at) <= now
 
 
-def eligibility(contact: Contact | None, channel: Channel, topic: str, now: datetime) -> Eligibility:
+def eligibility(
+    contact: Contact | None, channel: Channel, topic: str, now: datetime, *, acquired: bool = False
+) -> Eligibility:
     """May this contact be sent marketing on `channel` for `topic` now? Suppression beats every topic, except a
-    contest the person entered after a self-requested suppression (SPEC §1.5, §2)."""
+    contest the person entered after a self-requested suppression (SPEC §1.5, §2). `acquired` says a third-party
+    record exists for an `acquired:<source>` topic: it is used only for that source's mailings, and never overrides
+    a removal (SPEC §1.6)."""
+    if topic.startswith(ACQUIRED_PREFIX):
+        return _acquired_eligibility(contact, channel, topic, acquired)
     if contact is None or channel not in channels_of(topic):
         return Eligibility(False, Reason.NOT_SUBSCRIBED)
     state = contact.topics.get(topic)
@@ -99,6 +105,16 @@ def eligibility(contact: Contact | None, channel: Channel, topic: str, now: date
     if state.status is Status.UNSUBSCRIBED:
         return Eligibility(False, Reason.UNSUBSCRIBED)
     return Eligibility(True, Reason.SUBSCRIBED)
+
+
+def _acquired_eligibility(contact: Contact | None, channel: Channel, topic: str, acquired: bool) -> Eligibility:
+    if contact is not None:
+        if active_suppression(contact, channel) is not None:
+            return Eligibility(False, Reason.SUPPRESSED)
+        state = contact.topics.get(topic)
+        if state is not None and state.status is Status.UNSUBSCRIBED:
+            return Eligibility(False, Reason.UNSUBSCRIBED)
+    return Eligibility(True, Reason.SUBSCRIBED) if acquired else Eligibility(False, Reason.NOT_SUBSCRIBED)
 
 
 def remember_event(contact: Contact, event_id: str, at: datetime, keep: int = 25) -> None:

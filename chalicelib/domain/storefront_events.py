@@ -3,6 +3,7 @@
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -104,6 +105,11 @@ def _email(data: dict[str, Any], key: str) -> str:
         raise InvalidAddress(f"data.{key}: {exc.message}") from None
 
 
+def postal_address_of(data: dict[str, Any]) -> dict[str, str] | None:
+    """A postal_address object, validated (also used for imported records)."""
+    return _postal_address(data)
+
+
 def _postal_address(data: dict[str, Any]) -> dict[str, str] | None:
     raw = data.get("postal_address")
     if raw is None:
@@ -159,3 +165,101 @@ def parse_signup(envelope: Envelope) -> SignupEvent:
         user_agent=_text(data, "user_agent", "data.", required=False, max_len=512),
         birthdate=_birthdate(data) if not is_order else None,
     )
+
+
+CONTEST_ENTERED = "contest.entered"
+AGE_REPORTED = "customer.age_reported"
+ERASURE_REQUESTED = "customer.erasure_requested"
+EMAIL_CHANGED = "customer.email_changed"
+_CONTEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ContestEntry:
+    contest_id: str
+    ends_at: datetime
+    email: str
+    marketing_opt_in: bool
+    name: str | None
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """An event that names a person by customer id or by address (at least one)."""
+
+    customer_id: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class AgeReport:
+    who: CustomerRef
+    age: int
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    customer_id: str
+    old_email: str
+    new_email: str
+
+
+def parse_contest(envelope: Envelope) -> ContestEntry:
+    data = envelope.data
+    contest_id = _text(data, "contest_id", "data.", required=True, max_len=64)
+    assert contest_id is not None
+    if not _CONTEST_ID.match(contest_id):
+        raise _invalid("data.contest_id", "may hold only letters, digits, '.', '_' and '-'")
+    if "contest_ends_at" not in data:
+        raise _missing("data.contest_ends_at")
+    ends_at = parse_rfc3339(data["contest_ends_at"], "data.contest_ends_at")
+    if "marketing_opt_in" not in data:
+        raise _missing("data.marketing_opt_in")
+    opt_in = data["marketing_opt_in"]
+    if not isinstance(opt_in, bool):  # only JSON true is consent: not "true", not 1
+        raise _invalid("data.marketing_opt_in", "must be a JSON boolean")
+    return ContestEntry(
+        contest_id=contest_id,
+        ends_at=ends_at,
+        email=_email(data, "email"),
+        marketing_opt_in=opt_in,
+        name=_text(data, "name", "data.", required=False),
+        ip=_ip(data),
+        user_agent=_text(data, "user_agent", "data.", required=False, max_len=512),
+    )
+
+
+def _customer_ref(data: dict[str, Any]) -> CustomerRef:
+    customer_id = _text(data, "customer_id", "data.", required=False, max_len=128)
+    email = _email(data, "email") if data.get("email") is not None else None
+    if customer_id is None and email is None:
+        raise InvalidInput("data.customer_id or data.email is required", code="missing_field")
+    return CustomerRef(customer_id, email)
+
+
+def parse_age_report(envelope: Envelope) -> AgeReport:
+    data = envelope.data
+    who = _customer_ref(data)
+    if data.get("birthdate") is not None:
+        birthdate = _birthdate(data)
+        assert birthdate is not None
+        return AgeReport(who, age_on(birthdate, envelope.created_at.date()))
+    age = data.get("age")
+    if age is None:
+        raise InvalidInput("data.birthdate or data.age is required", code="missing_field")
+    if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 150:
+        raise _invalid("data.age", "must be a whole number of years")
+    return AgeReport(who, age)
+
+
+def parse_erasure(envelope: Envelope) -> CustomerRef:
+    return _customer_ref(envelope.data)
+
+
+def parse_email_change(envelope: Envelope) -> EmailChange:
+    data = envelope.data
+    customer_id = _text(data, "customer_id", "data.", required=True, max_len=128)
+    assert customer_id is not None
+    return EmailChange(customer_id, _email(data, "old_email"), _email(data, "new_email"))

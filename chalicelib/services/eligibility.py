@@ -5,7 +5,7 @@ from typing import Any
 from ..domain.addresses import normalize_address
 from ..domain.errors import InvalidAddress, InvalidInput
 from ..domain.rules import Reason, eligibility
-from ..domain.topics import parse_channel, parse_topic
+from ..domain.topics import ACQUIRED_PREFIX, Channel, parse_channel, parse_topic
 from .ports import Deps
 
 MAX_RECIPIENTS = 1000
@@ -27,7 +27,13 @@ def check_eligibility(deps: Deps, body: Any) -> list[dict[str, Any]]:
             normalized.append(normalize_address(raw))
         except InvalidAddress:
             normalized.append(None)
-    loaded = deps.store.load_many({a for a in normalized if a is not None})
+    wanted = {a for a in normalized if a is not None}
+    loaded = deps.store.load_many(wanted)
+    acquired: dict[str, Any] = {}
+    if topic.startswith(ACQUIRED_PREFIX):
+        records = deps.store.acquired_many(wanted, topic.removeprefix(ACQUIRED_PREFIX))
+        # a postal mailing needs a postal address on the record
+        acquired = {a: r for a, r in records.items() if channel is Channel.EMAIL or r.get("postal_address")}
     now = deps.clock.now()
     results: list[dict[str, Any]] = []
     for raw, address in zip(recipients, normalized, strict=True):
@@ -38,7 +44,8 @@ def check_eligibility(deps: Deps, body: Any) -> list[dict[str, Any]]:
         if found is not None and found.erased:
             verdict_allowed, reason = False, Reason.SUPPRESSED
         else:
-            verdict = eligibility(found.contact if found else None, channel, topic, now)
+            contact = found.contact if found else None
+            verdict = eligibility(contact, channel, topic, now, acquired=address in acquired)
             verdict_allowed, reason = verdict.allowed, verdict.reason
         results.append({"recipient": raw, "allowed": verdict_allowed, "reason": reason.value})
     return results

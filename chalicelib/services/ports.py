@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ..domain.consent import Contact, RemovalRecord
+from ..domain.consent import Contact, LedgerEntry, RemovalRecord
 from ..domain.hashing import keyed_hash
 from ..domain.tokens import TokenCodec
 from ..domain.topics import page_channel
@@ -26,6 +26,7 @@ class ClaimOutcome(StrEnum):
 class Loaded:
     contact: Contact | None
     erased: bool = False
+    tombstone: Contact | None = None  # the erased person's record, keyed by a keyed hash of the address
 
 
 class ContactStore(Protocol):
@@ -67,6 +68,22 @@ class ContactStore(Protocol):
     def get_review(self, review_id: str) -> dict[str, Any] | None: ...
 
     def delete_review(self, review_id: str) -> None: ...
+
+    # erasure, and events that name a customer instead of an address
+    def delete_contact_items(self, address: str) -> int: ...
+
+    def delete_link_handles(self, handles: list[str]) -> None: ...
+
+    def address_of_customer(self, customer_id: str) -> str | None: ...
+
+    def older_ledger(self, address: str) -> list[LedgerEntry]: ...
+
+    # third-party records and postal exports
+    def put_acquired(self, records: list[dict[str, Any]]) -> int: ...
+
+    def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]: ...
+
+    def postal_holders(self) -> list[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,12 @@ class Secrets:
 
     def hash_address(self, address: str) -> str:
         return keyed_hash(address, self.active_pepper, self.peppers[self.active_pepper])
+
+    def aliases(self, address: str) -> list[str]:
+        """The address's keyed hash under every pepper version: where a tombstone of it may be."""
+        active = [self.active_pepper] if self.active_pepper else []
+        versions = active + sorted(p for p in self.peppers if p != self.active_pepper)
+        return [keyed_hash(address, pid, self.peppers[pid]) for pid in versions]
 
 
 class SecretsSource(Protocol):

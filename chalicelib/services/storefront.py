@@ -1,22 +1,40 @@
-"""POST /webhooks/storefront (SPEC §3.1): verified, deduplicated, applied exactly once."""
+"""POST /webhooks/storefront (SPEC §3.1): verified, validated, deduplicated, applied exactly once."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from ..domain.consent import Contact, Provenance
+from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
 from ..domain.errors import EventIdReused
+from ..domain.removals import request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
 from ..domain.signatures import verify_signature
 from ..domain.storefront_events import (
+    AGE_REPORTED,
     CHILD_AGE,
+    CONTEST_ENTERED,
+    EMAIL_CHANGED,
+    ERASURE_REQUESTED,
     SIGNUP_TYPES,
+    AgeReport,
+    ContestEntry,
+    CustomerRef,
+    EmailChange,
     Envelope,
     SignupEvent,
     age_on,
+    parse_age_report,
+    parse_contest,
+    parse_email_change,
     parse_envelope,
+    parse_erasure,
     parse_signup,
 )
-from ..domain.topics import IMPLIED_EMAIL_TOPICS, IMPLIED_POSTAL_TOPICS
+from ..domain.timeutil import iso
+from ..domain.topics import CONTEST_PREFIX, IMPLIED_EMAIL_TOPICS, IMPLIED_POSTAL_TOPICS, PROMOTIONS
+from .contacts import change_contact
+from .erasure import erase
 from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
 
@@ -29,19 +47,37 @@ class WebhookResult:
     event_id: str
 
 
+def _prov(deps: Deps, envelope: Envelope, ip: str | None = None, user_agent: str | None = None) -> Provenance:
+    return Provenance(
+        at=envelope.created_at,
+        source=f"storefront:{envelope.type}",
+        channel="storefront",
+        policy_version=deps.policy_version,
+        ip=ip,
+        user_agent=user_agent,
+        event_id=envelope.id,
+    )
+
+
+# Each type: a parser (validates fully before anything is written) and an applier (returns whether it changed).
+Handler = tuple[Callable[[Envelope], Any], Callable[[Deps, Envelope, Any], bool]]
+
+
 def handle_storefront_webhook(deps: Deps, raw_body: bytes, signature: str | None) -> WebhookResult:
     """Verify, validate fully, then claim the event id, then apply. Nothing is written before the input is known
     to be good, so a 401 or 400 changes nothing."""
     secrets = deps.secrets.get()
     verify_signature(signature, raw_body, secrets.webhook_secrets, deps.clock.now().timestamp())
     envelope = parse_envelope(raw_body)
-    if envelope.type not in SIGNUP_TYPES:
+    handler = HANDLERS.get(envelope.type)
+    if handler is None:
         return WebhookResult("ignored", envelope.id)
-    event = parse_signup(envelope)
+    parse, apply = handler
+    event = parse(envelope)
     claim = deps.store.claim_event(envelope.id, envelope.digest, deps.clock.now())
     if claim is ClaimOutcome.CONFLICT:
         raise EventIdReused(f"event id {envelope.id} was already used for a different payload")
-    applied_now = apply_signup(deps, envelope, event)
+    applied_now = apply(deps, envelope, event)
     # A redelivery whose first attempt crashed after the claim is applied now, and so is "processed".
     status = "processed" if claim is ClaimOutcome.NEW or applied_now else "duplicate"
     return WebhookResult(status, envelope.id)
@@ -59,18 +95,9 @@ def _update_profile(contact: Contact, event: SignupEvent) -> bool:
 def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     """SPEC §1.1 and §1.3. Returns whether this call changed anything."""
     if event.birthdate is not None and age_on(event.birthdate, envelope.created_at.date()) < CHILD_AGE:
-        # Nothing about a child is stored and nothing is sent (SPEC §1.8).
-        log.info("signup of a child ignored", extra={"event_id": envelope.id})
-        return False
-    prov = Provenance(
-        at=envelope.created_at,
-        source=f"storefront:{envelope.type}",
-        channel="storefront",
-        policy_version=deps.policy_version,
-        ip=event.ip,
-        user_agent=event.user_agent,
-        event_id=envelope.id,
-    )
+        erase(deps, event.email, SuppressionReason.CHILD, f"storefront:{envelope.type}")  # SPEC §1.8
+        return True
+    prov = _prov(deps, envelope, event.ip, event.user_agent)
     topics = IMPLIED_EMAIL_TOPICS + (IMPLIED_POSTAL_TOPICS if event.postal_address else ())
 
     def decide(contact: Contact) -> bool:
@@ -86,3 +113,100 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         return True
 
     return change_and_deliver(deps, event.email, decide).written
+
+
+def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
+    """SPEC §1.2 and §1.5: a grant for the contest until it ends; only JSON true joins promotions, and a person who
+    had asked to be removed gets a confirmation to answer instead."""
+    prov = _prov(deps, envelope, entry.ip, entry.user_agent)
+    topic = f"{CONTEST_PREFIX}{entry.contest_id}"
+
+    def decide(contact: Contact) -> bool:
+        if envelope.id in contact.applied_events:
+            return False
+        if entry.ends_at > deps.clock.now():
+            contact.topics[topic] = TopicState(
+                Status.SUBSCRIBED, Basis.EXPRESS, prov.at_iso, prov.source, iso(entry.ends_at)
+            )
+            contact.record("subscribe", topic, "contest_entry", prov)
+        if entry.name and not contact.profile.name:
+            contact.profile.name = entry.name
+        if entry.marketing_opt_in:
+            outcome = request_opt_in(contact, [PROMOTIONS], prov)
+            if outcome.needs_confirmation:
+                message = queue_mail(contact, "optin_confirmation", prov, deps.clock.now())
+                message.params = {"topics": ",".join(outcome.needs_confirmation)}
+        remember_event(contact, envelope.id, deps.clock.now())
+        return True
+
+    return change_and_deliver(deps, entry.email, decide).written
+
+
+def _resolve(deps: Deps, who: CustomerRef) -> str | None:
+    return who.email or (deps.store.address_of_customer(who.customer_id) if who.customer_id else None)
+
+
+def apply_age_report(deps: Deps, envelope: Envelope, report: AgeReport) -> bool:
+    address = _resolve(deps, report.who)
+    if address is None or report.age >= CHILD_AGE:
+        return False
+    erase(deps, address, SuppressionReason.CHILD, f"storefront:{envelope.type}")
+    return True
+
+
+def apply_erasure(deps: Deps, envelope: Envelope, who: CustomerRef) -> bool:
+    address = _resolve(deps, who)
+    if address is None:
+        return False
+    erase(deps, address, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
+    return True
+
+
+def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> bool:
+    """The person's choices and suppressions follow them to the new address; suppressions also stay on the old
+    one. The new address is written first, so no suppression is ever missing in between."""
+    if change.old_email == change.new_email:
+        return False
+    old = deps.store.load(change.old_email)
+    if old.contact is None:
+        return False
+    source = old.contact
+    prov = _prov(deps, envelope)
+
+    def move_in(contact: Contact) -> bool:
+        if envelope.id in contact.applied_events:
+            return False
+        for channel, suppression in source.suppressions.items():
+            contact.suppressions.setdefault(channel, suppression)
+        for topic, state in source.topics.items():
+            mine = contact.topics.get(topic)
+            if mine is None or (state.status is Status.UNSUBSCRIBED and mine.status is Status.SUBSCRIBED):
+                contact.topics[topic] = state  # a choice to leave always follows; nothing is re-subscribed
+        contact.profile.customer_id = change.customer_id
+        contact.profile.name = contact.profile.name or source.profile.name
+        contact.profile.postal_address = contact.profile.postal_address or source.profile.postal_address
+        contact.record("email_changed", "address", "moved_in", prov)
+        remember_event(contact, envelope.id, deps.clock.now())
+        return True
+
+    moved = change_contact(deps, change.new_email, move_in).written
+
+    def move_out(contact: Contact) -> bool:
+        if envelope.id in contact.applied_events:
+            return False
+        contact.profile.customer_id = None  # the customer id now names the new address
+        contact.record("email_changed", "address", "moved_out", prov)
+        remember_event(contact, envelope.id, deps.clock.now())
+        return True
+
+    change_contact(deps, change.old_email, move_out, create=False)
+    return moved
+
+
+HANDLERS: dict[str, Handler] = {
+    **dict.fromkeys(SIGNUP_TYPES, (parse_signup, apply_signup)),
+    CONTEST_ENTERED: (parse_contest, apply_contest),
+    AGE_REPORTED: (parse_age_report, apply_age_report),
+    ERASURE_REQUESTED: (parse_erasure, apply_erasure),
+    EMAIL_CHANGED: (parse_email_change, apply_email_change),
+}

@@ -41,6 +41,11 @@ METRIC_NAMES = {
 }
 
 
+def _subject_hash(deps: Deps, address: str) -> str:
+    # a tombstone's "address" already is the keyed hash
+    return address if "@" not in address else deps.secrets.get().hash_address(address)
+
+
 def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_channels: frozenset[str]) -> RemovalNotice:
     """Partners get a keyed hash; the name and postal address only go where they were shared already."""
     shared = "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
@@ -51,7 +56,10 @@ def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_cha
         scope=record.scope,
         reason=record.reason,
         received_at=record.received_at,
-        subject_hash=deps.secrets.get().hash_address(contact.address),
+        # a tombstone's "address" already is the keyed hash
+        subject_hash=contact.address
+        if "@" not in contact.address
+        else deps.secrets.get().hash_address(contact.address),
         name=contact.profile.name if show_postal else None,
         postal_address=contact.profile.postal_address if show_postal else None,
     )

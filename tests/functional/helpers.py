@@ -68,3 +68,18 @@ def form_tag(page: str) -> str:
 
 def one_click(client: Client, path: str, content_type: str = FORM, body: bytes = b"List-Unsubscribe=One-Click") -> Any:
     return client.http.post(path, headers={"Content-Type": content_type}, body=body)
+
+
+def webhook(client: Client, payload: dict[str, Any]) -> Any:
+    body = json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Listkeeper-Signature": signature("dev-webhook-secret", body, time.time()),
+    }
+    return client.http.post("/webhooks/storefront", headers=headers, body=body)
+
+
+def api(client: Client, method: str, path: str, body: Any = None) -> Any:
+    headers = {"Authorization": "Bearer dev-api-key", "Content-Type": "application/json"}
+    call = getattr(client.http, method.lower())
+    return call(path, headers=headers, body=json.dumps(body)) if body is not None else call(path, headers=headers)

@@ -3,6 +3,7 @@
 import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.consent import Contact
 from chalicelib.domain.tokens import TokenCodec
@@ -35,13 +36,17 @@ class FakeClock:
 
 
 class FakeStore:
-    """Keeps deep copies, so a service can only change state through save(), as with DynamoDB."""
+    """Keeps deep copies, so a service can only change state through save(), as with DynamoDB. Tombstones live
+    under the keyed hashes that `aliases_of` gives, as in the real store."""
 
-    def __init__(self) -> None:
+    def __init__(self, aliases_of: Any = None) -> None:
         self.contacts: dict[str, Contact] = {}
         self.claims: dict[str, str] = {}
         self.handles: dict[str, str] = {}
-        self.erased: set[str] = set()
+        self.reviews: dict[str, dict[str, Any]] = {}
+        self.sent_log: set[str] = set()
+        self.archived: list[Any] = []
+        self.aliases_of = aliases_of or (lambda _address: [])
         self.conflicts_to_inject = 0
         self.saves = 0
 
@@ -52,13 +57,21 @@ class FakeStore:
         return ClaimOutcome.SAME if self.claims[event_id] == digest else ClaimOutcome.CONFLICT
 
     def load(self, address: str) -> Loaded:
-        if address in self.erased:
-            return Loaded(None, erased=True)
         found = self.contacts.get(address)
-        return Loaded(copy.deepcopy(found) if found else None)
+        tombstone = next((self.contacts[a] for a in self.aliases_of(address) if a in self.contacts), None)
+        return Loaded(
+            copy.deepcopy(found) if found else None,
+            erased=tombstone is not None,
+            tombstone=copy.deepcopy(tombstone) if tombstone else None,
+        )
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
-        return {a: self.load(a) for a in addresses if a in self.contacts or a in self.erased}
+        out = {}
+        for address in addresses:
+            loaded = self.load(address)
+            if loaded.contact is not None or loaded.erased:
+                out[address] = Loaded(loaded.contact) if loaded.contact else loaded
+        return out
 
     def save(self, contact: Contact) -> None:
         if self.conflicts_to_inject:
@@ -73,6 +86,43 @@ class FakeStore:
 
     def put_link_handle(self, handle: str, token: str, keep_days: int) -> None:
         self.handles[handle] = token
+
+    def get_link_handle(self, handle: str) -> str | None:
+        return self.handles.get(handle)
+
+    def delete_link_handles(self, handles: list[str]) -> None:
+        for handle in handles:
+            self.handles.pop(handle, None)
+
+    def delete_contact_items(self, address: str) -> int:
+        return 1 if self.contacts.pop(address, None) else 0
+
+    def address_of_customer(self, customer_id: str) -> str | None:
+        return next((a for a, c in self.contacts.items() if c.profile.customer_id == customer_id), None)
+
+    def older_ledger(self, address: str) -> list[Any]:
+        return []
+
+    def put_review(self, item: dict[str, Any]) -> None:
+        self.reviews[item["id"]] = dict(item)
+
+    def list_reviews(self) -> list[dict[str, Any]]:
+        return [dict(i) for i in self.reviews.values()]
+
+    def get_review(self, review_id: str) -> dict[str, Any] | None:
+        return dict(self.reviews[review_id]) if review_id in self.reviews else None
+
+    def delete_review(self, review_id: str) -> None:
+        self.reviews.pop(review_id, None)
+
+    def archive_done(self, address: str | None, records: list[Any]) -> None:
+        self.archived.extend((address, r) for r in records)
+
+    def record_sent(self, outbox_id: str, provider_id: str) -> None:
+        self.sent_log.add(outbox_id)
+
+    def was_sent(self, outbox_id: str) -> bool:
+        return outbox_id in self.sent_log
 
 
 class FakeMailer:
@@ -93,6 +143,8 @@ class FakeSecrets:
             webhook_secrets=(WEBHOOK_SECRET,),
             api_keys=(API_KEY,),
             tokens=TokenCodec({"k1": TOKEN_KEY}, "k1"),
+            peppers={"p1": bytes(range(32, 64))},
+            active_pepper="p1",
         )
 
     def get(self) -> Secrets:
@@ -100,12 +152,13 @@ class FakeSecrets:
 
 
 def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
-    store, mailer, clock = FakeStore(), FakeMailer(), FakeClock()
+    secrets = FakeSecrets()
+    store, mailer, clock = FakeStore(lambda a: secrets.get().aliases(a)), FakeMailer(), FakeClock()
     deps = Deps(
         store=store,
         mailer=mailer,
         clock=clock,
-        secrets=FakeSecrets(),
+        secrets=secrets,
         mail=MailConfig(
             sender="Example Store <news@shop.example>",
             store_name="Example Store",

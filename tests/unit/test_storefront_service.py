@@ -126,8 +126,15 @@ def test_endless_contention_answers_try_again_without_a_partial_write() -> None:
 
 def test_a_child_is_neither_stored_nor_mailed() -> None:
     deps, store, mailer, _ = make_deps()
-    assert deliver(deps, event("e1", birthdate="2020-05-01")).status == "processed"
-    assert store.contacts == {} and mailer.sent == []
+    assert deliver(deps, event("e1", birthdate="2020-05-01", name="Kid")).status == "processed"
+    assert mailer.sent == []
+    (key,) = store.contacts  # only the tombstone: a keyed hash, suppressions and a receipt
+    tombstone = store.contacts[key]
+    assert "@" not in key and tombstone.profile.name is None
+    assert {s.reason.value for s in tombstone.suppressions.values()} == {"child"}
+    assert "jane" not in repr(tombstone)
+    assert deliver(deps, event("e2")).status == "processed"  # a later sign-up stores and sends nothing
+    assert store.load("jane@example.com").contact is None and mailer.sent == []
 
 
 def test_a_failed_send_stays_in_the_outbox_for_a_retry_and_is_not_lost() -> None:

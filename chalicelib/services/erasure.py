@@ -1,0 +1,71 @@
+"""Erasure (SPEC §1.8): on request, or on learning that a person is under 13.
+
+Order matters: first the tombstone — a record keyed by a keyed hash of the address, holding only suppressions,
+the removal records and a receipt — so the address is suppressed on every channel before anything is deleted; then
+every item with personal data. A crash in between leaves the address suppressed and the erasure safe to repeat."""
+
+import hashlib
+from dataclasses import dataclass
+
+from ..domain.consent import Contact, Provenance, SuppressionReason
+from ..domain.errors import NotFound
+from ..domain.removals import opt_out
+from ..domain.timeutil import iso
+from ..domain.tokens import ALL_EMAIL
+from .contacts import change_contact
+from .ports import Deps
+
+
+@dataclass(frozen=True)
+class ErasureReceipt:
+    """Proof that an erasure happened, without the personal data it erased."""
+
+    receipt_id: str
+    erased_at: str
+    reason: str
+    subject: str  # the keyed hash the tombstone is kept under
+
+
+def erase(
+    deps: Deps, address: str, reason: SuppressionReason, source: str, *, must_exist: bool = False
+) -> ErasureReceipt:
+    secrets = deps.secrets.get()
+    alias = secrets.hash_address(address)
+    now = deps.clock.now()
+    loaded = deps.store.load(address)
+    if must_exist and loaded.contact is None and not loaded.erased:
+        raise NotFound("no contact with that address")
+    previous = loaded.contact
+    tombstone_address = loaded.tombstone.address if loaded.tombstone else alias
+    prov = Provenance(at=now, source=source, channel="system", policy_version=deps.policy_version)
+    receipt = ErasureReceipt(
+        receipt_id=hashlib.sha256(f"{tombstone_address}|{iso(now)}".encode()).hexdigest()[:20],
+        erased_at=iso(now),
+        reason=reason.value,
+        subject=tombstone_address,
+    )
+
+    def decide(tombstone: Contact) -> bool:
+        entries = len(tombstone.ledger)
+        for channel in ("email", "postal"):
+            opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
+        if len(tombstone.ledger) != entries:
+            tombstone.record("erase", "all", reason.value, prov)
+        return len(tombstone.ledger) != entries
+
+    change_contact(deps, tombstone_address, decide)
+    if previous is not None:
+        scopes = [ALL_EMAIL, *previous.topics]
+        deps.store.delete_link_handles([secrets.tokens.mailto_handle(address, scope) for scope in scopes])
+        done = [r for r in previous.removals.values() if r.state == "done"]
+        if done:
+            deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
+    for item in deps.store.list_reviews():
+        if address in (item.get("sender"), item.get("address")):
+            deps.store.delete_review(str(item["id"]))
+    deps.store.delete_contact_items(address)
+    return receipt
+
+
+def is_child_suppressed(tombstone: Contact | None) -> bool:
+    return tombstone is not None and any(s.reason is SuppressionReason.CHILD for s in tombstone.suppressions.values())
