@@ -46,6 +46,7 @@ class FakeStore:
         self.reviews: dict[str, dict[str, Any]] = {}
         self.sent_log: set[str] = set()
         self.archived: list[Any] = []
+        self.acquired: dict[tuple[str, str], dict[str, Any]] = {}
         self.aliases_of = aliases_of or (lambda _address: [])
         self.conflicts_to_inject = 0
         self.saves = 0
@@ -95,6 +96,8 @@ class FakeStore:
             self.handles.pop(handle, None)
 
     def delete_contact_items(self, address: str) -> int:
+        for key in [k for k in self.acquired if k[0] == address]:
+            del self.acquired[key]
         return 1 if self.contacts.pop(address, None) else 0
 
     def address_of_customer(self, customer_id: str) -> str | None:
@@ -102,6 +105,14 @@ class FakeStore:
 
     def older_ledger(self, address: str) -> list[Any]:
         return []
+
+    def put_acquired(self, records: list[dict[str, Any]]) -> int:
+        for record in records:
+            self.acquired[(record["email"], record["source"])] = dict(record)
+        return len(records)
+
+    def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
+        return {a: dict(self.acquired[(a, source)]) for a in addresses if (a, source) in self.acquired}
 
     def put_review(self, item: dict[str, Any]) -> None:
         self.reviews[item["id"]] = dict(item)
