@@ -1,12 +1,14 @@
-"""`python -m listkeeper_cli …`: the review queue and removals from a terminal.
+"""`python -m listkeeper_cli …`: contacts, imports, exports, removals and the review queue, from a terminal.
 
 The URL and key come from --url/--api-key or LISTKEEPER_URL/LISTKEEPER_API_KEY (the local stage's by default)."""
 
 import argparse
+import csv
 import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +73,66 @@ def removals(api: Api, args: argparse.Namespace) -> int:
     return 0
 
 
+def contacts_show(api: Api, args: argparse.Namespace) -> int:
+    print(json.dumps(api.call("GET", f"/v1/contacts/{urllib.parse.quote(args.email, safe='')}"), indent=2))
+    return 0
+
+
+def contacts_erase(api: Api, args: argparse.Namespace) -> int:
+    if not args.yes:
+        raise SystemExit("erasure cannot be undone: add --yes to confirm")
+    result = api.call("DELETE", f"/v1/contacts/{urllib.parse.quote(args.email, safe='')}")
+    print(f"erased; receipt {result['receipt']['receipt_id']} at {result['receipt']['erased_at']}")
+    return 0
+
+
+POSTAL_COLUMNS = ("line1", "line2", "city", "region", "postal_code", "country")
+
+
+def read_records(path: str) -> list[dict[str, Any]]:
+    """A CSV with an `email` column, and optionally `name` and the postal address columns."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    records = []
+    for row in rows:
+        record: dict[str, Any] = {"email": (row.get("email") or "").strip()}
+        if row.get("name"):
+            record["name"] = row["name"].strip()
+        postal = {k: row[k].strip() for k in POSTAL_COLUMNS if row.get(k)}
+        if postal:
+            record["postal_address"] = postal
+        records.append(record)
+    return records
+
+
+def progress(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def import_csv(api: Api, args: argparse.Namespace) -> int:
+    records = read_records(args.file)
+    totals = {"imported": 0, "skipped_suppressed": 0, "invalid": 0}
+    for start in range(0, len(records), 1000):
+        result = api.call("POST", "/v1/imports", {"source": args.source, "records": records[start : start + 1000]})
+        for key in totals:
+            totals[key] += int(result[key])
+        progress(min(start + 1000, len(records)), len(records))
+    sys.stderr.write("\n")
+    print(", ".join(f"{k}: {v}" for k, v in totals.items()))
+    return 0
+
+
+def export(api: Api, args: argparse.Namespace) -> int:
+    progress(0, 1)
+    result = api.call("POST", "/v1/postal-exports", {"topic": args.topic})
+    progress(1, 1)
+    sys.stderr.write("\n")
+    print(f"{result['count']} recipients written to {result['key']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m listkeeper_cli", description=__doc__)
     root.add_argument("--url", default=os.environ.get("LISTKEEPER_URL", "http://127.0.0.1:8000"))
@@ -85,6 +147,23 @@ def parser() -> argparse.ArgumentParser:
     resolve.add_argument("--action", required=True, choices=["remove_email", "remove_postal", "dismiss"])
     resolve.add_argument("--email", help="the address to remove (default: the message's sender)")
     resolve.set_defaults(run=review_resolve)
+    contacts = commands.add_parser("contacts", help="what is held about a person").add_subparsers(
+        dest="contacts_command", required=True
+    )
+    show = contacts.add_parser("show", help="topics, suppressions and the consent ledger")
+    show.add_argument("email")
+    show.set_defaults(run=contacts_show)
+    erase = contacts.add_parser("erase", help="erase a person (keeps only a keyed-hash suppression)")
+    erase.add_argument("email")
+    erase.add_argument("--yes", action="store_true", help="confirm: erasure cannot be undone")
+    erase.set_defaults(run=contacts_erase)
+    importing = commands.add_parser("import", help="a third-party list from a CSV (email, name, postal columns)")
+    importing.add_argument("file")
+    importing.add_argument("--source", required=True, help="who the list came from: acquired:<source>")
+    importing.set_defaults(run=import_csv)
+    exporting = commands.add_parser("export", help="a CSV of eligible postal recipients, written to S3")
+    exporting.add_argument("--topic", required=True, help="catalog, partner_sharing or acquired:<source>")
+    exporting.set_defaults(run=export)
     listing = commands.add_parser("removals", help="removal records and their deadlines")
     listing.add_argument("--state", default="open", choices=["open", "at_risk", "overdue", "done"])
     listing.set_defaults(run=removals)

@@ -153,3 +153,34 @@ def test_the_operator_cli_lists_and_settles_the_review_queue(stack: Stack) -> No
     )
     assert cli("review", "list").strip() == "The review queue is empty."
     assert "rose@example.com  email" in cli("removals", "--state", "open") + cli("removals", "--state", "done")
+
+
+def test_the_operator_cli_imports_a_csv_and_shows_and_erases_a_contact(stack: Stack, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "listkeeper_cli", "--url", stack.base_url, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+
+    rows = ["email,name,line1,city,postal_code,country"] + [
+        f"fan{i}@example.com,Fan {i},{i} High St,Springfield,1234{i % 10},US" for i in range(1500)
+    ]
+    (tmp_path / "list.csv").write_text("\n".join([*rows, "not-an-address,,,,,"]) + "\n")
+    result = cli("import", str(tmp_path / "list.csv"), "--source", "fairco")
+    assert result.stdout.strip() == "imported: 1500, skipped_suppressed: 0, invalid: 1"
+    assert "1501/1501" in result.stderr  # the progress bar reached the end
+    exported = cli("export", "--topic", "acquired:fairco")
+    assert exported.stdout.startswith("1500 recipients written to exports/acquired-fairco/")
+    address = f"shown-{time.time_ns()}@example.com"
+    webhook(stack, event(f"evt-{address}", email=address))
+    shown = json.loads(cli("contacts", "show", address).stdout)
+    assert shown["email"] == address and "updates" in shown["topics"]
+    assert "erased; receipt" in cli("contacts", "erase", address, "--yes").stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "listkeeper_cli", "--url", stack.base_url, "contacts", "show", address],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode != 0 and "404" in refused.stderr
