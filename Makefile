@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit integration functional e2e browser-deps clean
+.PHONY: run test lint typecheck unit integration functional e2e browser-deps package deploy clean
+STAGE ?= prod
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +39,19 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: /usr/bin/chromium is missing and cannot be installed here; browser tests will fail"; fi; \
 	fi
+
+# The CloudFormation template for a stage (functions + every other resource), validated offline.
+package: $(STAMP)
+	$(BIN)/python -m infra.build --stage $(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+# Needs the AWS CLI, credentials, and an artifacts bucket: see README "Deploy to AWS".
+deploy: package
+	@test -n "$(ARTIFACTS_BUCKET)" || { echo "set ARTIFACTS_BUCKET=<an S3 bucket for the deployment package>"; exit 1; }
+	aws cloudformation package --template-file build/$(STAGE)/sam.json --s3-bucket $(ARTIFACTS_BUCKET) \
+	  --output-template-file build/$(STAGE)/packaged.json --use-json
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name listkeeper-$(STAGE) \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

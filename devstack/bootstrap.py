@@ -4,54 +4,13 @@ Used by `make run` against moto server and by the tests against in-process moto,
 import base64
 import json
 import os
-from typing import Any
 
 import boto3
 
+from infra.table import table_definition
+
 LOCAL_WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
 LOCAL_API_KEY = "dev-api-key"
-
-
-def table_definition(name: str) -> dict[str, Any]:
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "due_pk", "AttributeType": "S"},
-            {"AttributeName": "due_at", "AttributeType": "S"},
-            {"AttributeName": "customer_pk", "AttributeType": "S"},
-            {"AttributeName": "postal_pk", "AttributeType": "S"},
-        ],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": "due",
-                "KeySchema": [
-                    {"AttributeName": "due_pk", "KeyType": "HASH"},
-                    {"AttributeName": "due_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {
-                    "ProjectionType": "INCLUDE",
-                    "NonKeyAttributes": ["n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"],
-                },
-            },
-            {
-                "IndexName": "postal",
-                "KeySchema": [
-                    {"AttributeName": "postal_pk", "KeyType": "HASH"},
-                    {"AttributeName": "pk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-            {
-                "IndexName": "customer",
-                "KeySchema": [{"AttributeName": "customer_pk", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-        ],
-    }
 
 
 def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -> str:

@@ -1,0 +1,57 @@
+"""`python -m infra.build --stage prod`: the deployable CloudFormation template in build/<stage>/.
+
+Writes each function's least-privilege policy where Chalice reads it, the merge template from infra/resources.py,
+then runs `chalice package` (the functions, the API and their event sources) merged with it."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .resources import function_policies, merge_template, stage_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(stage: str, out: Path) -> Path:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    if stage not in config["stages"]:
+        raise SystemExit(f"no stage {stage!r} in .chalice/config.json")
+    env = stage_settings(config, stage)
+    for name, policy in function_policies(env).items():
+        document = {"Version": "2012-10-17", **policy}
+        (ROOT / ".chalice" / f"policy-{stage}-{name}.json").write_text(json.dumps(document, indent=2) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    merge = out / "merge.json"
+    merge.write_text(json.dumps(merge_template(env), indent=2) + "\n")
+    environment = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    chalice = Path(sys.executable).parent / "chalice"
+    subprocess.run(  # noqa: S603 - our own tool, our own arguments
+        [str(chalice), "package", "--stage", stage, "--merge-template", str(merge), str(out)],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+    )
+    template_path = out / "sam.json"
+    template = json.loads(template_path.read_text())
+    # Chalice subscribes functions to topics by name: make sure the topics exist first.
+    for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
+        template["Resources"][function]["DependsOn"] = [topic, f"{topic}Policy"]
+    template_path.write_text(json.dumps(template, indent=2) + "\n")
+    return template_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", default="prod")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    template = build(args.stage, Path(args.out) if args.out else ROOT / "build" / args.stage)
+    print(f"template: {template}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,412 @@
+"""Everything the deployment needs besides what `chalice package` generates (the functions, the API, their
+subscriptions): table, bucket, topics, bus, SES receiving and configuration set, dead-letter queues, alarms,
+dashboard, and one least-privilege policy per function. Built in Python so the table shape is shared with the
+local stack (infra/table.py) and names come from the stage's .chalice/config.json."""
+
+import json
+from typing import Any
+
+from chalicelib.names import INBOUND_TOPIC, SES_EVENTS_TOPIC
+
+from .table import table_definition
+
+FUNCTIONS = {"api_handler": "APIHandler", "sweep": "Sweep", "ses_events": "SesEvents", "inbound_email": "InboundEmail"}
+EVENT_FUNCTIONS = ("sweep", "ses_events", "inbound_email")
+DATA_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+]
+
+
+def stage_settings(config: dict[str, Any], stage: str) -> dict[str, str]:
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def _dynamo_table(env: dict[str, str]) -> dict[str, Any]:
+    shape = table_definition(env["LISTKEEPER_TABLE"])
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            **shape,
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "DeletionProtectionEnabled": True,
+        },
+    }
+
+
+def _bucket(env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": env["LISTKEEPER_BUCKET"],
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    # raw inbound mail and exports hold personal data: kept only as long as they are useful
+                    {"Id": "inbound", "Prefix": "inbound/", "Status": "Enabled", "ExpirationInDays": 30},
+                    {"Id": "exports", "Prefix": "exports/", "Status": "Enabled", "ExpirationInDays": 30},
+                    {
+                        "Id": "postal-removals",
+                        "Prefix": "postal-removals/",
+                        "Status": "Enabled",
+                        "ExpirationInDays": 400,
+                    },
+                    {"Id": "old-versions", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 7}},
+                ]
+            },
+        },
+    }
+
+
+def _bucket_policy() -> dict[str, Any]:
+    bucket_arn = {"Fn::GetAtt": ["Bucket", "Arn"]}
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "Bucket"},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "SesReceivingWritesInbound",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ses.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": {"Fn::Sub": "${Bucket.Arn}/inbound/*"},
+                        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                    },
+                    {
+                        "Sid": "TlsOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket_arn, {"Fn::Sub": "${Bucket.Arn}/*"}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ],
+            },
+        },
+    }
+
+
+def _topic(name: str, logical: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": name, "KmsMasterKeyId": "alias/aws/sns"},
+        },
+        f"{logical}Policy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": logical}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": logical},
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _ses(env: dict[str, str]) -> dict[str, Any]:
+    config_set = env.get("LISTKEEPER_CONFIGURATION_SET", f"listkeeper-{env['LISTKEEPER_STAGE']}")
+    return {
+        "ConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {"Name": config_set}},
+        "ConfigurationSetEvents": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "ConfigurationSet"},
+                "EventDestination": {
+                    "Name": "to-ses-events",
+                    "Enabled": True,
+                    # Send fills the send log (exactly-once mail); bounces and complaints suppress
+                    "MatchingEventTypes": ["send", "bounce", "complaint"],
+                    "SnsDestination": {"TopicARN": {"Ref": "SesEventsTopic"}},
+                },
+            },
+        },
+        "ReceiptRuleSet": {
+            "Type": "AWS::SES::ReceiptRuleSet",
+            "Properties": {"RuleSetName": f"listkeeper-{env['LISTKEEPER_STAGE']}"},
+        },
+        "ReceiptRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": ["BucketPolicy", "InboundTopicPolicy"],
+            "Properties": {
+                "RuleSetName": {"Ref": "ReceiptRuleSet"},
+                "Rule": {
+                    "Name": "customer-service",
+                    "Enabled": True,
+                    "ScanEnabled": True,
+                    "TlsPolicy": "Optional",
+                    "Recipients": [env["LISTKEEPER_MAILTO_DOMAIN"]],
+                    "Actions": [
+                        {
+                            "S3Action": {
+                                "BucketName": {"Ref": "Bucket"},
+                                "ObjectKeyPrefix": "inbound/",
+                                "TopicArn": {"Ref": "InboundTopic"},
+                            }
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _dead_letters() -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for name in EVENT_FUNCTIONS:
+        logical = FUNCTIONS[name]
+        resources[f"{logical}DeadLetters"] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True},
+        }
+        resources[f"{logical}OnFailure"] = {
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": {"Ref": logical},
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 2,
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [f"{logical}DeadLetters", "Arn"]}}},
+            },
+        }
+    return resources
+
+
+def _alarm(name: str, metric: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": name,
+            "AlarmDescription": description,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0,
+            "EvaluationPeriods": 1,
+            "Period": 300,
+            "Statistic": "Maximum",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+            **metric,
+        },
+    }
+
+
+def _alarms(env: dict[str, str]) -> dict[str, Any]:
+    namespace = env.get("POWERTOOLS_METRICS_NAMESPACE", "listkeeper")
+    stage = env["LISTKEEPER_STAGE"]
+    sweep_metric = {"Namespace": namespace, "Dimensions": [{"Name": "service", "Value": "listkeeper-sweep"}]}
+    resources: dict[str, Any] = {
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"listkeeper-{stage}-alarms"}},
+        "RemovalsAtRiskAlarm": _alarm(
+            f"listkeeper-{stage}-removals-at-risk",
+            {**sweep_metric, "MetricName": "RemovalsAtRisk"},
+            "A removal has 12 hours or less left before its 48-hour deadline.",
+        ),
+        "RemovalsOverdueAlarm": _alarm(
+            f"listkeeper-{stage}-removals-overdue",
+            {**sweep_metric, "MetricName": "RemovalsOverdue"},
+            "A removal missed its 48-hour deadline.",
+        ),
+        "OutboxDeadAlarm": _alarm(
+            f"listkeeper-{stage}-outbox-dead",
+            {**sweep_metric, "MetricName": "OutboxDead"},
+            "SES permanently rejected an email listkeeper owed someone.",
+        ),
+    }
+    for name, logical in FUNCTIONS.items():
+        for metric in ("Errors", "Throttles"):
+            resources[f"{logical}{metric}Alarm"] = _alarm(
+                f"listkeeper-{stage}-{name}-{metric.lower()}",
+                {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}],
+                },
+                f"{name}: Lambda {metric.lower()}.",
+            )
+        if name in EVENT_FUNCTIONS:
+            resources[f"{logical}DeadLettersAlarm"] = _alarm(
+                f"listkeeper-{stage}-{name}-dead-letters",
+                {
+                    "Namespace": "AWS/SQS",
+                    "MetricName": "ApproximateNumberOfMessagesVisible",
+                    "Dimensions": [
+                        {"Name": "QueueName", "Value": {"Fn::GetAtt": [f"{logical}DeadLetters", "QueueName"]}}
+                    ],
+                },
+                f"{name}: an event failed every retry and waits in the dead-letter queue.",
+            )
+    return resources
+
+
+def _dashboard(env: dict[str, str]) -> dict[str, Any]:
+    namespace = env.get("POWERTOOLS_METRICS_NAMESPACE", "listkeeper")
+    stage = env["LISTKEEPER_STAGE"]
+
+    def sweep_series(*names: str) -> list[list[str]]:
+        return [[namespace, n, "service", "listkeeper-sweep"] for n in names]
+
+    widgets = [
+        {
+            "type": "metric",
+            "x": 0,
+            "y": 0,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": "Removals by state (deadline: 48 h; at risk: 12 h left)",
+                "metrics": sweep_series("RemovalsOpen", "RemovalsAtRisk", "RemovalsOverdue"),
+                "stat": "Maximum",
+                "period": 300,
+                "region": "${AWS::Region}",
+            },
+        },
+        {
+            "type": "metric",
+            "x": 12,
+            "y": 0,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": "Outbox and review queue",
+                "metrics": sweep_series("OutboxPending", "OutboxDead", "ReviewOpen"),
+                "stat": "Maximum",
+                "period": 300,
+                "region": "${AWS::Region}",
+            },
+        },
+        {
+            "type": "metric",
+            "x": 0,
+            "y": 6,
+            "width": 24,
+            "height": 6,
+            "properties": {
+                "title": "Lambda errors and throttles",
+                "metrics": [
+                    ["AWS/Lambda", metric, "FunctionName", f"${{{logical}}}"]
+                    for logical in FUNCTIONS.values()
+                    for metric in ("Errors", "Throttles")
+                ],
+                "stat": "Sum",
+                "period": 300,
+                "region": "${AWS::Region}",
+            },
+        },
+        {
+            "type": "log",
+            "x": 0,
+            "y": 12,
+            "width": 24,
+            "height": 6,
+            "properties": {
+                "title": "Inbound mail by classification",
+                "query": "SOURCE '/aws/lambda/${InboundEmail}' | filter message = 'inbound mail classified' "
+                "| stats count(*) by kind",
+                "region": "${AWS::Region}",
+            },
+        },
+    ]
+    return {
+        "Dashboard": {
+            "Type": "AWS::CloudWatch::Dashboard",
+            "Properties": {
+                "DashboardName": f"listkeeper-{stage}",
+                "DashboardBody": {"Fn::Sub": json.dumps({"widgets": widgets})},
+            },
+        }
+    }
+
+
+def merge_template(env: dict[str, str]) -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        "Table": _dynamo_table(env),
+        "Bucket": _bucket(env),
+        "BucketPolicy": _bucket_policy(),
+        "EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": env["LISTKEEPER_BUS"]}},
+        **_topic(env["LISTKEEPER_INBOUND_TOPIC"], "InboundTopic"),
+        **_topic(env["LISTKEEPER_SES_EVENTS_TOPIC"], "SesEventsTopic"),
+        **_ses(env),
+        **_dead_letters(),
+        **_alarms(env),
+        **_dashboard(env),
+    }
+    assert env["LISTKEEPER_INBOUND_TOPIC"] == INBOUND_TOPIC and env["LISTKEEPER_SES_EVENTS_TOPIC"] == SES_EVENTS_TOPIC
+    return {
+        "Resources": resources,
+        "Outputs": {
+            "TableName": {"Value": {"Ref": "Table"}},
+            "BucketName": {"Value": {"Ref": "Bucket"}},
+            "ReceiptRuleSet": {"Value": {"Ref": "ReceiptRuleSet"}},
+            "AlarmTopic": {"Value": {"Ref": "AlarmTopic"}},
+        },
+    }
+
+
+def _statement(actions: list[str], resources: list[str], **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
+
+
+def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """One least-privilege policy per function: only the actions it makes, only on this stage's resources."""
+    table = f"arn:aws:dynamodb:*:*:table/{env['LISTKEEPER_TABLE']}"
+    bucket = f"arn:aws:s3:::{env['LISTKEEPER_BUCKET']}"
+    parameter = f"arn:aws:ssm:*:*:parameter{env['LISTKEEPER_SECRETS_PARAMETER']}"
+    logs = _statement(
+        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        ["arn:aws:logs:*:*:log-group:/aws/lambda/*"],
+    )
+    data = _statement(DATA_ACTIONS, [table, f"{table}/index/*"])
+    secrets = _statement(["ssm:GetParameter"], [parameter])
+    decrypt = _statement(
+        ["kms:Decrypt"], ["*"], Condition={"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
+    )  # the AWS-managed SSM key; only through SSM
+    send = _statement(["ses:SendRawEmail"], ["arn:aws:ses:*:*:identity/*", "arn:aws:ses:*:*:configuration-set/*"])
+    base = [logs, data, secrets, decrypt]
+    return {
+        "api_handler": {"Statement": [*base, send, _statement(["s3:PutObject"], [f"{bucket}/exports/*"])]},
+        "sweep": {
+            "Statement": [
+                *base,
+                send,
+                _statement(["events:PutEvents"], [f"arn:aws:events:*:*:event-bus/{env['LISTKEEPER_BUS']}"]),
+                _statement(["s3:GetObject", "s3:PutObject"], [f"{bucket}/postal-removals/*"]),
+                _statement(["s3:ListBucket"], [bucket]),  # so a missing day file is a 404, not a 403
+            ]
+        },
+        "ses_events": {"Statement": base},
+        "inbound_email": {"Statement": [*base, send, _statement(["s3:GetObject"], [f"{bucket}/inbound/*"])]},
+    }
