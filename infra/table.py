@@ -16,6 +16,7 @@ def table_definition(name: str) -> dict[str, Any]:
             {"AttributeName": "due_at", "AttributeType": "S"},
             {"AttributeName": "customer_pk", "AttributeType": "S"},
             {"AttributeName": "postal_pk", "AttributeType": "S"},
+            {"AttributeName": "aud_pk", "AttributeType": "S"},
         ],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
@@ -33,6 +34,15 @@ def table_definition(name: str) -> dict[str, Any]:
                 "IndexName": "postal",
                 "KeySchema": [
                     {"AttributeName": "postal_pk", "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                # sparse, sharded: contacts still receiving email, to tell them of a new use of their data
+                "IndexName": "audience",
+                "KeySchema": [
+                    {"AttributeName": "aud_pk", "KeyType": "HASH"},
                     {"AttributeName": "pk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},

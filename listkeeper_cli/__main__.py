@@ -133,6 +133,18 @@ def export(api: Api, args: argparse.Namespace) -> int:
     return 0
 
 
+def policy_announce(api: Api, args: argparse.Namespace) -> int:
+    body = {
+        "use": args.use,
+        "policy_version": args.policy_version,
+        "description": args.description,
+        "window_days": args.window_days,
+    }
+    result = api.call("POST", "/v1/policy-announcements", body)
+    print(f"announced {result['use']} (policy {result['policy_version']}); notices go out with the next sweeps")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m listkeeper_cli", description=__doc__)
     root.add_argument("--url", default=os.environ.get("LISTKEEPER_URL", "http://127.0.0.1:8000"))
@@ -164,6 +176,13 @@ def parser() -> argparse.ArgumentParser:
     exporting = commands.add_parser("export", help="a CSV of eligible postal recipients, written to S3")
     exporting.add_argument("--topic", required=True, help="catalog, partner_sharing or acquired:<source>")
     exporting.set_defaults(run=export)
+    policy = commands.add_parser("policy", help="policy versions").add_subparsers(dest="policy_command", required=True)
+    announcing = policy.add_parser("announce", help="announce a new use of data, with an opt-out window")
+    announcing.add_argument("--use", required=True, help="a short name: the topic becomes use:<name>")
+    announcing.add_argument("--policy-version", required=True)
+    announcing.add_argument("--description", required=True, help="what the new use is, as people will read it")
+    announcing.add_argument("--window-days", type=int, default=30)
+    announcing.set_defaults(run=policy_announce)
     listing = commands.add_parser("removals", help="removal records and their deadlines")
     listing.add_argument("--state", default="open", choices=["open", "at_risk", "overdue", "done"])
     listing.set_defaults(run=removals)

@@ -9,6 +9,7 @@ topics, suppressions, ledger entries, event ids and outbox land together or not 
 """
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -30,6 +31,7 @@ from ..domain.consent import (
     SuppressionReason,
     TopicState,
 )
+from ..domain.policy import receives_email
 from ..domain.work import summarize
 from ..services.ports import ClaimOutcome, Loaded, VersionConflict
 
@@ -75,6 +77,8 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
         "removals": {k: asdict(v) for k, v in contact.removals.items()},
         "last_removal_notice": contact.last_removal_notice,
     }
+    if receives_email(contact):
+        body["aud_pk"] = f"aud#{due_shard(contact.address)[4:]}"  # sparse index: who to tell of a new use
     if contact.profile.postal_address:
         body["postal_pk"] = f"postal#{due_shard(contact.address)[4:]}"  # sparse index: postal exports
     if contact.profile.customer_id:
@@ -107,6 +111,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             since=t["since"],
             source=t["source"],
             expires_at=t.get("expires_at"),
+            starts_at=t.get("starts_at"),
         )
         for name, t in raw.get("topics", {}).items()
     }
@@ -526,3 +531,59 @@ class DynamoContactStore:
                     break
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found
+
+    # --- policy announcements and their audience ---------------------------------------------------------------
+
+    def put_announcement(self, item: dict[str, Any]) -> bool:
+        """False when this use was announced already."""
+        body = {"pk": "ANN", "sk": item["use"], **item}
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={k: _ser.serialize(v) for k, v in _compact(body).items()},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def list_announcements(self) -> list[dict[str, Any]]:
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "ANN"}},
+            ConsistentRead=True,
+        )
+        return [
+            {k: _de.deserialize(v) for k, v in i.items() if k not in ("pk", "sk")} for i in response.get("Items", [])
+        ]
+
+    def set_announcement_cursor(self, use: str, cursor: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": "ANN"}, "sk": {"S": use}},
+            UpdateExpression="SET #c = :c",
+            ExpressionAttributeNames={"#c": "cursor"},
+            ExpressionAttributeValues={":c": {"S": cursor}},
+        )
+
+    def audience_page(self, cursor: str, limit: int) -> tuple[list[str], str]:
+        """Addresses still receiving email, a page at a time; the cursor is "<shard>|<last key json>" or "done"."""
+        shard_text, _, last = cursor.partition("|")
+        shard = int(shard_text or 0)
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "audience",
+            "KeyConditionExpression": "aud_pk = :a",
+            "ExpressionAttributeValues": {":a": {"S": f"aud#{shard}"}},
+            "Limit": limit,
+        }
+        if last:
+            kwargs["ExclusiveStartKey"] = json.loads(last)
+        response = self._client.query(**kwargs)
+        addresses = [i["pk"]["S"].removeprefix("C#") for i in response.get("Items", [])]
+        if "LastEvaluatedKey" in response:
+            return addresses, f"{shard}|{json.dumps(response['LastEvaluatedKey'])}"
+        return addresses, f"{shard + 1}|" if shard + 1 < DUE_SHARDS else "done"

@@ -15,6 +15,7 @@ from ..services.exports import postal_export
 from ..services.imports import import_records
 from ..services.inbound import list_review, resolve_review
 from ..services.links import unsubscribe_links
+from ..services.policy import announce
 from ..services.removals_view import list_removals
 from .http import handled, json_body, require_api_key
 
@@ -67,6 +68,12 @@ def imports() -> dict[str, Any]:
 @handled
 def postal_exports() -> dict[str, Any]:
     return postal_export(wiring.deps(), _authorized_body(), wiring.export_writer())
+
+
+@bp.route("/v1/policy-announcements", methods=["POST"], content_types=["application/json"])
+@handled
+def policy_announcement() -> dict[str, Any]:
+    return announce(wiring.deps(), _authorized_body())
 
 
 @bp.route("/v1/review", methods=["GET"])

@@ -20,6 +20,7 @@ from ..domain.errors import (
     Unauthorized,
 )
 from ..services.contacts import Contended
+from ..services.policy import AlreadyAnnounced
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[ListkeeperError], int]] = [
     (InvalidInput, 400),
     (NotFound, 404),
     (EventIdReused, 409),
+    (AlreadyAnnounced, 409),
     (PayloadTooLarge, 413),
     (Contended, 503),
 ]

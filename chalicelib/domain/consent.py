@@ -57,6 +57,7 @@ class TopicState:
     since: str
     source: str
     expires_at: str | None = None
+    starts_at: str | None = None  # a new use announced with an opt-out window applies only from here (SPEC §1.9)
 
 
 @dataclass

@@ -73,7 +73,9 @@ def queue_mail(contact: Contact, kind: str, prov: Provenance, now: datetime) -> 
 
 
 def _expired(state: TopicState, now: datetime) -> bool:
-    return state.expires_at is not None and parse_iso(state.expires_at) <= now
+    """Outside its time: a contest that ended, or a new use whose opt-out window is still open."""
+    ended = state.expires_at is not None and parse_iso(state.expires_at) <= now
+    return ended or (state.starts_at is not None and now < parse_iso(state.starts_at))
 
 
 def eligibility(

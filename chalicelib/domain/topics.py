@@ -18,6 +18,7 @@ CATALOG = "catalog"
 PARTNER_SHARING = "partner_sharing"
 CONTEST_PREFIX = "contest:"
 ACQUIRED_PREFIX = "acquired:"
+USE_PREFIX = "use:"  # a new use of data, announced with a policy version and an opt-out window
 
 FIXED_TOPICS: dict[str, frozenset[Channel]] = {
     UPDATES: frozenset({Channel.EMAIL}),
@@ -39,19 +40,19 @@ def parse_topic(raw: object) -> str:
         raise InvalidTopic("topic must be a string")
     if raw in FIXED_TOPICS:
         return raw
-    for prefix in (CONTEST_PREFIX, ACQUIRED_PREFIX):
+    for prefix in (CONTEST_PREFIX, ACQUIRED_PREFIX, USE_PREFIX):
         if raw.startswith(prefix) and _SUFFIX.match(raw[len(prefix) :]):
             return raw
     raise InvalidTopic(
         "unknown topic: expected one of updates, surveys, promotions, catalog, partner_sharing, "
-        "contest:<id>, acquired:<source>"
+        "contest:<id>, acquired:<source>, use:<name>"
     )
 
 
 def channels_of(topic: str) -> frozenset[Channel]:
     if topic in FIXED_TOPICS:
         return FIXED_TOPICS[topic]
-    if topic.startswith(CONTEST_PREFIX):
+    if topic.startswith((CONTEST_PREFIX, USE_PREFIX)):
         return frozenset({Channel.EMAIL})
     return frozenset({Channel.EMAIL, Channel.POSTAL})
 

@@ -42,6 +42,8 @@ def topic_label(topic: str) -> str:
         return f"Messages about the contest {topic.partition(':')[2]}"
     if topic.startswith("acquired:"):
         return f"Mailings from {topic.partition(':')[2]}"
+    if topic.startswith("use:"):
+        return f"New use of my information: {topic.partition(':')[2]}"
     return TOPIC_LABELS.get(topic, topic)
 
 
@@ -98,6 +100,18 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
             "topics": ", ".join(topic_label(t) for t in topics),
             "confirm_url": f"{deps.mail.public_base_url}/u/{token}",
         }
+    elif message.kind == "policy_notice":
+        links = unsubscribe_links(deps, contact.address, ALL_EMAIL)  # a notice is not transactional (SPEC §6)
+        subject = f"{store}: a new use of your information, and how to opt out"
+        values = {
+            "store": store,
+            "version": message.params.get("version", deps.policy_version),
+            "description": message.params.get("description", ""),
+            "starts": message.params.get("starts_at", "")[:10],
+            "label": topic_label(message.params.get("use", "")),
+            "preferences_url": links.preferences_url,
+        }
+        headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     else:
         raise ValueError(f"unknown mail kind {message.kind}")
     text, body_html = _compose(message, values, html_extra)

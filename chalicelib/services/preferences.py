@@ -6,13 +6,13 @@ version-conditioned write, with its ledger entry and removal record."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..domain.consent import Contact, Provenance
+from ..domain.consent import Contact, Provenance, Status
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import Form
 from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
 from ..domain.rules import eligibility, queue_mail
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
-from ..domain.topics import FIXED_TOPICS, page_channel, parse_topic
+from ..domain.topics import FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
 from .outbox import change_and_deliver, scope_label, topic_label
 from .ports import Deps
 
@@ -93,6 +93,10 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
 
 
 def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
+    if topic.startswith(USE_PREFIX) and contact is not None:
+        # an announced use is shown as held from the notice on, so it can be refused before its window closes
+        state = contact.topics.get(topic)
+        return state is not None and state.status is Status.SUBSCRIBED and "email" not in contact.suppressions
     return eligibility(contact, page_channel(topic), topic, now).allowed
 
 

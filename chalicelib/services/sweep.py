@@ -16,6 +16,7 @@ from ..domain.work import advance_removal_states, deadline_state, expire_contest
 from .contacts import change_contact
 from .mail_claims import claim_due_mail, expired_claims
 from .outbox import send_claimed
+from .policy import notify_pending
 from .ports import Deps, RemovalNotice
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class SweepReport:
     removals_done: int = 0
     mail_sent: int = 0
     contests_expired: int = 0
+    notices: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -99,7 +101,13 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
         except Exception:
             log.exception("sweep could not update a contact")
 
-    # 3. What is pending now, for the metrics and alarms.
+    # 3. Tell the next people about any newly announced use of their data (SPEC §1.9).
+    try:
+        report.notices = notify_pending(deps)
+    except Exception:
+        log.exception("policy notices failed")
+
+    # 4. What is pending now, for the metrics and alarms.
     report.counts = {METRIC_NAMES[k]: v for k, v in deps.store.pending_counts().items()}
     # customer-service messages waiting for a human carry the same 48-hour clock
     report.counts["ReviewOpen"] = 0

@@ -177,6 +177,11 @@ def test_the_operator_cli_imports_a_csv_and_shows_and_erases_a_contact(stack: St
     shown = json.loads(cli("contacts", "show", address).stdout)
     assert shown["email"] == address and "updates" in shown["topics"]
     assert "erased; receipt" in cli("contacts", "erase", address, "--yes").stdout
+    announced = cli(
+        "policy", "announce", "--use", f"offers-{time.time_ns()}", "--policy-version", "2026-06",
+        "--description", "Offers based on what you bought.", "--window-days", "30",
+    )  # fmt: skip
+    assert "announced use:offers-" in announced.stdout
     refused = subprocess.run(
         [sys.executable, "-m", "listkeeper_cli", "--url", stack.base_url, "contacts", "show", address],
         capture_output=True,

@@ -156,3 +156,44 @@ def test_the_welcome_reaches_ses_with_its_unsubscribe_headers_intact(aws: dict[s
     assert mailto.startswith("mailto:unsubscribe+") and mailto.endswith("@shop.example")
     types = [part.get_content_type() for part in message.walk()]
     assert types == ["multipart/alternative", "text/plain", "text/html"]
+
+
+def test_every_field_of_a_contact_survives_the_table(aws: dict[str, str]) -> None:
+    """A field that is written but not read back would silently drop state (a window, a claim, a record)."""
+    import dataclasses
+
+    from chalicelib.domain.consent import (
+        Basis,
+        OutboxMessage,
+        RemovalRecord,
+        Status,
+        Suppression,
+        SuppressionReason,
+        TopicState,
+    )
+
+    def filled(cls: type) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)}
+
+    t = [f"2026-01-0{i}T00:00:00.000000Z" for i in range(1, 10)]
+    contact = Contact(address="full@example.com", created_at=t[0])
+    contact.topics["use:x"] = TopicState(Status.SUBSCRIBED, Basis.IMPLIED, t[1], "src", expires_at=t[2], starts_at=t[3])
+    contact.suppressions["email"] = Suppression(SuppressionReason.REQUEST, "s", "src")
+    contact.record("subscribe", "updates", "implied", prov())
+    contact.applied_events["evt"] = "t"
+    contact.profile.customer_id, contact.profile.name, contact.profile.postal_address = "c", "n", dict(POSTAL)
+    contact.outbox["m"] = OutboxMessage("m", "welcome", t[4], t[5], 2, False, {"k": "v"}, t[6])
+    contact.removals["r"] = RemovalRecord(
+        "r", "email", "src", t[7], t[8], "at_risk", {"p": "pending"}, "bounce", 3, t[8]
+    )
+    contact.last_removal_notice = "t"
+    wiring.store().save(contact)
+    loaded = wiring.store().load("full@example.com").contact
+    assert loaded is not None
+    for cls, original, copy in [
+        (TopicState, contact.topics["use:x"], loaded.topics["use:x"]),
+        (OutboxMessage, contact.outbox["m"], loaded.outbox["m"]),
+        (RemovalRecord, contact.removals["r"], loaded.removals["r"]),
+    ]:
+        assert all(getattr(original, f) == getattr(copy, f) for f in filled(cls)), cls
+    assert dataclasses.replace(loaded, version=contact.version) == contact
