@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit integration functional e2e browser-deps package deploy clean
+.PHONY: run test lint typecheck unit integration functional e2e browser-deps infra-check package deploy clean
 STAGE ?= prod
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -26,7 +26,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) browser-deps lint typecheck
+test: $(STAMP) browser-deps lint typecheck infra-check
 	$(BIN)/pytest -q
 
 unit integration functional e2e: $(STAMP)
@@ -39,6 +39,21 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: /usr/bin/chromium is missing and cannot be installed here; browser tests will fail"; fi; \
 	fi
+
+# checkov has its own environment: its dependencies would pin the project's.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
+# The deployment template, generated and checked offline (cfn-lint here; property tests in tests/infra).
+infra-check: $(STAMP) $(CHECKOV_VENV)/.installed
+	$(BIN)/python -m infra.build --stage prod --out build/check > /dev/null
+	$(BIN)/cfn-lint build/check/sam.json
+	$(CHECKOV_VENV)/bin/checkov -f build/check/sam.json --framework cloudformation \
+	  --config-file infra/checkov.yaml --quiet --compact
 
 # The CloudFormation template for a stage (functions + every other resource), validated offline.
 package: $(STAMP)
@@ -54,4 +69,4 @@ deploy: package
 	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

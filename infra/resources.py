@@ -192,7 +192,7 @@ def _dead_letters() -> dict[str, Any]:
         logical = FUNCTIONS[name]
         resources[f"{logical}DeadLetters"] = {
             "Type": "AWS::SQS::Queue",
-            "Properties": {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True},
+            "Properties": {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": "alias/aws/sqs"},
         }
         resources[f"{logical}OnFailure"] = {
             "Type": "AWS::Lambda::EventInvokeConfig",
@@ -229,7 +229,10 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
     stage = env["LISTKEEPER_STAGE"]
     sweep_metric = {"Namespace": namespace, "Dimensions": [{"Name": "service", "Value": "listkeeper-sweep"}]}
     resources: dict[str, Any] = {
-        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"listkeeper-{stage}-alarms"}},
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"listkeeper-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
+        },
         "RemovalsAtRiskAlarm": _alarm(
             f"listkeeper-{stage}-removals-at-risk",
             {**sweep_metric, "MetricName": "RemovalsAtRisk"},
