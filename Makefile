@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) browser-deps lint typecheck infra-check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 unit integration functional e2e: $(STAMP)
 	$(BIN)/pytest -q tests/$@
