@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit integration functional e2e browser-deps infra-check package deploy clean
+.PHONY: bench run test lint typecheck unit integration functional e2e browser-deps infra-check package deploy clean
 STAGE ?= prod
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -70,3 +70,8 @@ deploy: package
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts
+
+# Benchmarks (not part of make test): one table, bench/results.json and bench/chart.png.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run

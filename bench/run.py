@@ -1,0 +1,98 @@
+"""`make bench`: every figure in one run, as one table (with target and met / not met), bench/results.json and
+bench/chart.png. Ratios are measured side by side in this run; absolute times on a shared machine are noise."""
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from . import coldstart, dynamo_cost
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent
+
+
+def package_size() -> dict[str, Any]:
+    from infra.build import build
+
+    template = build("prod", ROOT / "build" / "bench")
+    archive = template.parent / "deployment.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        biggest: dict[str, int] = {}
+        for info in zipped.infolist():
+            top = info.filename.split("/")[0]
+            biggest[top] = biggest.get(top, 0) + info.compress_size
+    size_mb = archive.stat().st_size / 1e6
+    return {
+        "zip_mb": round(size_mb, 2),
+        "target_mb": 3.0,
+        "met": size_mb <= 3.0,
+        "largest": sorted(biggest.items(), key=lambda kv: -kv[1])[:6],
+    }
+
+
+def chart(results: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    sweep = results["dynamodb"]["sweep"]
+    sizes = [int(k) for k in sweep if k.isdigit()]
+    left.plot(sizes, [sweep[str(s)]["index_items_read"] for s in sizes], "o-", label="listkeeper sweep: items read")
+    left.plot(sizes, [sweep[str(s)]["scan_control_items"] for s in sizes], "s--", label="scan-based control")
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("contacts in the table")
+    left.set_ylabel("items read per sweep")
+    left.set_title("Sweep cost against table size (same due work)")
+    left.legend()
+    operations = results["dynamodb"]["operations"]
+    names = [o["operation"].split(" (")[0] for o in operations]
+    right.barh(names, [o["requests"] for o in operations], label="requests")
+    right.barh(names, [o["minimum"] for o in operations], alpha=0.5, label="physical minimum")
+    right.set_xscale("log")
+    right.set_xlabel("DynamoDB requests")
+    right.set_title("Requests per operation against the minimum")
+    right.legend()
+    figure.tight_layout()
+    figure.savefig(OUT / "chart.png", dpi=110)
+
+
+def main() -> int:
+    results = {
+        "cold_start": coldstart.measure(),
+        "dynamodb": dynamo_cost.measure(),
+        "package": package_size(),
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    chart(results)
+    rows = [
+        ("cold start: (import app - bare) / (boto3 + clients - bare)", f"{results['cold_start']['ratio']:.2f}", "<= 1.15",
+         results["cold_start"]["met"]),
+        ("sweep: items read at 100k / at 10k contacts", f"{results['dynamodb']['sweep']['ratio_items_read']:.2f}",
+         "1.00", results["dynamodb"]["sweep"]["met"]),
+        ("  (scan-based control, same sizes)", f"{results['dynamodb']['sweep']['ratio_scan_control']:.2f}", "grows",
+         results["dynamodb"]["sweep"]["ratio_scan_control"] > 5),
+        ("import 10k: per-item time / batch time", f"{results['dynamodb']['import']['speedup']:.1f}", ">= 8",
+         results["dynamodb"]["import"]["met"]),
+        ("import 10k: BatchWriteItem requests", str(results["dynamodb"]["import"]["batch_write_requests"]),
+         f"= {results['dynamodb']['import']['expected_write_requests']}",
+         results["dynamodb"]["import"]["batch_write_requests"] == results["dynamodb"]["import"]["expected_write_requests"]),
+        ("deployment package (MB)", f"{results['package']['zip_mb']:.2f}", "<= 3", results["package"]["met"]),
+    ]  # fmt: skip
+    for op in results["dynamodb"]["operations"]:
+        rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)", f"min {op['minimum']}",
+                     op["ratio"] <= 1.0))  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'measured':>14}  {'target':>9}  result")
+    for name, value, target, met in rows:
+        print(f"{name.ljust(width)}  {value:>14}  {target:>9}  {'met' if met else 'NOT met'}")
+    print(f"\nwritten: {OUT / 'results.json'}, {OUT / 'chart.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
