@@ -47,7 +47,7 @@ class EventBridgeDestination:
                     "Source": "listkeeper",
                     "DetailType": "RemovalRequested",
                     "EventBusName": self._bus,
-                    "Detail": json.dumps({k: v for k, v in notice.__dict__.items() if v is not None}),
+                    "Detail": json.dumps({k: v for k, v in notice.__dict__.items() if v}),
                 }
                 for notice in batch
             ]
@@ -88,12 +88,17 @@ class S3DailyFileDestination:
 
     def deliver(self, notices: list[RemovalNotice]) -> set[str]:
         by_day: dict[str, list[RemovalNotice]] = defaultdict(list)
+        purge: dict[str, set[str]] = defaultdict(set)  # day -> removal ids whose rows an erasure takes back
         for notice in notices:
             by_day[notice.received_at[:10]].append(notice)
+            for removal_id, day in notice.forget.items():
+                purge[day].add(removal_id)
+                by_day.setdefault(day, [])
         acknowledged: set[str] = set()
+        failed_days: set[str] = set()
         for day, todays in sorted(by_day.items()):
             try:
-                rows = self.read_day(day)
+                rows = {k: v for k, v in self.read_day(day).items() if k not in purge.get(day, set())}
                 for notice in todays:
                     address = notice.postal_address or {}
                     rows[notice.removal_id] = {
@@ -117,6 +122,12 @@ class S3DailyFileDestination:
                     ServerSideEncryption="AES256",
                 )
             except ClientError:
+                failed_days.add(day)
                 continue  # this day's rows are not acknowledged; retried next sweep
             acknowledged.update(n.removal_id for n in todays)
-        return acknowledged
+        # an erasure is acknowledged only once every file it purges was rewritten
+        return {
+            n.removal_id
+            for n in notices
+            if n.removal_id in acknowledged and not ({n.received_at[:10], *n.forget.values()} & failed_days)
+        }

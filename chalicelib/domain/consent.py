@@ -113,6 +113,7 @@ class RemovalRecord:
     attempts: int = 0
     next_attempt_at: str | None = None
     done_at: str | None = None
+    forget: dict[str, str] = field(default_factory=dict)  # on erasure: earlier removal ids -> day, to purge downstream
 
 
 @dataclass

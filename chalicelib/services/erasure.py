@@ -45,10 +45,19 @@ def erase(
         subject=tombstone_address,
     )
 
+    # rows the mail house got about this person's earlier postal removals are taken back with the erasure
+    earlier = {
+        r.id: r.received_at[:10]
+        for r in (previous.removals.values() if previous else [])
+        if "mailhouse" in r.destinations
+    }
+
     def decide(tombstone: Contact) -> bool:
         entries = len(tombstone.ledger)
         for channel in ("email", "postal"):
-            opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
+            record = opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
+            if record is not None and channel == "postal":
+                record.forget = dict(earlier)
         if len(tombstone.ledger) != entries:
             tombstone.record("erase", "all", reason.value, prov)
         return len(tombstone.ledger) != entries

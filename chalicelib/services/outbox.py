@@ -68,6 +68,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
     """Turn an outbox entry into the email, from the contact's state now (so a sweep retry never sends stale
     content). Welcome mail is marketing and carries List-Unsubscribe; confirmations are transactional."""
     store = deps.mail.store_name
+    to = contact.address
     headers: dict[str, str] = {}
     html_extra: dict[str, str] = {}
     if message.kind == "welcome":
@@ -93,7 +94,11 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         }
     elif message.kind == "optin_confirmation":
         topics = [t for t in message.params.get("topics", "").split(",") if t]
-        token = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
+        token = message.params.get("token") or deps.secrets.get().tokens.issue(
+            contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now()
+        )
+        if "token" in message.params:  # owed by a tombstone: the address exists only sealed in the token
+            to = deps.secrets.get().tokens.verify(token, deps.clock.now()).address
         subject = f"Confirm: email from {store} again"
         values = {
             "store": store,
@@ -115,7 +120,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
     else:
         raise ValueError(f"unknown mail kind {message.kind}")
     text, body_html = _compose(message, values, html_extra)
-    return OutgoingEmail(message.id, contact.address, subject, text, body_html, headers)
+    return OutgoingEmail(message.id, to, subject, text, body_html, headers)
 
 
 def preferences_url(deps: Deps, address: str) -> str:

@@ -106,6 +106,7 @@ class RemovalNotice:
     subject_hash: str
     name: str | None = None
     postal_address: dict[str, str] | None = None
+    forget: dict[str, str] = field(default_factory=dict)  # earlier removal ids (-> day) whose details must go
 
 
 class Destination(Protocol):

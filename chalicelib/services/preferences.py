@@ -13,6 +13,7 @@ from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmatio
 from ..domain.rules import eligibility, queue_mail
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
 from ..domain.topics import FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
+from .erasure import is_child_suppressed
 from .outbox import change_and_deliver, scope_label, topic_label
 from .ports import Deps
 
@@ -92,6 +93,17 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
     return view
 
 
+def _lift_erasure(deps: Deps, address: str) -> None:
+    tombstone = deps.store.load(address).tombstone
+    if tombstone is None:
+        return
+    if is_child_suppressed(tombstone):
+        raise InvalidToken("invalid link")  # a child's erasure never lifts
+    if any(r.state != "done" for r in tombstone.removals.values()):
+        raise InvalidInput("your earlier removal is still being completed; please use this link again later")
+    deps.store.delete_contact_items(tombstone.address)
+
+
 def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
     if topic.startswith(USE_PREFIX) and contact is not None:
         # an announced use is shown as held from the notice on, so it can be refused before its window closes
@@ -161,6 +173,9 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             return bool(confirm_opt_in(contact, topics, prov))
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
+        if change.erased:
+            _lift_erasure(deps, claims.address)  # an erased adult's own confirmed opt-in is the way back
+            change = change_and_deliver(deps, claims.address, decide_confirm)
         messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
         preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_day)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)

@@ -64,6 +64,7 @@ def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_cha
         else deps.secrets.get().hash_address(contact.address),
         name=contact.profile.name if show_postal else None,
         postal_address=contact.profile.postal_address if show_postal else None,
+        forget=dict(record.forget),
     )
 
 

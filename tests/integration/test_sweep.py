@@ -193,3 +193,26 @@ def test_review_items_near_their_deadline_count_as_at_risk(world: World) -> None
     assert (report.counts["RemovalsAtRisk"], report.counts["RemovalsOverdue"]) == (1, 0)
     world.advance(hours=12)
     assert run_sweep(world.deps).counts["RemovalsOverdue"] == 1
+
+
+def test_an_erasure_takes_back_the_mail_houses_rows_about_the_person(world: World) -> None:
+    from chalicelib.domain.consent import SuppressionReason
+    from chalicelib.services.erasure import erase
+
+    world.subscribe("jane@example.com")
+    world.one_click("jane@example.com", "catalog")
+    run_sweep(world.deps)
+    day = world.clock.now().strftime("%Y-%m-%d")
+
+    def day_file() -> str:
+        key = f"postal-removals/{day}.csv"
+        return client("s3").get_object(Bucket="listkeeper-local", Key=key)["Body"].read().decode()
+
+    assert "1 Main St" in day_file()
+    erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    world.advance(minutes=5)
+    report = run_sweep(world.deps)
+    assert report.delivered["mailhouse"] == 1
+    rows = list(csv.DictReader(io.StringIO(day_file())))
+    assert [(r["scope"], r["reason"], r["name"], r["line1"]) for r in rows] == [("postal", "erasure", "", "")]
+    assert "jane" not in day_file().lower()

@@ -1,0 +1,83 @@
+"""After erasure an adult can come back only through their own confirmed opt-in; a child never (SPEC §1.8)."""
+
+import email
+import re
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.adapters.aws import client
+from chalicelib.domain.consent import SuppressionReason
+from chalicelib.domain.errors import InvalidInput, InvalidToken
+from chalicelib.services.eligibility import check_eligibility
+from chalicelib.services.erasure import erase
+from chalicelib.services.preferences import Visitor, submit_form
+from chalicelib.services.storefront import handle_storefront_webhook
+from chalicelib.services.sweep import run_sweep
+from tests.integration.conftest import World
+from tests.support.events import body_of, event, signature
+
+
+def enter_contest(world: World, event_id: str, address: str = "jane@example.com") -> None:
+    ends = (world.clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
+    payload = event(event_id, "contest.entered", email=address, contest_id="spring", contest_ends_at=ends,
+                    marketing_opt_in=True, created_at=world.clock.now().isoformat().replace("+00:00", "Z"))  # fmt: skip
+    payload["data"].pop("customer_id", None)
+    body = body_of(payload)
+    handle_storefront_webhook(world.deps, body, signature("dev-webhook-secret", body, world.clock.now().timestamp()))
+
+
+def confirmations(world: World) -> list[email.message.Message]:
+    parsed = [email.message_from_string(m.raw_data) for m in world.sent()]
+    return [m for m in parsed if str(m["Subject"]).startswith("Confirm")]
+
+
+def reason(world: World, topic: str) -> str:
+    body = {"channel": "email", "topic": topic, "recipients": ["jane@example.com"]}
+    return str(check_eligibility(world.deps, body)[0]["reason"])
+
+
+def plain_address_stored() -> bool:
+    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    return any("jane@example.com" in str(item) for item in items)
+
+
+def confirm(world: World, message: email.message.Message) -> None:
+    text = message.get_payload()[0].get_payload(decode=True).decode()
+    token = re.search(r"/u/(\S+)", text).group(1)  # type: ignore[union-attr]
+    tag = world.deps.secrets.get().tokens.form_tag(token)
+    submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
+
+
+def test_an_erased_adult_comes_back_only_by_confirming_a_fresh_opt_in(world: World) -> None:
+    world.subscribe("jane@example.com", "evt-1")
+    erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    world.subscribe("jane@example.com", "evt-2")  # implied sign-ups store and send nothing
+    assert not plain_address_stored() and confirmations(world) == []
+    enter_contest(world, "c-1")
+    enter_contest(world, "c-2")  # one pending confirmation is enough
+    (message,) = confirmations(world)
+    assert message["To"] == "jane@example.com"
+    assert not plain_address_stored(), "the address lives only sealed in the confirmation's token"
+    assert reason(world, "promotions") == "suppressed"
+    with pytest.raises(InvalidInput):
+        confirm(world, message)  # the erasure itself is still propagating
+    run_sweep(world.deps)
+    confirm(world, message)
+    assert reason(world, "promotions") == "subscribed"
+    assert reason(world, "updates") == "not_subscribed"  # only what was confirmed
+
+
+def test_a_child_is_never_sent_anything_again(world: World) -> None:
+    world.subscribe("jane@example.com")
+    erase(world.deps, "jane@example.com", SuppressionReason.CHILD, "storefront:customer.age_reported")
+    sent = len(world.sent())
+    enter_contest(world, "c-1")
+    assert len(world.sent()) == sent
+    run_sweep(world.deps)
+    assert len(world.sent()) == sent and reason(world, "promotions") == "suppressed"
+    token = world.deps.secrets.get().tokens.issue("jane@example.com", "optin:promotions", world.clock.now())
+    tag = world.deps.secrets.get().tokens.form_tag(token)
+    with pytest.raises(InvalidToken):
+        submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
+    assert reason(world, "promotions") == "suppressed"
