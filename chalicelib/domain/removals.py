@@ -18,7 +18,7 @@ from .consent import (
 )
 from .rules import queue_mail
 from .timeutil import iso, parse_iso
-from .topics import Channel, channels_of
+from .topics import ALL_ACQUIRED, FIXED_TOPICS, Channel, channels_of
 
 REMOVAL_DEADLINE = timedelta(hours=48)
 NOTICE_INTERVAL = timedelta(days=1)
@@ -46,10 +46,16 @@ def opt_out(
             return None
         contact.suppressions[scope] = Suppression(reason, prov.at_iso, prov.source)
         contact.record("suppress", scope, reason.value, prov)
-        # Every topic of the channel is left too, so that confirming one topic later revives only that one.
-        for topic, held in contact.topics.items():
-            if held.status is Status.SUBSCRIBED and Channel(scope) in channels_of(topic):
+        # Every topic of the channel is left too, so that confirming one topic later revives only that one; and
+        # third-party lists are left for good (SPEC §1.6: they never override a removal).
+        # Topics never held are recorded as left as well, so no later implied sign-up can add them.
+        channel = Channel(scope)
+        held_here = [t for t, held in contact.topics.items() if held.status is Status.SUBSCRIBED]
+        for topic in [*FIXED_TOPICS, *held_here]:
+            current = contact.topics.get(topic)
+            if channel in channels_of(topic) and (current is None or current.status is Status.SUBSCRIBED):
                 contact.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
+        contact.topics[ALL_ACQUIRED] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
     else:
         state = contact.topics.get(scope)
         if state is not None and state.status is Status.UNSUBSCRIBED:

@@ -16,7 +16,7 @@ from .consent import (
     TopicState,
 )
 from .timeutil import iso, parse_iso
-from .topics import ACQUIRED_PREFIX, Channel, channels_of, is_contest
+from .topics import ACQUIRED_PREFIX, ALL_ACQUIRED, Channel, channels_of, is_contest
 
 
 class Reason(StrEnum):
@@ -113,9 +113,9 @@ def _acquired_eligibility(contact: Contact | None, channel: Channel, topic: str,
     if contact is not None:
         if active_suppression(contact, channel) is not None:
             return Eligibility(False, Reason.SUPPRESSED)
-        state = contact.topics.get(topic)
-        if state is not None and state.status is Status.UNSUBSCRIBED:
-            return Eligibility(False, Reason.UNSUBSCRIBED)
+        for held in (contact.topics.get(topic), contact.topics.get(ALL_ACQUIRED)):
+            if held is not None and held.status is Status.UNSUBSCRIBED:
+                return Eligibility(False, Reason.UNSUBSCRIBED)
     return Eligibility(True, Reason.SUBSCRIBED) if acquired else Eligibility(False, Reason.NOT_SUBSCRIBED)
 
 

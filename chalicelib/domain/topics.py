@@ -18,6 +18,7 @@ CATALOG = "catalog"
 PARTNER_SHARING = "partner_sharing"
 CONTEST_PREFIX = "contest:"
 ACQUIRED_PREFIX = "acquired:"
+ALL_ACQUIRED = "acquired:*"  # held as left once a person asks to leave a whole channel: no third-party use ever again
 USE_PREFIX = "use:"  # a new use of data, announced with a policy version and an opt-out window
 
 FIXED_TOPICS: dict[str, frozenset[Channel]] = {

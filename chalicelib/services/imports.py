@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 from ..domain.addresses import normalize_address
+from ..domain.consent import Status
 from ..domain.errors import InvalidAddress, InvalidInput
 from ..domain.storefront_events import postal_address_of
 from ..domain.timeutil import iso
-from ..domain.topics import ACQUIRED_PREFIX
+from ..domain.topics import ACQUIRED_PREFIX, ALL_ACQUIRED
 from .ports import Deps
 
 MAX_RECORDS = 1000
@@ -53,7 +54,9 @@ def import_records(deps: Deps, body: Any) -> dict[str, int]:
         contact = found.contact if found else None
         left = contact is not None and (
             bool(contact.suppressions)
-            or (topic in contact.topics and contact.topics[topic].status.value == "unsubscribed")
+            or any(
+                contact.topics[t].status is Status.UNSUBSCRIBED for t in (topic, ALL_ACQUIRED) if t in contact.topics
+            )
         )
         if (found is not None and found.erased) or left:
             skipped += 1

@@ -12,7 +12,7 @@ from ..domain.forms import Form
 from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
 from ..domain.rules import eligibility, queue_mail
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
-from ..domain.topics import FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
+from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
 from .erasure import is_child_suppressed
 from .outbox import change_and_deliver, scope_label, topic_label
 from .ports import Deps
@@ -81,7 +81,7 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
         view.optin_topics = _optin_topics(claims)
         return view
     now = deps.clock.now()
-    held = list(contact.topics) if contact else []
+    held = [t for t in contact.topics if t != ALL_ACQUIRED] if contact else []
     shown = list(FIXED_TOPICS) + sorted(t for t in held if t not in FIXED_TOPICS)
     if contact is not None:
         email, postal = contact.suppressions.get("email"), contact.suppressions.get("postal")
