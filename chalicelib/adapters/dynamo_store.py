@@ -11,7 +11,7 @@ topics, suppressions, ledger entries, event ids and outbox land together or not 
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -156,6 +156,11 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
     )
 
 
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as plain Python values, without its keys."""
+    return {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+
+
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -298,6 +303,20 @@ class DynamoContactStore:
         )
         return item["token"]["S"] if item else None
 
+    def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a Query finds, page after page."""
+        while True:
+            response = self._client.query(TableName=self._table, **kwargs)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _partition(self, pk: str, sk_prefix: str | None = None, **extra: Any) -> Iterator[dict[str, Any]]:
+        condition = "pk = :pk" + (" AND begins_with(sk, :sk)" if sk_prefix else "")
+        values = {":pk": {"S": pk}, **({":sk": {"S": sk_prefix}} if sk_prefix else {})}
+        return self._query_all(KeyConditionExpression=condition, ExpressionAttributeValues=values, **extra)
+
     # --- the sparse "due" index: the sweep's whole view of the table ---------------------------------------
 
     def _query_due(self, shard: str, upper: str, limit: int | None, projection: str) -> list[dict[str, Any]]:
@@ -411,20 +430,7 @@ class DynamoContactStore:
         self._client.put_item(TableName=self._table, Item={k: _ser.serialize(v) for k, v in _compact(body).items()})
 
     def list_reviews(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": "REVIEW"}},
-        }
-        while True:
-            response = self._client.query(**kwargs)
-            for item in response.get("Items", []):
-                raw = {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
-                out.append(raw)
-            if "LastEvaluatedKey" not in response:
-                return out
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [_plain(item) for item in self._partition("REVIEW")]
 
     def get_review(self, review_id: str) -> dict[str, Any] | None:
         key = {"pk": {"S": "REVIEW"}, "sk": {"S": review_id}}
@@ -438,20 +444,7 @@ class DynamoContactStore:
 
     def delete_contact_items(self, address: str) -> int:
         """Every item under the address's partition: the contact, its older ledger entries, acquired records."""
-        keys: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"C#{address}"}},
-            "ProjectionExpression": "pk, sk",
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self._client.query(**kwargs)
-            keys.extend(response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        keys = list(self._partition(f"C#{address}", ProjectionExpression="pk, sk", ConsistentRead=True))
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
         return len(keys)
 
@@ -471,21 +464,7 @@ class DynamoContactStore:
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""
-        entries: list[LedgerEntry] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :l)",
-            "ExpressionAttributeValues": {":pk": {"S": f"C#{address}"}, ":l": {"S": "L#"}},
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self._client.query(**kwargs)
-            for item in response.get("Items", []):
-                raw = {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
-                entries.append(LedgerEntry(**raw))
-            if "LastEvaluatedKey" not in response:
-                return entries
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [LedgerEntry(**_plain(item)) for item in self._partition(f"C#{address}", "L#", ConsistentRead=True)]
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -
 
@@ -515,22 +494,15 @@ class DynamoContactStore:
 
     def postal_holders(self) -> list[tuple[str, str]]:
         """(address, sort key) of every item holding a postal address, from the sparse `postal` index."""
-        found: list[tuple[str, str]] = []
-        for shard in range(DUE_SHARDS):
-            kwargs: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": "postal",
-                "KeyConditionExpression": "postal_pk = :p",
-                "ExpressionAttributeValues": {":p": {"S": f"postal#{shard}"}},
-            }
-            while True:
-                response = self._client.query(**kwargs)
-                for item in response.get("Items", []):
-                    found.append((item["pk"]["S"].removeprefix("C#"), item["sk"]["S"]))
-                if "LastEvaluatedKey" not in response:
-                    break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found
+        return [
+            (item["pk"]["S"].removeprefix("C#"), item["sk"]["S"])
+            for shard in range(DUE_SHARDS)
+            for item in self._query_all(
+                IndexName="postal",
+                KeyConditionExpression="postal_pk = :p",
+                ExpressionAttributeValues={":p": {"S": f"postal#{shard}"}},
+            )
+        ]
 
     # --- policy announcements and their audience ---------------------------------------------------------------
 
