@@ -137,3 +137,16 @@ def confirm_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> lis
         contact.record("subscribe", topic, Basis.CONFIRMED.value, prov)
         confirmed.append(topic)
     return confirmed
+
+
+def notify_removed_by_someone_else(
+    contact: Contact, scopes: list[str], restore: list[str], prov: Provenance, now: datetime
+) -> bool:
+    """SPEC §6: an address removed at someone else's request (an agent's forward, a reviewed message) is told, with
+    a one-click way to undo it: a confirmation of the topics it held. Never to a bounced, complained, erased or
+    child address."""
+    if not scopes or any(s.reason in PERMANENT_REASONS for s in contact.suppressions.values()):
+        return False
+    message = queue_mail(contact, "removal_notice", prov, now)
+    message.params = {"scopes": ",".join(scopes), "topics": ",".join(restore)}
+    return True

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.addresses import normalize_address
-from ..domain.consent import Contact, Provenance, SuppressionReason
+from ..domain.consent import Contact, Provenance, Status, SuppressionReason
 from ..domain.errors import InvalidInput, InvalidToken, NotFound
 from ..domain.inbound import InboundMail, Kind, Verdict, classify
-from ..domain.removals import REMOVAL_DEADLINE, opt_out, queue_removal_confirmation
+from ..domain.removals import REMOVAL_DEADLINE, notify_removed_by_someone_else, opt_out, queue_removal_confirmation
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
+from ..domain.topics import ALL_ACQUIRED, Channel, channels_of
 from .outbox import change_and_deliver
 from .ports import Deps
 
@@ -42,12 +43,18 @@ class InboundOutcome:
     review_id: str | None = None
 
 
-def _remove(deps: Deps, address: str, scopes: tuple[str, ...], prov: Provenance, *, confirm: bool) -> bool:
+def _remove(deps: Deps, address: str, scopes: tuple[str, ...], prov: Provenance, *, by_someone_else: bool) -> bool:
+    """Remove `address` from `scopes`. The person asked themself: a removal confirmation (at most daily). Someone
+    else asked for them: a notice with a one-click undo instead (SPEC §6)."""
     now = deps.clock.now()
 
     def decide(contact: Contact) -> bool:
+        held = [t for t, state in contact.topics.items() if state.status is Status.SUBSCRIBED and _real_topic(t)]
         removed = [s for s in scopes if opt_out(contact, s, prov, now, deps.destinations_for(s)) is not None]
-        if removed and confirm:
+        if removed and by_someone_else:
+            restore = [t for t in held if contact.topics[t].status is Status.UNSUBSCRIBED or _on(t, removed)]
+            notify_removed_by_someone_else(contact, removed, restore, prov, now)
+        elif removed:
             queue_removal_confirmation(contact, removed, prov, now)
         return bool(removed)
 
@@ -103,10 +110,10 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
         if claims.scope.startswith(OPT_IN_PREFIX):
             return InboundOutcome(verdict)
         scope = "email" if claims.scope == ALL_EMAIL else claims.scope
-        _remove(deps, claims.address, (scope,), prov, confirm=True)
+        _remove(deps, claims.address, (scope,), prov, by_someone_else=False)
         return InboundOutcome(verdict, applied_to=claims.address)
     if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
-        _remove(deps, verdict.address, verdict.scopes, prov, confirm=True)
+        _remove(deps, verdict.address, verdict.scopes, prov, by_someone_else=verdict.kind is Kind.FORWARDED)
         return InboundOutcome(verdict, applied_to=verdict.address)
     if verdict.kind is Kind.COMPLAINT and verdict.address:
         complaint = Provenance(at=now, source="email:arf", channel="email", policy_version=deps.policy_version)
@@ -121,6 +128,15 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     if verdict.kind is Kind.REVIEW:
         return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
     return InboundOutcome(verdict)  # DSN, auto-reply, anything else: recorded in the log, nothing more
+
+
+def _on(topic: str, scopes: list[str]) -> bool:
+    """Is the topic within one of the removed scopes (a channel, or itself)?"""
+    return topic in scopes or any(Channel(s) in channels_of(topic) for s in scopes if s in ("email", "postal"))
+
+
+def _real_topic(topic: str) -> bool:
+    return topic != ALL_ACQUIRED
 
 
 REVIEW_ACTIONS = {"remove_email": ("email",), "remove_postal": ("postal",), "dismiss": ()}
@@ -151,6 +167,7 @@ def resolve_review(deps: Deps, review_id: str, action: object, address: object) 
             policy_version=deps.policy_version,
             event_id=item.get("message_id"),
         )
-        _remove(deps, target, scopes, prov, confirm=False)
+        asked_for_self = target == item.get("sender")
+        _remove(deps, target, scopes, prov, by_someone_else=not asked_for_self)
     deps.store.delete_review(review_id)  # only after the removal is written: a crash before it leaves the item
     return {"id": review_id, "status": "resolved", "action": action, "email": target}

@@ -105,6 +105,18 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
             "topics": ", ".join(topic_label(t) for t in topics),
             "confirm_url": f"{deps.mail.public_base_url}/u/{token}",
         }
+    elif message.kind == "removal_notice":
+        links = unsubscribe_links(deps, contact.address, ALL_EMAIL)  # a notice is not transactional (SPEC §6)
+        scopes = [x for x in message.params.get("scopes", "").split(",") if x]
+        topics = [t for t in message.params.get("topics", "").split(",") if t]
+        undo = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
+        subject = f"{store}: you were unsubscribed on someone's request"
+        values = {
+            "store": store,
+            "removed": ", ".join(scope_label(x) for x in scopes),
+            "undo_url": f"{deps.mail.public_base_url}/u/{undo}",
+        }
+        headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     elif message.kind == "policy_notice":
         links = unsubscribe_links(deps, contact.address, ALL_EMAIL)  # a notice is not transactional (SPEC §6)
         subject = f"{store}: a new use of your information, and how to opt out"

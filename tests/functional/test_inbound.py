@@ -10,7 +10,7 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.adapters.aws import client as aws_client
-from tests.functional.helpers import allowed, mails, subscribe
+from tests.functional.helpers import FORM, allowed, form_tag, mails, subscribe
 from tests.support.mail import build
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "real-bounces"
@@ -87,7 +87,7 @@ def test_a_missing_stored_message_is_reported_not_retried_forever(client: Client
     assert client.lambda_.invoke("inbound_email", event).payload == "missing"
 
 
-def test_an_agent_forward_removes_the_customer_not_the_agent(client: Client) -> None:
+def test_an_agent_forward_removes_the_customer_not_the_agent(client: Client, sent_mail: Any) -> None:
     subscribe(client, "pia@example.org")
     subscribe(client, "sam@shop.example", "evt_agent")
     raw = build(
@@ -102,6 +102,18 @@ def test_an_agent_forward_removes_the_customer_not_the_agent(client: Client) -> 
     assert receive(client, raw) == "forwarded_request"
     assert allowed(client, "updates", address="pia@example.org") == (False, "suppressed")
     assert allowed(client, "updates", address="sam@shop.example") == (True, "subscribed")
+    # pia did not write herself: she is told, with a one-click undo, and no removal confirmation
+    (notice,) = [m for m in mails(sent_mail, "pia@example.org") if "on someone's request" in m["Subject"]]
+    assert not [m for m in mails(sent_mail, "pia@example.org") if "unsubscribed from" in m["Subject"]]
+    assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = next(p.get_payload(decode=True).decode() for p in notice.walk() if p.get_content_type() == "text/plain")
+    undo = "/u/" + text.split("undo it with one click:")[1].split()[0].split("/u/", 1)[1]
+    page = client.http.get(undo).body.decode()
+    assert allowed(client, "updates", address="pia@example.org") == (False, "suppressed")  # opening it is not undoing
+    tag = form_tag(page)
+    client.http.post(undo, headers={"Content-Type": FORM}, body=f"form_tag={tag}&action=confirm".encode())
+    assert allowed(client, "updates", address="pia@example.org") == (True, "subscribed")
+    assert allowed(client, "promotions", address="pia@example.org") == (False, "unsubscribed")  # never held
 
 
 def test_someone_else_asking_for_an_address_goes_to_review_and_an_agent_settles_it(client: Client) -> None:
