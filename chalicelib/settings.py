@@ -19,6 +19,7 @@ class Settings:
     token_max_age_days: int
     secrets_ttl_seconds: int
     bucket: str  # inbound mail, exports and the mail house's files
+    double_opt_in: bool
     agent_domains: frozenset[str]  # customer-service agents who may forward a customer's request
     destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
 
@@ -46,6 +47,7 @@ def get_settings() -> Settings:
         token_max_age_days=int(_env("LISTKEEPER_TOKEN_MAX_AGE_DAYS", "730")),
         secrets_ttl_seconds=int(_env("LISTKEEPER_SECRETS_TTL_SECONDS", "300")),
         bucket=_env("LISTKEEPER_BUCKET", f"listkeeper-{stage}"),
+        double_opt_in=os.environ.get("LISTKEEPER_DOUBLE_OPT_IN", "false").lower() == "true",
         agent_domains=frozenset(
             d.strip().lower() for d in os.environ.get("LISTKEEPER_AGENT_DOMAINS", "").split(",") if d.strip()
         ),

@@ -63,6 +63,7 @@ def deps() -> Deps:
         policy_version=settings.policy_version,
         destinations=destinations(),
         agent_domains=settings.agent_domains,
+        double_opt_in=settings.double_opt_in,
     )
 
 

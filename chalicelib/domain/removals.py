@@ -21,6 +21,15 @@ from .timeutil import iso, parse_iso
 from .topics import ALL_ACQUIRED, FIXED_TOPICS, Channel, channels_of
 
 REMOVAL_DEADLINE = timedelta(hours=48)
+# A stronger reason replaces a weaker one on the same channel, never the reverse: a request can be lifted by the
+# person's confirmed opt-in, an erasure only by that of an adult, a bounce or complaint never, a child's never.
+STRENGTH = {
+    SuppressionReason.REQUEST: 0,
+    SuppressionReason.ERASURE: 1,
+    SuppressionReason.BOUNCE: 2,
+    SuppressionReason.COMPLAINT: 2,
+    SuppressionReason.CHILD: 3,
+}
 NOTICE_INTERVAL = timedelta(days=1)
 CHANNEL_SCOPES = frozenset(ch.value for ch in Channel)
 
@@ -39,8 +48,7 @@ def opt_out(
     if scope in CHANNEL_SCOPES:
         existing = contact.suppressions.get(scope)
         if existing is not None:
-            hardens = reason in PERMANENT_REASONS and existing.reason not in PERMANENT_REASONS
-            if hardens or (reason is SuppressionReason.CHILD and existing.reason is not SuppressionReason.CHILD):
+            if STRENGTH[reason] > STRENGTH[existing.reason]:
                 contact.suppressions[scope] = Suppression(reason, existing.since, existing.source)
                 contact.record("suppress", scope, reason.value, prov)
             return None
@@ -100,16 +108,23 @@ class OptInOutcome:
     refused: list[str] = field(default_factory=list)  # blocked for good: bounce, complaint, erasure, child
 
 
-def request_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> OptInOutcome:
-    """The person asks for topics on their own page. A topic never held is an express opt-in; a topic left
-    before, or on a channel the person asked to be removed from, needs a confirmed fresh opt-in (SPEC §1.3)."""
+def request_opt_in(
+    contact: Contact, topics: list[str], prov: Provenance, *, confirm_every_new: bool = False
+) -> OptInOutcome:
+    """The person asks for topics. A topic never held is an express opt-in; a topic left before, or on a channel
+    the person asked to be removed from, needs a confirmed fresh opt-in (SPEC §1.3) — and in a double opt-in stage
+    (`confirm_every_new`, SPEC §6) every new subscription does."""
     outcome = OptInOutcome()
     for topic in topics:
         suppressions = [contact.suppressions[ch.value] for ch in channels_of(topic) if ch.value in contact.suppressions]
         state = contact.topics.get(topic)
         if any(s.reason in PERMANENT_REASONS for s in suppressions):
             outcome.refused.append(topic)
-        elif suppressions or (state is not None and state.status is Status.UNSUBSCRIBED):
+        elif (
+            suppressions
+            or (state is not None and state.status is Status.UNSUBSCRIBED)
+            or (confirm_every_new and (state is None or state.status is not Status.SUBSCRIBED))
+        ):
             outcome.needs_confirmation.append(topic)
         elif state is None or state.status is not Status.SUBSCRIBED:
             contact.topics[topic] = TopicState(Status.SUBSCRIBED, Basis.EXPRESS, prov.at_iso, prov.source)
@@ -150,3 +165,20 @@ def notify_removed_by_someone_else(
     message = queue_mail(contact, "removal_notice", prov, now)
     message.params = {"scopes": ",".join(scopes), "topics": ",".join(restore)}
     return True
+
+
+OFFER_INTERVAL = timedelta(days=1)
+
+
+def offer_confirmation(contact: Contact, topics: list[str], prov: Provenance, now: datetime) -> list[str]:
+    """Owe the contact a confirmation email for `topics` (a double opt-in), at most once a day. Returns the topics
+    offered, or [] when nothing was due."""
+    if not topics:
+        return []
+    offers = [e.at for e in contact.ledger if e.action == "offer_opt_in"]
+    if offers and parse_iso(max(offers)) > now - OFFER_INTERVAL:
+        return []
+    message = queue_mail(contact, "optin_confirmation", prov, now)
+    message.params = {"topics": ",".join(topics)}
+    contact.record("offer_opt_in", ",".join(topics), "confirmation_sent", prov)
+    return topics

@@ -52,12 +52,21 @@ def erase(
         if "mailhouse" in r.destinations
     }
 
+    # a bounce or complaint outlives the erasure: no plain address in it, and it must never be lifted by an opt-in
+    lasting = {
+        channel: suppression
+        for channel, suppression in (previous.suppressions.items() if previous else [])
+        if suppression.reason in (SuppressionReason.BOUNCE, SuppressionReason.COMPLAINT)
+    }
+
     def decide(tombstone: Contact) -> bool:
         entries = len(tombstone.ledger)
         for channel in ("email", "postal"):
             record = opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
             if record is not None and channel == "postal":
                 record.forget = dict(earlier)
+            if channel in lasting and tombstone.suppressions[channel].reason is not SuppressionReason.CHILD:
+                tombstone.suppressions[channel] = lasting[channel]
         if len(tombstone.ledger) != entries:
             tombstone.record("erase", "all", reason.value, prov)
         return len(tombstone.ledger) != entries
@@ -76,5 +85,7 @@ def erase(
     return receipt
 
 
-def is_child_suppressed(tombstone: Contact | None) -> bool:
-    return tombstone is not None and any(s.reason is SuppressionReason.CHILD for s in tombstone.suppressions.values())
+def may_come_back(tombstone: Contact) -> bool:
+    """Only an erasure on request lifts, by the person's own confirmed opt-in; a child's, or one that followed a
+    bounce or complaint, never does."""
+    return all(s.reason is SuppressionReason.ERASURE for s in tombstone.suppressions.values())

@@ -21,6 +21,7 @@ from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
 from ..domain.topics import ALL_ACQUIRED, Channel, channels_of
 from .outbox import change_and_deliver
 from .ports import Deps
+from .suppress import suppress_permanently
 
 log = logging.getLogger(__name__)
 SNIPPET = 600
@@ -116,14 +117,7 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
         _remove(deps, verdict.address, verdict.scopes, prov, by_someone_else=verdict.kind is Kind.FORWARDED)
         return InboundOutcome(verdict, applied_to=verdict.address)
     if verdict.kind is Kind.COMPLAINT and verdict.address:
-        complaint = Provenance(at=now, source="email:arf", channel="email", policy_version=deps.policy_version)
-
-        def suppress(contact: Contact) -> bool:
-            entries = len(contact.ledger)
-            opt_out(contact, "email", complaint, now, deps.destinations_for("email"), SuppressionReason.COMPLAINT)
-            return len(contact.ledger) != entries
-
-        change_and_deliver(deps, verdict.address, suppress)
+        suppress_permanently(deps, verdict.address, SuppressionReason.COMPLAINT, "email", received.message_id)
         return InboundOutcome(verdict, applied_to=verdict.address)
     if verdict.kind is Kind.REVIEW:
         return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))

@@ -198,6 +198,7 @@ class Deps:
     secrets: SecretsSource
     mail: MailConfig
     policy_version: str
+    double_opt_in: bool = False  # a stage where every new subscription needs the person's confirmation (SPEC §6)
     agent_domains: frozenset[str] = frozenset()  # senders there may forward a customer's request (SPEC §4)
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
 

@@ -13,7 +13,7 @@ from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmatio
 from ..domain.rules import eligibility, queue_mail
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
-from .erasure import is_child_suppressed
+from .erasure import may_come_back
 from .outbox import change_and_deliver, scope_label, topic_label
 from .ports import Deps
 
@@ -97,8 +97,8 @@ def _lift_erasure(deps: Deps, address: str) -> None:
     tombstone = deps.store.load(address).tombstone
     if tombstone is None:
         return
-    if is_child_suppressed(tombstone):
-        raise InvalidToken("invalid link")  # a child's erasure never lifts
+    if not may_come_back(tombstone):
+        raise InvalidToken("invalid link")  # a child's erasure, or one after a bounce or complaint, never lifts
     if any(r.state != "done" for r in tombstone.removals.values()):
         raise InvalidInput("your earlier removal is still being completed; please use this link again later")
     deps.store.delete_contact_items(tombstone.address)
@@ -210,7 +210,7 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
                 if leaving and opt_out(contact, topic, prov, now, deps.destinations_for(topic)) is not None:
                     removed.append(topic)
             asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
-            outcome = request_opt_in(contact, asked, prov)
+            outcome = request_opt_in(contact, asked, prov, confirm_every_new=deps.double_opt_in)
             if outcome.subscribed:
                 messages.append("Subscribed to: " + ", ".join(topic_label(t) for t in outcome.subscribed) + ".")
             if outcome.needs_confirmation:

@@ -7,33 +7,11 @@ import json
 import logging
 from typing import Any
 
-from ..domain.addresses import normalize_address
-from ..domain.consent import Contact, Provenance, SuppressionReason
-from ..domain.errors import InvalidAddress
-from ..domain.removals import opt_out
-from .contacts import change_contact
+from ..domain.consent import SuppressionReason
 from .ports import Deps
+from .suppress import suppress_permanently
 
 log = logging.getLogger(__name__)
-
-
-def _suppress(deps: Deps, raw_address: object, reason: SuppressionReason, feedback_id: str | None) -> bool:
-    try:
-        address = normalize_address(raw_address)
-    except InvalidAddress:
-        log.warning("SES event names an invalid address; ignored")
-        return False
-    now = deps.clock.now()
-    prov = Provenance(
-        at=now, source=f"ses:{reason.value}", channel="ses", policy_version=deps.policy_version, event_id=feedback_id
-    )
-
-    def decide(contact: Contact) -> bool:
-        entries = len(contact.ledger)
-        opt_out(contact, "email", prov, now, deps.destinations_for("email"), reason)
-        return len(contact.ledger) != entries  # a new suppression, or a request hardened into a bounce/complaint
-
-    return change_contact(deps, address, decide).written
 
 
 def handle_ses_notification(deps: Deps, message: str) -> str:
@@ -56,11 +34,15 @@ def handle_ses_notification(deps: Deps, message: str) -> str:
         if bounce.get("bounceType") != "Permanent":
             return "transient_bounce"
         for recipient in bounce.get("bouncedRecipients") or []:
-            _suppress(deps, recipient.get("emailAddress"), SuppressionReason.BOUNCE, bounce.get("feedbackId"))
+            suppress_permanently(
+                deps, recipient.get("emailAddress"), SuppressionReason.BOUNCE, "ses", bounce.get("feedbackId")
+            )
         return "bounce"
     if kind == "Complaint":
         complaint = event.get("complaint") or {}
         for recipient in complaint.get("complainedRecipients") or []:
-            _suppress(deps, recipient.get("emailAddress"), SuppressionReason.COMPLAINT, complaint.get("feedbackId"))
+            suppress_permanently(
+                deps, recipient.get("emailAddress"), SuppressionReason.COMPLAINT, "ses", complaint.get("feedbackId")
+            )
         return "complaint"
     return "ignored"

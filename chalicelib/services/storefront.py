@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
 from ..domain.errors import EventIdReused
-from ..domain.removals import request_opt_in
+from ..domain.removals import offer_confirmation, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
 from ..domain.signatures import verify_signature
 from ..domain.storefront_events import (
@@ -34,9 +34,16 @@ from ..domain.storefront_events import (
 )
 from ..domain.timeutil import iso, parse_iso
 from ..domain.tokens import OPT_IN_PREFIX
-from ..domain.topics import CONTEST_PREFIX, IMPLIED_EMAIL_TOPICS, IMPLIED_POSTAL_TOPICS, PROMOTIONS
+from ..domain.topics import (
+    CONTEST_PREFIX,
+    IMPLIED_EMAIL_TOPICS,
+    IMPLIED_POSTAL_TOPICS,
+    PROMOTIONS,
+    Channel,
+    channels_of,
+)
 from .contacts import change_contact
-from .erasure import erase, is_child_suppressed
+from .erasure import erase, may_come_back
 from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
 
@@ -105,11 +112,19 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
             return False
-        joined = join_implied_topics(contact, topics, prov)
+        offered: list[str] = []
+        if deps.double_opt_in:  # SPEC §6: email subscriptions begin only when the person confirms
+            postal = tuple(t for t in topics if Channel.EMAIL not in channels_of(t))
+            joined = join_implied_topics(contact, postal, prov)
+            new = [t for t in topics if t not in postal and t not in contact.topics]
+            if new and not contact.suppressions.get(Channel.EMAIL.value):
+                offered = offer_confirmation(contact, new, prov, deps.clock.now())
+        else:
+            joined = join_implied_topics(contact, topics, prov)
+            if began_email_subscription(joined):
+                queue_mail(contact, "welcome", prov, deps.clock.now())
         profile_changed = _update_profile(contact, event)
-        if began_email_subscription(joined):
-            queue_mail(contact, "welcome", prov, deps.clock.now())
-        if not joined and not profile_changed:
+        if not joined and not profile_changed and not offered:
             return False
         remember_event(contact, envelope.id, deps.clock.now())
         return True
@@ -134,7 +149,7 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
         if entry.name and not contact.profile.name:
             contact.profile.name = entry.name
         if entry.marketing_opt_in:
-            outcome = request_opt_in(contact, [PROMOTIONS], prov)
+            outcome = request_opt_in(contact, [PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)
             if outcome.needs_confirmation:
                 message = queue_mail(contact, "optin_confirmation", prov, deps.clock.now())
                 message.params = {"topics": ",".join(outcome.needs_confirmation)}
@@ -153,7 +168,7 @@ def _offer_fresh_opt_in(deps: Deps, address: str, prov: Provenance) -> bool:
     A child's erasure never lifts, so a child is sent nothing."""
     loaded = deps.store.load(address)
     tombstone = loaded.tombstone
-    if tombstone is None or is_child_suppressed(tombstone):
+    if tombstone is None or not may_come_back(tombstone):
         return False
     now = deps.clock.now()
     token = deps.secrets.get().tokens.issue(address, f"{OPT_IN_PREFIX}{PROMOTIONS}", now)

@@ -1,0 +1,37 @@
+"""SPEC §6: in a stage set to double opt-in, every new email subscription begins only when the person confirms."""
+
+import dataclasses
+import re
+
+from chalicelib.domain.rules import Reason, eligibility
+from chalicelib.domain.topics import Channel
+from chalicelib.services.preferences import Visitor, submit_form
+from chalicelib.services.storefront import handle_storefront_webhook
+from tests.support.events import POSTAL, body_of, event, signature
+from tests.support.fakes import WEBHOOK_SECRET, make_deps
+
+
+def test_saved_info_asks_for_confirmation_first_and_subscribes_only_on_it() -> None:
+    deps, store, mailer, clock = make_deps()
+    deps = dataclasses.replace(deps, double_opt_in=True)
+
+    def deliver(event_id: str) -> None:
+        body = body_of(
+            event(event_id, postal_address=POSTAL, created_at=clock.now().isoformat().replace("+00:00", "Z"))
+        )
+        handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
+
+    def reason(topic: str, channel: Channel = Channel.EMAIL) -> Reason:
+        return eligibility(store.load("jane@example.com").contact, channel, topic, clock.now()).reason
+
+    deliver("e1")
+    deliver("e2")  # saving info again the same day sends no second confirmation
+    assert [m.subject for m in mailer.sent] == ["Confirm: email from Example Store again"]
+    assert reason("updates") is Reason.NOT_SUBSCRIBED
+    assert reason("catalog", Channel.POSTAL) is Reason.SUBSCRIBED  # postal mail is not an email subscription
+    token = re.search(r"/u/(\S+)", mailer.sent[0].text).group(1)  # type: ignore[union-attr]
+    assert deps.secrets.get().tokens.verify(token, clock.now()).scope == "optin:updates,surveys"
+    tag = deps.secrets.get().tokens.form_tag(token)
+    submit_form(deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
+    assert reason("updates") is Reason.SUBSCRIBED and reason("surveys") is Reason.SUBSCRIBED
+    assert store.load("jane@example.com").contact.topics["updates"].basis.value == "confirmed"  # type: ignore[union-attr]
