@@ -14,7 +14,7 @@ import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,11 +35,15 @@ _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 class LinkClaims:
     address: str
     scope: str
-    issued_day: int
+    issued_second: int  # seconds since 2020-01-01 UTC (fits 4 bytes until 2156): when the link was made
+
+    @property
+    def issued_at(self) -> datetime:
+        return _EPOCH + timedelta(seconds=self.issued_second)
 
 
-def day_number(now: datetime) -> int:
-    return (now - _EPOCH).days
+def second_number(now: datetime) -> int:
+    return int((now - _EPOCH).total_seconds())
 
 
 def _b64encode(raw: bytes) -> str:
@@ -66,7 +70,7 @@ class TokenCodec:
         self._max_age_days = max_age_days
 
     def issue(self, address: str, scope: str, now: datetime) -> str:
-        plain = struct.pack(">BI", FORMAT_VERSION, day_number(now)) + scope.encode() + b"\x00" + address.encode()
+        plain = struct.pack(">BI", FORMAT_VERSION, second_number(now)) + scope.encode() + b"\x00" + address.encode()
         nonce = os.urandom(12)
         sealed = self._keys[self._active].encrypt(nonce, plain, self._active.encode())
         return f"{self._active}.{_b64encode(nonce + sealed)}"
@@ -84,13 +88,13 @@ class TokenCodec:
             plain = cipher.decrypt(raw[:12], raw[12:], kid.encode())
         except (InvalidTag, ValueError, binascii.Error):
             raise InvalidToken("invalid link") from None
-        version, day = struct.unpack(">BI", plain[:5])
+        version, second = struct.unpack(">BI", plain[:5])
         scope, sep, address = plain[5:].partition(b"\x00")
         if version != FORMAT_VERSION or not sep:
             raise InvalidToken("invalid link")
-        if day_number(now) - day > self._max_age_days:
+        if second_number(now) - second > self._max_age_days * 86400:
             raise InvalidToken("invalid link")
-        return LinkClaims(address=address.decode(), scope=scope.decode(), issued_day=day)
+        return LinkClaims(address=address.decode(), scope=scope.decode(), issued_second=second)
 
     def form_tag(self, token: str) -> str:
         """The anti-CSRF value a preference form must send back: a MAC of the link token under the key that sealed

@@ -4,14 +4,15 @@ Opening a link (GET/HEAD) only reads. Every removal goes through domain.removals
 version-conditioned write, with its ledger entry and removal record."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.consent import Contact, Provenance, Status
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import Form
 from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
 from ..domain.rules import eligibility, queue_mail
-from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims, day_number
+from ..domain.timeutil import iso
+from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
 from .erasure import may_come_back
 from .outbox import change_and_deliver, scope_label, topic_label
@@ -56,7 +57,7 @@ def mask(address: str) -> str:
 def _claims(deps: Deps, token: str) -> LinkClaims:
     now = deps.clock.now()
     claims = deps.secrets.get().tokens.verify(token, now)
-    if claims.scope.startswith(OPT_IN_PREFIX) and day_number(now) - claims.issued_day > OPT_IN_LIFETIME_DAYS:
+    if claims.scope.startswith(OPT_IN_PREFIX) and now - claims.issued_at > timedelta(days=OPT_IN_LIFETIME_DAYS):
         raise InvalidToken("invalid link")  # a confirmation link is short-lived, unlike a preferences link
     return claims
 
@@ -93,10 +94,19 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
     return view
 
 
-def _lift_erasure(deps: Deps, address: str) -> None:
-    tombstone = deps.store.load(address).tombstone
+def _refuse_if_overtaken(contact: Contact, claims: LinkClaims) -> None:
+    """A newer opt-out beats an older opt-in: a confirmation link made before a later request to stop (or before
+    an erasure) confirms nothing."""
+    made = iso(claims.issued_at + timedelta(seconds=1))  # the token keeps whole seconds
+    if any(s.since >= made for s in contact.suppressions.values()):
+        raise InvalidInput("you asked us to stop after this link was sent; nothing was changed")
+
+
+def _lift_erasure(deps: Deps, claims: LinkClaims) -> None:
+    tombstone = deps.store.load(claims.address).tombstone
     if tombstone is None:
         return
+    _refuse_if_overtaken(tombstone, claims)
     if not may_come_back(tombstone):
         raise InvalidToken("invalid link")  # a child's erasure, or one after a bounce or complaint, never lifts
     if any(r.state != "done" for r in tombstone.removals.values()):
@@ -170,14 +180,15 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         prov = _prov("page:confirm_opt_in", visitor, deps)
 
         def decide_confirm(contact: Contact) -> bool:
+            _refuse_if_overtaken(contact, claims)
             return bool(confirm_opt_in(contact, topics, prov))
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
         if change.erased:
-            _lift_erasure(deps, claims.address)  # an erased adult's own confirmed opt-in is the way back
+            _lift_erasure(deps, claims)  # an erased adult's own confirmed opt-in is the way back
             change = change_and_deliver(deps, claims.address, decide_confirm)
         messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
-        preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_day)
+        preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_second)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)
         return _view(deps, page_token, preferences_claims, change.contact, messages)
 

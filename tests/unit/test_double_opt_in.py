@@ -35,3 +35,25 @@ def test_saved_info_asks_for_confirmation_first_and_subscribes_only_on_it() -> N
     submit_form(deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
     assert reason("updates") is Reason.SUBSCRIBED and reason("surveys") is Reason.SUBSCRIBED
     assert store.load("jane@example.com").contact.topics["updates"].basis.value == "confirmed"  # type: ignore[union-attr]
+
+
+def test_a_confirmation_link_made_before_a_later_opt_out_confirms_nothing() -> None:
+    import pytest
+
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.domain.tokens import ALL_EMAIL
+    from chalicelib.services.preferences import one_click
+
+    deps, store, _, clock = make_deps()
+    body = body_of(event("e1", created_at=clock.now().isoformat().replace("+00:00", "Z")))
+    handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
+    codec = deps.secrets.get().tokens
+    old_confirmation = codec.issue("jane@example.com", "optin:promotions", clock.now())
+    clock.advance(minutes=3)
+    one_click(deps, codec.issue("jane@example.com", ALL_EMAIL, clock.now()), Visitor())  # the newer opt-out
+    clock.advance(minutes=3)
+    form = {"form_tag": [codec.form_tag(old_confirmation)], "action": ["confirm"]}
+    with pytest.raises(InvalidInput, match="after this link"):
+        submit_form(deps, old_confirmation, form, Visitor())
+    contact = store.load("jane@example.com").contact
+    assert eligibility(contact, Channel.EMAIL, "promotions", clock.now()).reason is Reason.SUPPRESSED
