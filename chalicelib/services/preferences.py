@@ -6,7 +6,7 @@ version-conditioned write, with its ledger entry and removal record."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..domain.consent import Contact, Provenance, Status
+from ..domain.consent import Contact, Provenance, Status, TopicState
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import Form
 from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
@@ -186,7 +186,14 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         change = change_and_deliver(deps, claims.address, decide_confirm)
         if change.erased:
             _lift_erasure(deps, claims)  # an erased adult's own confirmed opt-in is the way back
-            change = change_and_deliver(deps, claims.address, decide_confirm)
+
+            def start_over(contact: Contact) -> bool:
+                # everything but what was just confirmed stays left: no saved profile or order brings it back
+                for topic in (*FIXED_TOPICS, ALL_ACQUIRED):
+                    contact.topics.setdefault(topic, TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, "erasure"))
+                return decide_confirm(contact)
+
+            change = change_and_deliver(deps, claims.address, start_over)
         messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
         preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_second)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)

@@ -133,8 +133,8 @@ class Session:
         return topics
 
 
-@settings(max_examples=120, deadline=None)
-@given(actions=st.lists(ACTIONS, min_size=1, max_size=14))
+@settings(max_examples=300, deadline=None)
+@given(actions=st.lists(ACTIONS, min_size=1, max_size=16))
 def test_only_a_confirmed_opt_in_makes_a_suppressed_or_erased_address_eligible_again(actions: list[str]) -> None:
     session = Session()
     blocked: set[str] = set()  # topics the address was suppressed for, and not confirmed since
