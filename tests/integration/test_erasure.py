@@ -65,7 +65,7 @@ def test_an_erased_adult_comes_back_only_by_confirming_a_fresh_opt_in(world: Wor
     run_sweep(world.deps)
     confirm(world, message)
     assert reason(world, "promotions") == "subscribed"
-    assert reason(world, "updates") == "not_subscribed"  # only what was confirmed
+    assert reason(world, "updates") == "unsubscribed"  # only what was confirmed; the rest stays left
 
 
 def test_a_child_is_never_sent_anything_again(world: World) -> None:
