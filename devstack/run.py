@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .bootstrap import provision, stage_environment
@@ -69,6 +70,8 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
             path = self.path.split("?", 1)[0]
             if path == "/dev/outbox.json":
                 self._reply(200, "application/json", json.dumps(sent_mail(aws_endpoint)).encode())
+            elif path == "/dev/openapi.json":
+                self._reply(200, "application/json", (Path(ROOT) / "docs" / "openapi.json").read_bytes())
             elif path == "/dev/outbox":
                 self._reply(200, "text/html; charset=utf-8", outbox_page(sent_mail(aws_endpoint)).encode())
             else:

@@ -55,6 +55,11 @@ def test_newcomer_flow_signup_welcome_in_outbox_and_eligibility(stack: Stack) ->
     assert webhook(stack, event("evt_newcomer", email=address, name="Other"))[0] == 409
 
 
+def test_the_local_stack_serves_its_openapi_document(stack: Stack) -> None:
+    status, document = call(f"{stack.base_url}/dev/openapi.json")
+    assert status == 200 and document["openapi"].startswith("3.") and "/webhooks/storefront" in document["paths"]
+
+
 def test_errors_over_http_have_the_spec_shape(stack: Stack) -> None:
     status, answer = webhook(stack, {"id": "x"})
     assert status == 400 and answer["error"]["code"] == "missing_field"
