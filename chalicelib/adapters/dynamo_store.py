@@ -451,16 +451,14 @@ class DynamoContactStore:
     def delete_link_handles(self, handles: list[str]) -> None:
         self._batch_write([{"DeleteRequest": {"Key": {"pk": {"S": f"H#{h}"}, "sk": {"S": "H"}}}} for h in handles])
 
-    def address_of_customer(self, customer_id: str) -> str | None:
-        response = self._client.query(
-            TableName=self._table,
+    def addresses_of_customer(self, customer_id: str) -> list[str]:
+        """Every contact holding this storefront customer id (one person may have ordered under several)."""
+        items = self._query_all(
             IndexName="customer",
             KeyConditionExpression="customer_pk = :c",
             ExpressionAttributeValues={":c": {"S": f"cust#{customer_id}"}},
-            Limit=1,
         )
-        items = response.get("Items", [])
-        return items[0]["pk"]["S"].removeprefix("C#") if items else None
+        return [item["pk"]["S"].removeprefix("C#") for item in items]
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""

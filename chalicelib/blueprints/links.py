@@ -17,7 +17,8 @@ from .pages import form_error_page, neutral_page, preferences_page, server_error
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
-FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
+# Every type is let through so that anything but a form gets the SPEC's 400 page (parse_form refuses it).
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "*/*"]
 
 
 def _store() -> str:

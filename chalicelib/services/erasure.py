@@ -59,8 +59,12 @@ def erase(
         if suppression.reason in (SuppressionReason.BOUNCE, SuppressionReason.COMPLAINT)
     }
 
+    still_open = [r for r in (previous.removals.values() if previous else []) if r.state != "done"]
+
     def decide(tombstone: Contact) -> bool:
         entries = len(tombstone.ledger)
+        for kept in still_open:  # their 48-hour clocks go on (no personal data in them)
+            tombstone.removals.setdefault(kept.id, kept)
         for channel in ("email", "postal"):
             record = opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
             if record is not None and channel == "postal":

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from string import Template
 
-from ..domain.consent import Contact, OutboxMessage, Status
+from ..domain.consent import PERMANENT_REASONS, Contact, OutboxMessage, Status
 from ..domain.rules import retry_after
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
@@ -140,15 +140,36 @@ def preferences_url(deps: Deps, address: str) -> str:
     return f"{deps.mail.public_base_url}/u/{token}"
 
 
+MARKETING_KINDS = frozenset({"welcome", "policy_notice"})  # a removal notice is sent because of the removal
+
+
+def may_still_send(contact: Contact, message: OutboxMessage) -> bool:
+    """Checked at sending time, not only when the mail was owed: marketing mail never goes to an address that left
+    email since, and nothing goes to a bounced, complained, erased or child address (opt-in confirmations owed by an
+    erased adult's tombstone excepted: they are that person's way back)."""
+    suppression = contact.suppressions.get("email")
+    if suppression is None:
+        return True
+    if suppression.reason in PERMANENT_REASONS:
+        return (
+            message.kind == "optin_confirmation" and "token" in message.params and suppression.reason.value == "erasure"
+        )
+    return message.kind not in MARKETING_KINDS
+
+
 def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
     """Send the entries this caller claimed in the write that produced `contact`, then settle them in one write.
     Returns the ids SES accepted."""
     now = deps.clock.now()
     sent: list[str] = []
+    cancelled: list[str] = []
     failed: dict[str, bool] = {}  # id -> permanent?
     for message_id in claimed:
         message = contact.outbox.get(message_id)
         if message is None:
+            continue
+        if not may_still_send(contact, message):
+            cancelled.append(message_id)  # the person left (or bounced) since it was owed: it is not sent
             continue
         try:
             deps.mailer.send(render(deps, contact, message))
@@ -157,11 +178,11 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
                 failed[message_id] = exc.permanent
             continue
         sent.append(message_id)
-    if not sent and not failed:
+    if not sent and not failed and not cancelled:
         return sent
 
     def settle(fresh: Contact) -> bool:
-        for message_id in sent:
+        for message_id in sent + cancelled:
             fresh.outbox.pop(message_id, None)
         for message_id, permanent in failed.items():
             pending = fresh.outbox.get(message_id)

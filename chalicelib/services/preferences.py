@@ -3,6 +3,7 @@
 Opening a link (GET/HEAD) only reads. Every removal goes through domain.removals.opt_out inside one
 version-conditioned write, with its ledger entry and removal record."""
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,9 +15,10 @@ from ..domain.rules import eligibility, queue_mail
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
+from .contacts import Change
 from .erasure import may_come_back
 from .outbox import change_and_deliver, scope_label, topic_label
-from .ports import Deps
+from .ports import Deps, VersionConflict
 
 MAX_SHOWN_TOPICS = 50
 
@@ -94,24 +96,39 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
     return view
 
 
-def _refuse_if_overtaken(contact: Contact, claims: LinkClaims) -> None:
-    """A newer opt-out beats an older opt-in: a confirmation link made before a later request to stop (or before
-    an erasure) confirms nothing."""
+def _refuse_if_overtaken(contact: Contact, claims: LinkClaims, topics: tuple[str, ...] = ()) -> None:
+    """A newer opt-out beats an older opt-in: a confirmation link made before a later request to stop (all email, a
+    topic it names, or an erasure) confirms nothing."""
     made = iso(claims.issued_at + timedelta(seconds=1))  # the token keeps whole seconds
-    if any(s.since >= made for s in contact.suppressions.values()):
+    left_since = [
+        contact.topics[t].since
+        for t in topics
+        if t in contact.topics and contact.topics[t].status is Status.UNSUBSCRIBED
+    ]
+    if any(s.since >= made for s in contact.suppressions.values()) or any(since >= made for since in left_since):
         raise InvalidInput("you asked us to stop after this link was sent; nothing was changed")
 
 
-def _lift_erasure(deps: Deps, claims: LinkClaims) -> None:
+def _come_back(deps: Deps, claims: LinkClaims, topics: list[str], prov: Provenance) -> Contact:
+    """Lift an adult's erasure on their own confirmation: the fresh contact is written first — with only the
+    confirmed topics, everything else recorded as left — and only then does the tombstone go. A crash in between
+    leaves the address suppressed (the tombstone wins) and the link usable again."""
     tombstone = deps.store.load(claims.address).tombstone
     if tombstone is None:
-        return
+        raise InvalidInput("nothing to confirm; please use a recent link")
     _refuse_if_overtaken(tombstone, claims)
     if not may_come_back(tombstone):
         raise InvalidToken("invalid link")  # a child's erasure, or one after a bounce or complaint, never lifts
     if any(r.state != "done" for r in tombstone.removals.values()):
         raise InvalidInput("your earlier removal is still being completed; please use this link again later")
+    fresh = Contact(address=claims.address, created_at=prov.at_iso)
+    for topic in (*FIXED_TOPICS, ALL_ACQUIRED):
+        fresh.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, "erasure")
+    confirm_opt_in(fresh, topics, prov)
+    with suppress(VersionConflict):  # an earlier attempt wrote it and died before removing the tombstone: finish
+        deps.store.save(fresh)
     deps.store.delete_contact_items(tombstone.address)
+    return fresh
 
 
 def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
@@ -180,20 +197,12 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         prov = _prov("page:confirm_opt_in", visitor, deps)
 
         def decide_confirm(contact: Contact) -> bool:
-            _refuse_if_overtaken(contact, claims)
+            _refuse_if_overtaken(contact, claims, tuple(topics))
             return bool(confirm_opt_in(contact, topics, prov))
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
-        if change.erased:
-            _lift_erasure(deps, claims)  # an erased adult's own confirmed opt-in is the way back
-
-            def start_over(contact: Contact) -> bool:
-                # everything but what was just confirmed stays left: no saved profile or order brings it back
-                for topic in (*FIXED_TOPICS, ALL_ACQUIRED):
-                    contact.topics.setdefault(topic, TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, "erasure"))
-                return decide_confirm(contact)
-
-            change = change_and_deliver(deps, claims.address, start_over)
+        if change.erased:  # an erased adult's own confirmed opt-in is the way back
+            change = Change(_come_back(deps, claims, topics, prov), written=True)
         messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
         preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_second)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)

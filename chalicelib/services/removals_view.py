@@ -45,5 +45,5 @@ def list_removals(deps: Deps, state: str | None) -> list[dict[str, Any]]:
             current = deadline_state(record, now)
             if current == "done" or (state != "open" and current != state):
                 continue
-            out.append(_as_dict(address, record, current))
+            out.append(_as_dict(address if "@" in address else None, record, current))
     return sorted(out, key=lambda r: r["due_at"])[:LIMIT]

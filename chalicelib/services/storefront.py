@@ -185,24 +185,28 @@ def _offer_fresh_opt_in(deps: Deps, address: str, prov: Provenance) -> bool:
     return change_and_deliver(deps, tombstone.address, decide, create=False).written
 
 
-def _resolve(deps: Deps, who: CustomerRef) -> str | None:
-    return who.email or (deps.store.address_of_customer(who.customer_id) if who.customer_id else None)
+def _resolve(deps: Deps, who: CustomerRef) -> list[str]:
+    """Every address the event names: the email given, and every contact holding the customer id."""
+    found = [who.email] if who.email else []
+    if who.customer_id:
+        found += [a for a in deps.store.addresses_of_customer(who.customer_id) if a not in found]
+    return found
 
 
 def apply_age_report(deps: Deps, envelope: Envelope, report: AgeReport) -> bool:
-    address = _resolve(deps, report.who)
-    if address is None or report.age >= CHILD_AGE:
+    addresses = _resolve(deps, report.who)
+    if report.age >= CHILD_AGE:
         return False
-    erase(deps, address, SuppressionReason.CHILD, f"storefront:{envelope.type}")
-    return True
+    for address in addresses:
+        erase(deps, address, SuppressionReason.CHILD, f"storefront:{envelope.type}")
+    return bool(addresses)
 
 
 def apply_erasure(deps: Deps, envelope: Envelope, who: CustomerRef) -> bool:
-    address = _resolve(deps, who)
-    if address is None:
-        return False
-    erase(deps, address, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
-    return True
+    addresses = _resolve(deps, who)
+    for address in addresses:
+        erase(deps, address, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
+    return bool(addresses)
 
 
 def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> bool:
@@ -237,7 +241,14 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
     def move_out(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
             return False
-        contact.profile.customer_id = None  # the customer id now names the new address
+        # The person lives at the new address now: the old one keeps its suppressions, gets nothing more, and no
+        # longer holds their name or postal address (they would otherwise reach exports under the old address).
+        for topic, state in list(contact.topics.items()):
+            if state.status is Status.SUBSCRIBED:
+                contact.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
+        contact.profile.customer_id = None
+        contact.profile.name = None
+        contact.profile.postal_address = None
         contact.record("email_changed", "address", "moved_out", prov)
         remember_event(contact, envelope.id, deps.clock.now())
         return True

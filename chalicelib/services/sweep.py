@@ -153,7 +153,8 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
         changed |= bool(expired or claimed or before != set(fresh.outbox))
         if done_records:
             # archived before the contact write; a retry rewrites the same keys
-            deps.store.archive_done(fresh.address, done_records)
+            recipient = fresh.address if "@" in fresh.address else None  # a tombstone's is a keyed hash
+            deps.store.archive_done(recipient, done_records)
             prune_done_removals(fresh)
         return changed
 

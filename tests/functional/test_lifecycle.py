@@ -125,12 +125,14 @@ def test_an_older_person_is_not_erased(client: Client) -> None:
     assert allowed(client, "updates") == (True, "subscribed")
 
 
-def test_an_erasure_event_by_customer_id(client: Client) -> None:
+def test_an_erasure_event_by_customer_id_reaches_every_address_of_the_customer(client: Client) -> None:
     subscribe(client)
+    webhook(client, event("evt-other", email="jane.other@example.com", customer_id="cust-1"))
     payload = event("er-1", "customer.erasure_requested")
     payload["data"] = {"customer_id": "cust-1"}
     assert webhook(client, payload).json_body["status"] == "processed"
     assert allowed(client, "updates") == (False, "suppressed")
+    assert allowed(client, "updates", address="jane.other@example.com") == (False, "suppressed")
 
 
 def test_choices_and_suppressions_follow_a_changed_address(client: Client, welcome_link: str) -> None:
@@ -143,6 +145,10 @@ def test_choices_and_suppressions_follow_a_changed_address(client: Client, welco
     assert allowed(client, "updates", address="jane@example.com") == (False, "suppressed")
     webhook(client, event("evt-new", email="jane@new.example"))  # the storefront saves info at the new address
     assert allowed(client, "updates", address="jane@new.example") == (False, "suppressed")
+    # the old address gets nothing more and no longer holds the person's postal address
+    assert allowed(client, "catalog", "postal", address="jane@example.com") == (False, "unsubscribed")
+    old = api(client, "GET", "/v1/contacts/jane%40example.com").json_body
+    assert "postal_address" not in old["profile"] and "name" not in old["profile"]
 
 
 def test_third_party_lists_never_touch_the_suppressed_or_erased(client: Client, welcome_link: str) -> None:

@@ -81,3 +81,16 @@ def test_a_child_is_never_sent_anything_again(world: World) -> None:
     with pytest.raises(InvalidToken):
         submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
     assert reason(world, "promotions") == "suppressed"
+
+
+def test_an_erasure_keeps_the_open_removals_clocks(world: World) -> None:
+    world.subscribe("jane@example.com", "evt-1")
+    world.one_click("jane@example.com")
+    open_ids = set(world.deps.store.load("jane@example.com").contact.removals)  # type: ignore[union-attr]
+    erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    tombstone = world.deps.store.load("jane@example.com").tombstone
+    assert tombstone is not None and open_ids <= set(tombstone.removals)
+    from chalicelib.services.removals_view import list_removals
+
+    listed = [r for r in list_removals(world.deps, "open") if r["id"] in open_ids]
+    assert listed and all(r["recipient"] is None for r in listed)  # null once erased

@@ -100,8 +100,8 @@ class FakeStore:
             del self.acquired[key]
         return 1 if self.contacts.pop(address, None) else 0
 
-    def address_of_customer(self, customer_id: str) -> str | None:
-        return next((a for a, c in self.contacts.items() if c.profile.customer_id == customer_id), None)
+    def addresses_of_customer(self, customer_id: str) -> list[str]:
+        return [a for a, c in self.contacts.items() if c.profile.customer_id == customer_id]
 
     def older_ledger(self, address: str) -> list[Any]:
         return []

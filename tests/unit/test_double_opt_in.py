@@ -57,3 +57,45 @@ def test_a_confirmation_link_made_before_a_later_opt_out_confirms_nothing() -> N
         submit_form(deps, old_confirmation, form, Visitor())
     contact = store.load("jane@example.com").contact
     assert eligibility(contact, Channel.EMAIL, "promotions", clock.now()).reason is Reason.SUPPRESSED
+
+
+def test_a_confirmation_link_made_before_a_later_topic_opt_out_confirms_nothing() -> None:
+    import pytest
+
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.services.preferences import one_click
+
+    deps, store, _, clock = make_deps()
+    body = body_of(event("e1", created_at=clock.now().isoformat().replace("+00:00", "Z")))
+    handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
+    codec = deps.secrets.get().tokens
+    old_link = codec.issue("jane@example.com", "optin:surveys", clock.now())
+    clock.advance(minutes=1)
+    one_click(deps, codec.issue("jane@example.com", "surveys", clock.now()), Visitor())
+    with pytest.raises(InvalidInput, match="after this link"):
+        submit_form(deps, old_link, {"form_tag": [codec.form_tag(old_link)], "action": ["confirm"]}, Visitor())
+    contact = store.load("jane@example.com").contact
+    assert eligibility(contact, Channel.EMAIL, "surveys", clock.now()).reason is Reason.UNSUBSCRIBED
+
+
+def test_marketing_mail_owed_before_an_opt_out_is_not_sent_after_it() -> None:
+    from chalicelib.domain.consent import Provenance, Suppression, SuppressionReason
+    from chalicelib.domain.rules import queue_mail
+    from chalicelib.services.outbox import send_claimed
+    from chalicelib.services.ports import MailError
+
+    deps, store, mailer, clock = make_deps()
+    mailer.failures.append(MailError("Throttling"))
+    body = body_of(event("e1", created_at=clock.now().isoformat().replace("+00:00", "Z")))
+    handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
+    contact = store.load("jane@example.com").contact
+    assert contact is not None and [m.kind for m in contact.outbox.values()] == ["welcome"]
+    contact.suppressions["email"] = Suppression(SuppressionReason.REQUEST, "2026-11-25T12:00:01.000000Z", "link")
+    prov = Provenance(at=clock.now(), source="t", channel="link", policy_version="2026-01")
+    queue_mail(contact, "removal_confirmation", prov, clock.now()).params = {"scopes": "email"}
+    store.save(contact)
+    contact = store.load("jane@example.com").contact
+    assert contact is not None
+    sent = send_claimed(deps, contact, list(contact.outbox))
+    assert [m.subject for m in mailer.sent] == ["You are unsubscribed from Example Store"] and len(sent) == 1
+    assert store.load("jane@example.com").contact.outbox == {}  # type: ignore[union-attr]
