@@ -214,7 +214,12 @@ class DynamoContactStore:
         )
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+        """Items by partition key (one item per partition asked for)."""
+        return {item["pk"]["S"]: item for item in self._batch_get_items(keys)}
+
+    def _batch_get_items(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Consistent batched reads, 100 keys per request, retrying unprocessed keys with backoff."""
+        found: list[dict[str, Any]] = []
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             pending = keys[start : start + BATCH_GET_LIMIT]
             attempt = 0
@@ -222,8 +227,7 @@ class DynamoContactStore:
                 response = self._client.batch_get_item(
                     RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
                 )
-                for item in response.get("Responses", {}).get(self._table, []):
-                    found[item["pk"]["S"]] = item
+                found.extend(response.get("Responses", {}).get(self._table, []))
                 pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
                 if pending:
                     attempt += 1
@@ -479,16 +483,8 @@ class DynamoContactStore:
 
     def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
         keys = [{"pk": {"S": f"C#{a}"}, "sk": {"S": f"A#{source}"}} for a in sorted(set(addresses))]
-        out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(keys), BATCH_GET_LIMIT):
-            pending = keys[start : start + BATCH_GET_LIMIT]
-            while pending:
-                response = self._client.batch_get_item(RequestItems={self._table: {"Keys": pending}})
-                for item in response.get("Responses", {}).get(self._table, []):
-                    raw = {k: _de.deserialize(v) for k, v in item.items()}
-                    out[str(raw["email"])] = raw
-                pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-        return out
+        found = self._batch_get_items(keys)
+        return {str(raw["email"]): raw for raw in (_plain(item) for item in found)}
 
     def postal_holders(self) -> list[tuple[str, str]]:
         """(address, sort key) of every item holding a postal address, from the sparse `postal` index."""
@@ -520,15 +516,7 @@ class DynamoContactStore:
         return True
 
     def list_announcements(self) -> list[dict[str, Any]]:
-        response = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "ANN"}},
-            ConsistentRead=True,
-        )
-        return [
-            {k: _de.deserialize(v) for k, v in i.items() if k not in ("pk", "sk")} for i in response.get("Items", [])
-        ]
+        return [_plain(item) for item in self._partition("ANN", ConsistentRead=True)]
 
     def set_announcement_cursor(self, use: str, cursor: str) -> None:
         self._client.update_item(
