@@ -3,9 +3,13 @@
 import dataclasses
 import re
 
+import pytest
+
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.rules import Reason, eligibility
+from chalicelib.domain.tokens import ALL_EMAIL
 from chalicelib.domain.topics import Channel
-from chalicelib.services.preferences import Visitor, submit_form
+from chalicelib.services.preferences import Visitor, one_click, submit_form
 from chalicelib.services.storefront import handle_storefront_webhook
 from tests.support.events import POSTAL, body_of, event, signature
 from tests.support.fakes import WEBHOOK_SECRET, make_deps
@@ -37,45 +41,27 @@ def test_saved_info_asks_for_confirmation_first_and_subscribes_only_on_it() -> N
     assert store.load("jane@example.com").contact.topics["updates"].basis.value == "confirmed"  # type: ignore[union-attr]
 
 
-def test_a_confirmation_link_made_before_a_later_opt_out_confirms_nothing() -> None:
-    import pytest
-
-    from chalicelib.domain.errors import InvalidInput
-    from chalicelib.domain.tokens import ALL_EMAIL
-    from chalicelib.services.preferences import one_click
-
+@pytest.mark.parametrize(
+    ("confirms", "later_opt_out", "expected"),
+    [
+        ("promotions", ALL_EMAIL, Reason.SUPPRESSED),  # all email left after the link was sent
+        ("surveys", "surveys", Reason.UNSUBSCRIBED),  # the very topic left after the link was sent
+    ],
+)
+def test_a_confirmation_link_made_before_a_later_opt_out_confirms_nothing(
+    confirms: str, later_opt_out: str, expected: Reason
+) -> None:
     deps, store, _, clock = make_deps()
     body = body_of(event("e1", created_at=clock.now().isoformat().replace("+00:00", "Z")))
     handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
     codec = deps.secrets.get().tokens
-    old_confirmation = codec.issue("jane@example.com", "optin:promotions", clock.now())
-    clock.advance(minutes=3)
-    one_click(deps, codec.issue("jane@example.com", ALL_EMAIL, clock.now()), Visitor())  # the newer opt-out
-    clock.advance(minutes=3)
-    form = {"form_tag": [codec.form_tag(old_confirmation)], "action": ["confirm"]}
-    with pytest.raises(InvalidInput, match="after this link"):
-        submit_form(deps, old_confirmation, form, Visitor())
-    contact = store.load("jane@example.com").contact
-    assert eligibility(contact, Channel.EMAIL, "promotions", clock.now()).reason is Reason.SUPPRESSED
-
-
-def test_a_confirmation_link_made_before_a_later_topic_opt_out_confirms_nothing() -> None:
-    import pytest
-
-    from chalicelib.domain.errors import InvalidInput
-    from chalicelib.services.preferences import one_click
-
-    deps, store, _, clock = make_deps()
-    body = body_of(event("e1", created_at=clock.now().isoformat().replace("+00:00", "Z")))
-    handle_storefront_webhook(deps, body, signature(WEBHOOK_SECRET, body, clock.now().timestamp()))
-    codec = deps.secrets.get().tokens
-    old_link = codec.issue("jane@example.com", "optin:surveys", clock.now())
+    old_link = codec.issue("jane@example.com", f"optin:{confirms}", clock.now())
     clock.advance(minutes=1)
-    one_click(deps, codec.issue("jane@example.com", "surveys", clock.now()), Visitor())
+    one_click(deps, codec.issue("jane@example.com", later_opt_out, clock.now()), Visitor())  # the newer opt-out
     with pytest.raises(InvalidInput, match="after this link"):
         submit_form(deps, old_link, {"form_tag": [codec.form_tag(old_link)], "action": ["confirm"]}, Visitor())
     contact = store.load("jane@example.com").contact
-    assert eligibility(contact, Channel.EMAIL, "surveys", clock.now()).reason is Reason.UNSUBSCRIBED
+    assert eligibility(contact, Channel.EMAIL, confirms, clock.now()).reason is expected
 
 
 def test_marketing_mail_owed_before_an_opt_out_is_not_sent_after_it() -> None:
