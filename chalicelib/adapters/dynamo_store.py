@@ -75,6 +75,7 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
         "profile": asdict(contact.profile),
         "outbox": {k: asdict(v) for k, v in contact.outbox.items()},
         "removals": {k: asdict(v) for k, v in contact.removals.items()},
+        "archived": contact.archived,
         "last_removal_notice": contact.last_removal_notice,
     }
     if receives_email(contact):
@@ -150,6 +151,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
         ),
         outbox=outbox,
         removals=removals,
+        archived=dict(raw.get("archived", {})),
         last_removal_notice=raw.get("last_removal_notice"),
         created_at=raw.get("created_at"),
         version=_int(raw["v"]),
@@ -387,6 +389,20 @@ class DynamoContactStore:
             }
             puts.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in _compact(body).items()}}})
         self._batch_write(puts)
+
+    def forget_archived_recipient(self, archived: dict[str, str]) -> None:
+        """Take the address out of archived removal records (removal id -> done_at), keeping the records."""
+        for removal_id, done_at in archived.items():
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": f"RD#{done_at[:10]}"}, "sk": {"S": f"{done_at}#{removal_id}"}},
+                    UpdateExpression="REMOVE recipient",
+                    ConditionExpression="attribute_exists(pk)",
+                )
+            except ClientError as exc:
+                if not _conditional_failed(exc):  # already expired: nothing to take out
+                    raise
 
     def list_done(self, days: list[str], limit: int) -> list[tuple[str | None, RemovalRecord]]:
         out: list[tuple[str | None, RemovalRecord]] = []

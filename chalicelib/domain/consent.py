@@ -133,6 +133,7 @@ class Contact:
     profile: Profile = field(default_factory=Profile)
     outbox: dict[str, OutboxMessage] = field(default_factory=dict)
     removals: dict[str, RemovalRecord] = field(default_factory=dict)
+    archived: dict[str, str] = field(default_factory=dict)  # done removals pruned from the item: id -> done_at
     last_removal_notice: str | None = None  # when the last removal confirmation was queued
     created_at: str | None = None
     version: int = 0  # 0: never stored

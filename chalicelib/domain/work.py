@@ -102,4 +102,5 @@ def prune_done_removals(contact: Contact, keep: int = 20) -> None:
     """Done records are archived outside the contact by the sweep; the item keeps only the newest few."""
     done = sorted((r for r in contact.removals.values() if r.state == "done"), key=lambda r: r.done_at or "")
     for record in done[:-keep] if len(done) > keep else []:
+        contact.archived[record.id] = record.done_at or ""  # so an erasure can still find its archived copy
         del contact.removals[record.id]

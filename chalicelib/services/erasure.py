@@ -82,6 +82,7 @@ def erase(
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
             deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
+        deps.store.forget_archived_recipient(previous.archived)
     for item in deps.store.list_reviews():
         if address in (item.get("sender"), item.get("address")):
             deps.store.delete_review(str(item["id"]))

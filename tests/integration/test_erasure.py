@@ -94,3 +94,28 @@ def test_an_erasure_keeps_the_open_removals_clocks(world: World) -> None:
 
     listed = [r for r in list_removals(world.deps, "open") if r["id"] in open_ids]
     assert listed and all(r["recipient"] is None for r in listed)  # null once erased
+
+
+def test_erasure_takes_the_address_out_of_every_archived_removal(world: World) -> None:
+    world.subscribe("jane@example.com", "evt-1")
+    for i in range(24):  # more removals than the contact item keeps: the older ones live only in the archive
+        world.one_click("jane@example.com", f"contest:c{i}")
+        world.advance(minutes=1)
+        run_sweep(world.deps)
+    contact = world.deps.store.load("jane@example.com").contact
+    assert contact is not None and len(contact.archived) == 4
+    archive = [
+        i for i in client("dynamodb").scan(TableName="listkeeper-local")["Items"] if i["pk"]["S"].startswith("RD#")
+    ]
+    assert len(archive) == 24 and all("jane@example.com" in str(i) for i in archive)
+    erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    archive = [
+        i for i in client("dynamodb").scan(TableName="listkeeper-local")["Items"] if i["pk"]["S"].startswith("RD#")
+    ]
+    assert len(archive) == 24, "the records stay, for the operator"
+    assert not plain_address_stored()
+
+
+def archived_items() -> list[dict[str, object]]:
+    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    return [item for item in items if item["pk"]["S"].startswith("RD#")]

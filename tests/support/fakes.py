@@ -129,6 +129,9 @@ class FakeStore:
     def archive_done(self, address: str | None, records: list[Any]) -> None:
         self.archived.extend((address, r) for r in records)
 
+    def forget_archived_recipient(self, archived: dict[str, str]) -> None:
+        self.archived = [(None if r.id in archived else a, r) for a, r in self.archived]
+
     def record_sent(self, outbox_id: str, provider_id: str) -> None:
         self.sent_log.add(outbox_id)
 
