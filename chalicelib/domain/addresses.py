@@ -39,13 +39,5 @@ def normalize_address(raw: object) -> str:
     return address
 
 
-def is_valid_address(raw: object) -> bool:
-    try:
-        normalize_address(raw)
-    except InvalidAddress:
-        return False
-    return True
-
-
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]

@@ -7,3 +7,8 @@ import hmac
 
 def keyed_hash(address: str, pepper_id: str, pepper: bytes) -> str:
     return f"{pepper_id}:{hmac.new(pepper, address.encode(), hashlib.sha256).hexdigest()}"
+
+
+def is_keyed_hash(address: str) -> bool:
+    """A tombstone is kept under the keyed hash of the erased address, never the address itself."""
+    return "@" not in address

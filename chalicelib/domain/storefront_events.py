@@ -139,10 +139,12 @@ def _birthdate(data: dict[str, Any]) -> date | None:
     raw = data.get("birthdate")
     if raw is None:
         return None
-    try:
-        return date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else date.fromisoformat("x")
-    except ValueError:
-        raise _invalid("data.birthdate", "must be a date as YYYY-MM-DD") from None
+    if isinstance(raw, str) and len(raw) == 10:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _invalid("data.birthdate", "must be a date as YYYY-MM-DD")
 
 
 def age_on(birthdate: date, day: date) -> int:

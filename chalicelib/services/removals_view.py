@@ -5,6 +5,7 @@ from typing import Any
 
 from ..domain.consent import RemovalRecord
 from ..domain.errors import InvalidInput
+from ..domain.hashing import is_keyed_hash
 from ..domain.work import deadline_state
 from .ports import Deps
 
@@ -45,5 +46,5 @@ def list_removals(deps: Deps, state: str | None) -> list[dict[str, Any]]:
             current = deadline_state(record, now)
             if current == "done" or (state != "open" and current != state):
                 continue
-            out.append(_as_dict(address if "@" in address else None, record, current))
+            out.append(_as_dict(None if is_keyed_hash(address) else address, record, current))
     return sorted(out, key=lambda r: r["due_at"])[:LIMIT]

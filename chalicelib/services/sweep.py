@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..domain.consent import Contact, Provenance, RemovalRecord
+from ..domain.hashing import is_keyed_hash
 from ..domain.rules import retry_after
 from ..domain.timeutil import iso
-from ..domain.topics import Channel, channels_of
+from ..domain.topics import Channel, page_channel
 from ..domain.work import advance_removal_states, deadline_state, expire_contests, prune_done_removals
 from .contacts import change_contact
 from .mail_claims import claim_due_mail, expired_claims
@@ -44,24 +45,22 @@ METRIC_NAMES = {
 
 
 def _subject_hash(deps: Deps, address: str) -> str:
-    # a tombstone's "address" already is the keyed hash
-    return address if "@" not in address else deps.secrets.get().hash_address(address)
+    return address if is_keyed_hash(address) else deps.secrets.get().hash_address(address)
 
 
 def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_channels: frozenset[str]) -> RemovalNotice:
     """Partners get a keyed hash; the name and postal address only go where they were shared already."""
     shared = "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
-    postal_scope = record.scope == "postal" or (Channel.POSTAL in channels_of(record.scope) and record.scope != "email")
+    postal_scope = record.scope == "postal" or (
+        record.scope != "email" and page_channel(record.scope) is Channel.POSTAL
+    )
     show_postal = postal_scope and (shared or destination_channels == frozenset({"postal"}))
     return RemovalNotice(
         removal_id=record.id,
         scope=record.scope,
         reason=record.reason,
         received_at=record.received_at,
-        # a tombstone's "address" already is the keyed hash
-        subject_hash=contact.address
-        if "@" not in contact.address
-        else deps.secrets.get().hash_address(contact.address),
+        subject_hash=_subject_hash(deps, contact.address),
         name=contact.profile.name if show_postal else None,
         postal_address=contact.profile.postal_address if show_postal else None,
         forget=dict(record.forget),
@@ -153,7 +152,7 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
         changed |= bool(expired or claimed or before != set(fresh.outbox))
         if done_records:
             # archived before the contact write; a retry rewrites the same keys
-            recipient = fresh.address if "@" in fresh.address else None  # a tombstone's is a keyed hash
+            recipient = None if is_keyed_hash(fresh.address) else fresh.address
             deps.store.archive_done(recipient, done_records)
             prune_done_removals(fresh)
         return changed
