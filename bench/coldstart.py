@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BARE = "pass"
 BASELINE = "import boto3; s = boto3.session.Session(region_name='us-east-1'); s.client('dynamodb'); s.client('ses')"
 APP = "import app"
+# What the first request adds on top of the import: the two clients the app builds (botocore's model loading).
+APP_READY = "import app; from chalicelib.adapters.aws import client; client('dynamodb'); client('ses')"
 
 
 def _run(code: str) -> float:
@@ -37,17 +39,22 @@ def importtime_top(n: int = 8) -> list[tuple[str, int]]:
 
 
 def measure(rounds: int = 9) -> dict[str, Any]:
-    samples: dict[str, list[float]] = {"bare": [], "baseline": [], "app": []}
-    for _ in range(rounds):  # interleaved, so drift on a shared machine hits all three alike
-        samples["bare"].append(_run(BARE))
-        samples["baseline"].append(_run(BASELINE))
-        samples["app"].append(_run(APP))
+    programs = {"bare": BARE, "baseline": BASELINE, "app": APP, "app_ready": APP_READY}
+    samples: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(rounds):  # interleaved, so drift on a shared machine hits all alike
+        for name, code in programs.items():
+            samples[name].append(_run(code))
     medians = {k: statistics.median(v) for k, v in samples.items()}
-    ratio = (medians["app"] - medians["bare"]) / (medians["baseline"] - medians["bare"])
+    baseline = medians["baseline"] - medians["bare"]
+    ratio = (medians["app"] - medians["bare"]) / baseline
+    # The import alone could be made small by importing botocore lazily; the first request would pay it instead.
+    # This ratio counts that too: import plus the clients, against import plus the clients.
+    ready_ratio = (medians["app_ready"] - medians["bare"]) / baseline
     return {
         "median_seconds": medians,
         "ratio": ratio,
+        "ready_ratio": ready_ratio,
         "target": 1.15,
-        "met": ratio <= 1.15,
+        "met": ratio <= 1.15 and ready_ratio <= 1.15,
         "importtime_top_us": importtime_top(),
     }

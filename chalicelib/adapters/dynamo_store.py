@@ -16,7 +16,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..domain.consent import (
@@ -34,14 +33,12 @@ from ..domain.consent import (
 from ..domain.policy import receives_email
 from ..domain.work import summarize
 from ..services.ports import ClaimOutcome, Loaded, VersionConflict
+from .dynamo_json import from_item, to_item
 
 LEDGER_IN_ITEM = 20  # newest entries kept on the contact item; older ones move to their own items
 DUE_SHARDS = 8
 EVENT_CLAIM_DAYS = 30
 BATCH_GET_LIMIT = 100
-
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 
 
 def contact_key(address: str) -> dict[str, Any]:
@@ -96,7 +93,7 @@ def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
             n_outbox=work.outbox_pending,
             n_dead=work.outbox_dead,
         )
-    return {k: _ser.serialize(v) for k, v in _compact(body).items()}
+    return to_item(_compact(body))
 
 
 def _int(value: Any) -> int:
@@ -104,7 +101,7 @@ def _int(value: Any) -> int:
 
 
 def contact_from_item(item: dict[str, Any]) -> Contact:
-    raw = {k: _de.deserialize(v) for k, v in item.items()}
+    raw = from_item(item)
     topics = {
         name: TopicState(
             status=Status(t["status"]),
@@ -160,7 +157,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
     """An item as plain Python values, without its keys."""
-    return {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+    return from_item({k: v for k, v in item.items() if k not in ("pk", "sk")})
 
 
 def _conditional_failed(exc: ClientError) -> bool:
@@ -278,7 +275,7 @@ class DynamoContactStore:
         for entry in entries:
             fingerprint = hashlib.sha256(repr(sorted(entry.as_dict().items())).encode()).hexdigest()[:12]
             body = {"pk": f"C#{address}", "sk": f"L#{entry.at}#{fingerprint}", **entry.as_dict()}
-            requests.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in body.items()}}})
+            requests.append({"PutRequest": {"Item": to_item(body)}})
         self._batch_write(requests)
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
@@ -387,7 +384,7 @@ class DynamoContactStore:
                 "removal": asdict(record),
                 "ttl": int(time.time()) + 400 * 86400,
             }
-            puts.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in _compact(body).items()}}})
+            puts.append({"PutRequest": {"Item": to_item(_compact(body))}})
         self._batch_write(puts)
 
     def forget_archived_recipient(self, archived: dict[str, str]) -> None:
@@ -416,7 +413,7 @@ class DynamoContactStore:
             while len(out) < limit:
                 response = self._client.query(**kwargs)
                 for item in response.get("Items", []):
-                    raw = {k: _de.deserialize(v) for k, v in item.items()}
+                    raw = from_item(item)
                     removal = raw["removal"]
                     removal["attempts"] = _int(removal.get("attempts", 0))
                     out.append((raw.get("recipient"), RemovalRecord(**removal)))
@@ -447,7 +444,7 @@ class DynamoContactStore:
     def put_review(self, item: dict[str, Any]) -> None:
         """Idempotent: the id is derived from the inbound message, so a redelivery rewrites the same item."""
         body = {"pk": "REVIEW", "sk": item["id"], **item}
-        self._client.put_item(TableName=self._table, Item={k: _ser.serialize(v) for k, v in _compact(body).items()})
+        self._client.put_item(TableName=self._table, Item=to_item(_compact(body)))
 
     def list_reviews(self) -> list[dict[str, Any]]:
         return [_plain(item) for item in self._partition("REVIEW")]
@@ -455,7 +452,7 @@ class DynamoContactStore:
     def get_review(self, review_id: str) -> dict[str, Any] | None:
         key = {"pk": {"S": "REVIEW"}, "sk": {"S": review_id}}
         item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
-        return {k: _de.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")} if item else None
+        return from_item({k: v for k, v in item.items() if k not in ("pk", "sk")}) if item else None
 
     def delete_review(self, review_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key={"pk": {"S": "REVIEW"}, "sk": {"S": review_id}})
@@ -493,7 +490,7 @@ class DynamoContactStore:
             body = {"pk": f"C#{record['email']}", "sk": f"A#{record['source']}", **record}
             if record.get("postal_address"):
                 body["postal_pk"] = f"postal#{due_shard(record['email'])[4:]}"
-            puts.append({"PutRequest": {"Item": {k: _ser.serialize(v) for k, v in _compact(body).items()}}})
+            puts.append({"PutRequest": {"Item": to_item(_compact(body))}})
         self._batch_write(puts)
         return len(puts)
 
@@ -522,7 +519,7 @@ class DynamoContactStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={k: _ser.serialize(v) for k, v in _compact(body).items()},
+                Item=to_item(_compact(body)),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
