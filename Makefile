@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: bench run test lint typecheck unit integration functional e2e browser-deps infra-check package deploy clean
+.PHONY: bench reliability run test lint typecheck unit integration functional e2e browser-deps infra-check package deploy clean
 STAGE ?= prod
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -75,3 +75,11 @@ clean:
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run
+
+# The reliability report: every test marked `reliability` (hostile input, races, faults) counted into one table,
+# which must show zero lost removals, duplicate sends, wrong state changes, 5xx and crashes.
+RELIABILITY_OUT := build/reliability.jsonl
+reliability: $(STAMP) browser-deps
+	@mkdir -p build && rm -f $(RELIABILITY_OUT)
+	LISTKEEPER_RELIABILITY_OUT=$(abspath $(RELIABILITY_OUT)) $(BIN)/pytest -q -n 2 -m reliability
+	$(BIN)/python -m tests.support.reliability $(RELIABILITY_OUT)
