@@ -55,14 +55,15 @@ def report(path: Path) -> tuple[str, bool]:
         totals[row.pop("category")].update(row)
     columns = ("tried", "faults", *BAD)
     width = max([len("category"), *map(len, totals)])
-    lines = [f"{'category'.ljust(width)}  " + "  ".join(f"{c:>19}" for c in columns)]
+    widths = {c: max(len(c), 9) for c in columns}
+    lines = [f"{'category'.ljust(width)}  " + "  ".join(c.rjust(widths[c]) for c in columns)]
     grand = dict.fromkeys(columns, 0)
     for category in sorted(totals):
         bucket = totals[category]
-        lines.append(f"{category.ljust(width)}  " + "  ".join(f"{bucket[c]:>19,}" for c in columns))
+        lines.append(f"{category.ljust(width)}  " + "  ".join(f"{bucket[c]:>{widths[c]},}" for c in columns))
         for c in columns:
             grand[c] += bucket[c]
-    lines.append(f"{'all'.ljust(width)}  " + "  ".join(f"{grand[c]:>19,}" for c in columns))
+    lines.append(f"{'all'.ljust(width)}  " + "  ".join(f"{grand[c]:>{widths[c]},}" for c in columns))
     clean = bool(totals) and all(grand[name] == 0 for name in BAD)
     verdict = "every bad outcome is zero" if clean else "NOT clean: a bad outcome is above zero (or nothing ran)"
     summary = f"{len(totals)} categories, {grand['tried']:,} requests and inputs, {grand['faults']:,} faults"
