@@ -22,6 +22,7 @@ class Settings:
     double_opt_in: bool
     agent_domains: frozenset[str]  # customer-service agents who may forward a customer's request
     destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
+    intake_queue: str | None = None  # SQS queue keeping one-clicks the table could not take at that moment
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -52,6 +53,7 @@ def get_settings() -> Settings:
             d.strip().lower() for d in os.environ.get("LISTKEEPER_AGENT_DOMAINS", "").split(",") if d.strip()
         ),
         destinations=_destinations(os.environ.get("LISTKEEPER_DESTINATIONS", "")),
+        intake_queue=os.environ.get("LISTKEEPER_INTAKE_QUEUE") or None,
     )
 
 

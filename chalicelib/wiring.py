@@ -8,6 +8,7 @@ from .adapters.aws import client, reset_clients
 from .adapters.destinations import EventBridgeDestination, S3DailyFileDestination
 from .adapters.dynamo_store import DynamoContactStore
 from .adapters.ses_mailer import SesMailer
+from .adapters.sqs_intake import SqsIntake
 from .adapters.ssm_secrets import SsmSecretsSource
 from .domain.addresses import domain_of
 from .services.ports import Deps, Destination, MailConfig
@@ -64,6 +65,7 @@ def deps() -> Deps:
         destinations=destinations(),
         agent_domains=settings.agent_domains,
         double_opt_in=settings.double_opt_in,
+        intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
     )
 
 

@@ -45,6 +45,7 @@ def provision(env: dict[str, str], secrets_json: str | None = None) -> None:
     session.client("ses").verify_domain_identity(Domain=sender_domain)
     session.client("s3").create_bucket(Bucket=env["LISTKEEPER_BUCKET"])
     session.client("events").create_event_bus(Name=env["LISTKEEPER_BUS"])
+    session.client("sqs").create_queue(QueueName=env["LISTKEEPER_INTAKE_QUEUE"])
     sns = session.client("sns")
     for topic in (env["LISTKEEPER_SES_EVENTS_TOPIC"], env["LISTKEEPER_INBOUND_TOPIC"]):
         sns.create_topic(Name=topic)

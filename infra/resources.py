@@ -206,14 +206,38 @@ def _dead_letters() -> dict[str, Any]:
     return resources
 
 
-def _alarm(name: str, metric: dict[str, Any], description: str) -> dict[str, Any]:
+INTAKE_RECEIVES = 400  # one receive per sweep (every 5 minutes): a request waits about 33 hours before dead letters
+
+
+def _intake(env: dict[str, str]) -> dict[str, Any]:
+    """The queue that keeps one-clicks the table could not take (services/intake.py), and its dead letters."""
+    name = env["LISTKEEPER_INTAKE_QUEUE"]
+    encrypted = {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": "alias/aws/sqs"}
+    return {
+        "IntakeDeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-dead", **encrypted}},
+        "IntakeQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": name,
+                "VisibilityTimeout": 300,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["IntakeDeadLetters", "Arn"]},
+                    "maxReceiveCount": INTAKE_RECEIVES,
+                },
+                **encrypted,
+            },
+        },
+    }
+
+
+def _alarm(name: str, metric: dict[str, Any], description: str, threshold: int = 0) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
             "AlarmName": name,
             "AlarmDescription": description,
             "ComparisonOperator": "GreaterThanThreshold",
-            "Threshold": 0,
+            "Threshold": threshold,
             "EvaluationPeriods": 1,
             "Period": 300,
             "Statistic": "Maximum",
@@ -247,6 +271,26 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
             f"listkeeper-{stage}-outbox-dead",
             {**sweep_metric, "MetricName": "OutboxDead"},
             "SES permanently rejected an email listkeeper owed someone.",
+        ),
+        # The sweep drains the intake every 5 minutes: anything older means removals are waiting on an outage.
+        "IntakeAgeAlarm": _alarm(
+            f"listkeeper-{stage}-intake-waiting",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateAgeOfOldestMessage",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["IntakeQueue", "QueueName"]}}],
+            },
+            "One-clicks have waited over 15 minutes in the intake queue: the table is failing or throttled.",
+            threshold=900,
+        ),
+        "IntakeDeadLettersAlarm": _alarm(
+            f"listkeeper-{stage}-intake-dead-letters",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["IntakeDeadLetters", "QueueName"]}}],
+            },
+            "A one-click failed for a day and more and waits in the intake's dead-letter queue: apply it by hand.",
         ),
     }
     for name, logical in FUNCTIONS.items():
@@ -364,6 +408,7 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         **_topic(env["LISTKEEPER_SES_EVENTS_TOPIC"], "SesEventsTopic"),
         **_ses(env),
         **_dead_letters(),
+        **_intake(env),
         **_alarms(env),
         **_dashboard(env),
     }
@@ -399,12 +444,21 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     )  # the AWS-managed SSM key; only through SSM
     send = _statement(["ses:SendRawEmail"], ["arn:aws:ses:*:*:identity/*", "arn:aws:ses:*:*:configuration-set/*"])
     base = [logs, data, secrets, decrypt]
+    intake = f"arn:aws:sqs:*:*:{env['LISTKEEPER_INTAKE_QUEUE']}"
     return {
-        "api_handler": {"Statement": [*base, send, _statement(["s3:PutObject"], [f"{bucket}/exports/*"])]},
+        "api_handler": {
+            "Statement": [
+                *base,
+                send,
+                _statement(["s3:PutObject"], [f"{bucket}/exports/*"]),
+                _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], [intake]),
+            ]
+        },
         "sweep": {
             "Statement": [
                 *base,
                 send,
+                _statement(["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage"], [intake]),
                 _statement(["events:PutEvents"], [f"arn:aws:events:*:*:event-bus/{env['LISTKEEPER_BUS']}"]),
                 _statement(["s3:GetObject", "s3:PutObject"], [f"{bucket}/postal-removals/*"]),
                 _statement(["s3:ListBucket"], [bucket]),  # so a missing day file is a 404, not a 403

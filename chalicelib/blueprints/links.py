@@ -11,9 +11,10 @@ from .. import wiring
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import is_one_click, parse_form
 from ..services.contacts import Contended
+from ..services.intake import defer_one_click
 from ..services.preferences import Visitor, one_click, open_link, submit_form
 from .http import raw_bytes
-from .pages import form_error_page, neutral_page, preferences_page, server_error_page
+from .pages import form_error_page, neutral_page, preferences_page, received_page, server_error_page
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -60,6 +61,19 @@ def _cross_site() -> bool:
     return bool(origin) and origin != "null" and urlsplit(origin).netloc != headers.get("host", "")
 
 
+def _one_click(token: str) -> Response:
+    """A mail client posts a one-click once and never again: if the store cannot take it now, it goes into the
+    intake queue (the sweep applies it) rather than being lost. Only when that fails too is the answer an error."""
+    try:
+        return preferences_page(one_click(wiring.deps(), token, _visitor()), _store())
+    except (InvalidToken, InvalidInput):
+        raise
+    except Exception:
+        log.exception("one-click could not be applied now; deferring it to the intake")
+    defer_one_click(wiring.deps(), token, _visitor())
+    return received_page(_store())
+
+
 @bp.route("/u/{token}", methods=["GET", "HEAD"])
 @_page_errors
 def show_link(token: str) -> Response:
@@ -73,7 +87,7 @@ def post_link(token: str) -> Response:
     form = parse_form(request.headers.get("content-type", ""), raw_bytes(request))
     if is_one_click(form):
         # RFC 8058: mail clients post this without cookies, from no page; answer 200, no redirect.
-        return preferences_page(one_click(wiring.deps(), token, _visitor()), _store())
+        return _one_click(token)
     if _cross_site():
         raise InvalidInput("this form was sent from another site", code="invalid_form")
     return preferences_page(submit_form(wiring.deps(), token, form, _visitor()), _store())

@@ -112,6 +112,15 @@ def form_error_page(message: str, store: str) -> Response:
     return page(400, "Nothing was changed", body, store)
 
 
+def received_page(store: str) -> Response:
+    """A one-click kept for later: it is as final as one applied now, so the person need not do anything more."""
+    body = (
+        "<h1>Your request is received</h1>"
+        "<p>You will be unsubscribed within a few minutes. You do not need to do anything more.</p>"
+    )
+    return page(200, "Request received", body, store)
+
+
 def server_error_page(store: str) -> Response:
     body = "<h1>Something went wrong</h1><p>Nothing was lost. Please try again in a minute.</p>"
     return page(500, "Please try again", body, store)

@@ -181,6 +181,18 @@ class SecretsSource(Protocol):
     def get(self) -> Secrets: ...
 
 
+class Intake(Protocol):
+    """A durable queue, apart from the store, for requests that could not be applied when they came."""
+
+    def defer(self, request: dict[str, Any]) -> None: ...
+
+    def take(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """Up to `limit` deferred requests as (receipt, request); each comes back later unless marked done."""
+        ...
+
+    def done(self, receipt: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class MailConfig:
     sender: str
@@ -203,6 +215,7 @@ class Deps:
     double_opt_in: bool = False  # a stage where every new subscription needs the person's confirmation (SPEC §6)
     agent_domains: frozenset[str] = frozenset()  # senders there may forward a customer's request (SPEC §4)
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
+    intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
 
     def destinations_for(self, scope: str) -> tuple[str, ...]:
         channel = scope if scope in ("email", "postal") else page_channel(scope).value

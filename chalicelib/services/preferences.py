@@ -146,9 +146,9 @@ def open_link(deps: Deps, token: str) -> PageView:
     return _view(deps, token, claims, contact, [])
 
 
-def _prov(source: str, visitor: Visitor, deps: Deps) -> Provenance:
+def _prov(source: str, visitor: Visitor, deps: Deps, at: datetime | None = None) -> Provenance:
     return Provenance(
-        at=deps.clock.now(),
+        at=at or deps.clock.now(),
         source=source,
         channel="link" if source.startswith("link:") else "page",
         policy_version=deps.policy_version,
@@ -157,14 +157,21 @@ def _prov(source: str, visitor: Visitor, deps: Deps) -> Provenance:
     )
 
 
-def one_click(deps: Deps, token: str, visitor: Visitor) -> PageView:
-    """RFC 8058 one-click: remove the link's scope. Repeating it changes nothing more."""
+def one_click_claims(deps: Deps, token: str) -> LinkClaims:
+    """The link's claims, if it can unsubscribe at all (no database read)."""
     claims = _claims(deps, token)
     if claims.scope.startswith(OPT_IN_PREFIX):
         raise InvalidInput("this link confirms a subscription; it cannot unsubscribe", code="invalid_form")
+    return claims
+
+
+def one_click(deps: Deps, token: str, visitor: Visitor, clicked_at: datetime | None = None) -> PageView:
+    """RFC 8058 one-click: remove the link's scope. Repeating it changes nothing more. A click applied late (from the
+    intake) keeps its own time, so its 48-hour clock started when the person clicked."""
+    claims = one_click_claims(deps, token)
     scope = "email" if claims.scope == ALL_EMAIL else claims.scope
-    prov = _prov("link:one_click", visitor, deps)
-    now = deps.clock.now()
+    now = clicked_at or deps.clock.now()
+    prov = _prov("link:one_click", visitor, deps, now)
 
     def decide(contact: Contact) -> bool:
         record = opt_out(contact, scope, prov, now, deps.destinations_for(scope))

@@ -112,3 +112,19 @@ def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
     assert "events:PutEvents" in actions_of("SweepRole") and "events:PutEvents" not in actions_of("ApiHandlerRole")
     assert "ses:SendRawEmail" not in actions_of("SesEventsRole")
     assert "s3:GetObject" in actions_of("InboundEmailRole") and "s3:GetObject" not in actions_of("ApiHandlerRole")
+
+
+def test_the_intake_queue_is_encrypted_redriven_alarmed_and_only_the_sweep_reads_it(template: dict[str, Any]) -> None:
+    queue = template["Resources"]["IntakeQueue"]["Properties"]
+    assert queue["KmsMasterKeyId"] and queue["RedrivePolicy"]["deadLetterTargetArn"]
+    assert queue["MessageRetentionPeriod"] >= 4 * 24 * 3600  # outlives any outage the 48 hours allow
+    alarms = json.dumps(resources(template, "AWS::CloudWatch::Alarm"))
+    assert "ApproximateAgeOfOldestMessage" in alarms and "IntakeDeadLetters" in alarms
+    statements = _statements(template)
+
+    def sqs_actions(role: str) -> set[str]:
+        return {a for n, s in statements if n == role for a in s["Action"] if a.startswith("sqs:")}
+
+    assert sqs_actions("ApiHandlerRole") == {"sqs:GetQueueUrl", "sqs:SendMessage"}
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= sqs_actions("SweepRole")
+    assert not sqs_actions("SesEventsRole") and not sqs_actions("InboundEmailRole")
