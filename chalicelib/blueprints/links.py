@@ -74,7 +74,8 @@ def _one_click(token: str) -> Response:
     return received_page(_store())
 
 
-@bp.route("/u/{token}", methods=["GET", "HEAD"])
+# A GET has no body, so its Content-Type means nothing: whatever a link checker sends, it gets the page, not a 415.
+@bp.route("/u/{token}", methods=["GET", "HEAD"], content_types=["*/*"])
 @_page_errors
 def show_link(token: str) -> Response:
     return preferences_page(open_link(wiring.deps(), token), _store())

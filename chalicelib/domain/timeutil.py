@@ -26,4 +26,7 @@ def parse_rfc3339(raw: object, field: str) -> datetime:
         raise InvalidInput(f"{field} must be an RFC 3339 timestamp", code="invalid_timestamp") from None
     if moment.tzinfo is None or "T" not in text.upper():
         raise InvalidInput(f"{field} must be an RFC 3339 timestamp with a time zone", code="invalid_timestamp")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-01:00 fall off the calendar in UTC
+        raise InvalidInput(f"{field} must be an RFC 3339 timestamp", code="invalid_timestamp") from None

@@ -5,10 +5,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -27,6 +28,21 @@ class Stack:
     aws_url: str
     process: subprocess.Popen[str]
     smtp_port: int
+    # Everything the stack printed. Read as it comes: an unread pipe fills up (64 KiB, a few hundred request log
+    # lines) and the stack then blocks on its next log line, answering nothing.
+    output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+
+def drain(process: subprocess.Popen[str], into: list[str]) -> threading.Thread:
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            into.append(line)
+
+    reader = threading.Thread(target=read, name="stack-output", daemon=True)
+    reader.start()
+    return reader
 
 
 def start_stack() -> Stack:
@@ -52,13 +68,18 @@ def start_stack() -> Stack:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
+    reader = drain(process, output)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the stack exited early:\n{process.stdout.read() if process.stdout else ''}")
+            reader.join(10)
+            raise RuntimeError(f"the stack exited early:\n{''.join(output)}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process, smtp_port)
+                return Stack(
+                    f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process, smtp_port, output, reader
+                )
         except OSError:
             time.sleep(0.2)
     process.kill()
@@ -68,11 +89,13 @@ def start_stack() -> Stack:
 def stop_stack(stack: Stack) -> str:
     stack.process.send_signal(signal.SIGINT)
     try:
-        output, _ = stack.process.communicate(timeout=30)
+        stack.process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         stack.process.kill()
         raise
-    return output
+    if stack.reader is not None:
+        stack.reader.join(10)
+    return "".join(stack.output)
 
 
 @pytest.fixture(scope="session")
