@@ -11,16 +11,25 @@ from email.message import EmailMessage, Message
 from email.policy import default
 from html.parser import HTMLParser
 
-from ..domain.addresses import normalize_address
+from ..domain.addresses import ENCODED_WORD, normalize_address
 from ..domain.errors import InvalidAddress
-from ..domain.inbound import InboundMail
+from ..domain.inbound import ADDRESS_IN_TEXT, InboundMail
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_MULTIPARTS = 40  # bounds the nesting depth, and so the parser's recursion
 MAX_PARTS = 500
 MAX_TEXT = 64 * 1024
+# The email package parses a header again at every look (a part's Content-Type a dozen times), at ~0.1 ms a
+# parameter or an address: a few hundred KiB of header kept it busy past the Lambda's timeout, and retried.
+MAX_MIME_HEADER_BYTES = 8 * 1024  # every Content-* field of every part, together
+MAX_HEADER_BYTES = 64 * 1024  # the fields of the message's header, and of the one it forwards or returns
+MAX_ADDRESS_HEADER_BYTES = 8 * 1024  # of those, the address fields: their parse grows with the square of the size
+_ADDRESS_FIELDS = frozenset(
+    {"from", "to", "cc", "bcc", "sender", "reply-to", "resent-from", "resent-to", "resent-cc", "resent-bcc"}
+)
 _MULTIPART = re.compile(rb"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
 _ANY_PART = re.compile(rb"^content-type:", re.IGNORECASE | re.MULTILINE)
+_MIME_FIELD = re.compile(rb"^content-[!-9;-~]*[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _registry = HeaderRegistry()
 
@@ -95,17 +104,33 @@ def strict_sender(message: Message) -> str | None:
     # defects in an encoded display name (bad base64 padding …) are tolerated; the address itself is checked below
     if len(addresses) != 1 or not addresses[0].addr_spec:
         return None
+    if ENCODED_WORD.search(unquoted) and addresses[0].addr_spec.lower() not in raw.lower():
+        return None  # the address came out of an encoded-word (`x@=?utf-8?q?shop.example?=`): not what was written
     try:
         return normalize_address(addresses[0].addr_spec)
     except InvalidAddress:
         return None
 
 
+class _HeadersTooLarge(Exception):
+    """Reading this header would take longer than a Lambda may run."""
+
+
+def _bounded(message: Message) -> Message:
+    """The message, once its header is known to be small enough to read (the fields as they came, not parsed)."""
+    sizes = [(name.lower(), len(name) + len(str(value))) for name, value in message.raw_items()]
+    addresses = sum(size for name, size in sizes if name in _ADDRESS_FIELDS)
+    if sum(size for _, size in sizes) > MAX_HEADER_BYTES or addresses > MAX_ADDRESS_HEADER_BYTES:
+        raise _HeadersTooLarge
+    return message
+
+
 def _recipients(message: Message, envelope: tuple[str, ...]) -> tuple[str, ...]:
     found = list(envelope)
     for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
         for value in message.get_all(name) or []:
-            found.extend(m.group(0) for m in re.finditer(r"[\w.+'-]+@[\w.-]+", str(value)))
+            # (?<!…): a match starts only where a run starts, so a long run without an @ is scanned once
+            found.extend(m.group(0) for m in re.finditer(r"(?<![\w.+'-])[\w.+'-]+@[\w.-]+", str(value)))
     return tuple(dict.fromkeys(a.lower() for a in found))
 
 
@@ -115,9 +140,9 @@ def _returned_headers(message: Message) -> Message | None:
         if ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                return inner[0]
+                return _bounded(inner[0])
         elif ctype == "text/rfc822-headers":
-            return message_from_bytes(_decode(part).encode("utf-8", errors="replace"), policy=default)
+            return _bounded(message_from_bytes(_decode(part).encode("utf-8", errors="replace"), policy=default))
     return None
 
 
@@ -146,7 +171,7 @@ def _feedback(message: Message) -> tuple[str | None, str | None]:
     if returned is not None and returned.get("To"):
         candidates.append(str(returned.get("To")))
     for candidate in candidates:
-        match = re.search(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+", candidate)
+        match = ADDRESS_IN_TEXT.search(candidate)
         if match:
             try:
                 return feedback_type, normalize_address(match.group(0))
@@ -192,6 +217,7 @@ def _body_and_forward(message: Message) -> tuple[str, Message | None, tuple[str,
 
 
 def _to_inbound(message: Message, envelope: tuple[str, ...], nested: bool = False) -> InboundMail:
+    _bounded(message)
     text, forwarded, types = _body_and_forward(message)
     headers: dict[str, str] = {}
     for name, value in message.items():
@@ -218,11 +244,16 @@ def parse_inbound(raw: bytes, envelope_recipients: tuple[str, ...] = ()) -> Inbo
     """Never raises: a message that cannot be read comes back with `problem` set (and goes to review)."""
     if len(raw) > MAX_BYTES:
         return InboundMail(sender=None, recipients=envelope_recipients, problem="message too large")
-    if len(_MULTIPART.findall(raw)) > MAX_MULTIPARTS or len(_ANY_PART.findall(raw)) > MAX_PARTS:
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # the parser also ends lines at a bare CR
+    if len(_MULTIPART.findall(lines)) > MAX_MULTIPARTS or len(_ANY_PART.findall(lines)) > MAX_PARTS:
         return InboundMail(sender=None, recipients=envelope_recipients, problem="too many or too deeply nested parts")
+    if sum(map(len, _MIME_FIELD.findall(lines))) > MAX_MIME_HEADER_BYTES:
+        return InboundMail(sender=None, recipients=envelope_recipients, problem="headers too large")
     try:
         message = message_from_bytes(raw, policy=default)
         return _to_inbound(message, envelope_recipients)
+    except _HeadersTooLarge:
+        return InboundMail(sender=None, recipients=envelope_recipients, problem="headers too large")
     except (RecursionError, MemoryError):
         return InboundMail(sender=None, recipients=envelope_recipients, problem="too deeply nested")
     except Exception as exc:  # noqa: BLE001 - whatever the input, the function must not crash in a retry loop

@@ -8,6 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..domain.errors import InvalidInput
+from ..domain.timeutil import parse_rfc3339
 from ..services.inbound import Received
 from .mime import parse_inbound
 
@@ -43,9 +45,14 @@ def received_from(notification: dict[str, Any], s3: Any) -> Received:
     raw, storage_key = read_raw(notification, s3)
     recipients = tuple(receipt.get("recipients") or mail.get("destination") or ())
     verdicts = {name: str((receipt.get(f"{name}Verdict") or {}).get("status", "")) for name in ("spf", "dkim", "dmarc")}
+    try:
+        received_at = parse_rfc3339(mail.get("timestamp"), "mail.timestamp")
+    except InvalidInput:
+        received_at = None
     return Received(
         message_id=str(mail.get("messageId") or storage_key or "unknown"),
         mail=parse_inbound(raw, recipients),
         storage_key=storage_key,
         verdicts=verdicts,
+        received_at=received_at,
     )

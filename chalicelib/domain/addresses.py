@@ -4,6 +4,7 @@ Compared case-insensitively, the domain in its IDNA (punycode) form, Unicode NFC
 are kept. Anything that is not exactly one bare address is rejected, never guessed.
 """
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,6 +12,9 @@ from email_validator import EmailNotValidError, validate_email
 from .errors import InvalidAddress
 
 MAX_ADDRESS_LENGTH = 254
+# An RFC 2047 encoded-word. RFC 2047 §5 forbids one anywhere in an addr-spec, but Python's email package decodes it
+# even there, so `=?utf-8?q?a=40evil.example=2c_b?=@example.com` would become other recipients in a To header.
+ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?[^?\s]*\?=", re.IGNORECASE)
 
 
 def normalize_address(raw: object) -> str:
@@ -22,6 +26,8 @@ def normalize_address(raw: object) -> str:
         raise InvalidAddress("the email address is empty")
     if any(ch in candidate for ch in "\r\n\x00"):
         raise InvalidAddress("the email address contains a line break or NUL")
+    if ENCODED_WORD.search(candidate):
+        raise InvalidAddress("the email address holds an encoded-word (RFC 2047), which an address may not")
     if len(candidate) > MAX_ADDRESS_LENGTH * 4:
         raise InvalidAddress("the email address is too long")
     candidate = unicodedata.normalize("NFC", candidate)

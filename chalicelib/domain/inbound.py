@@ -194,7 +194,9 @@ PARTNERS = re.compile(
     r"\bpartenaires\b|\bweitergeben\b|\bweitergabe\b|\bdritte\b)",
     re.IGNORECASE,
 )
-ADDRESS_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
+# A match may only start where a run of address characters starts: otherwise every position inside a long run
+# without an @ scans the rest of it again, and 64 KiB of text took seconds (quadratic backtracking).
+ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")

@@ -35,6 +35,7 @@ class Received:
     mail: InboundMail
     storage_key: str | None = None  # where the raw message is kept (S3), for a human to read
     verdicts: dict[str, str] = field(default_factory=dict)  # spf, dkim, dmarc
+    received_at: datetime | None = None  # when SES took the message in: the same on every redelivery
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,17 @@ def review_id_for(message_id: str, received_at: datetime) -> str:
 
 
 def _queue_review(deps: Deps, received: Received, verdict: Verdict) -> str:
-    now = deps.clock.now()
-    review_id = review_id_for(received.message_id, now)
+    # Keyed and clocked by the message's arrival, not this delivery: a notification redelivered after a crash
+    # rewrites the same item instead of queueing the message twice with a later deadline.
+    arrived = received.received_at or deps.clock.now()
+    review_id = review_id_for(received.message_id, arrived)
     mail = received.mail
     deps.store.put_review(
         {
             "id": review_id,
             "message_id": received.message_id,
-            "received_at": iso(now),
-            "due_at": iso(now + REMOVAL_DEADLINE),
+            "received_at": iso(arrived),
+            "due_at": iso(arrived + REMOVAL_DEADLINE),
             "sender": mail.sender,
             "subject": mail.subject[:300],
             "snippet": mail.text[:SNIPPET],
@@ -88,8 +91,18 @@ def _queue_review(deps: Deps, received: Received, verdict: Verdict) -> str:
     return review_id
 
 
+def forged_agent(received: Received) -> bool:
+    """An agent's forward removes someone other than the sender, so unlike a person's own request it is not taken
+    on the From header alone: unless DMARC vouches for the From, any failed SPF, DKIM or DMARC check sends it to a
+    human. (No checks run on the local stack, whose verdicts are all GRAY.)"""
+    verdicts = {name: status.upper() for name, status in received.verdicts.items()}
+    return verdicts.get("dmarc") != "PASS" and "FAIL" in verdicts.values()
+
+
 def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     verdict = classify(received.mail, deps.agent_domains)
+    if verdict.kind is Kind.FORWARDED and forged_agent(received):
+        verdict = Verdict(Kind.REVIEW, verdict.scopes, verdict.address, "an agent's forward that failed SPF/DKIM/DMARC")
     log.info(
         "inbound mail classified",
         extra={"kind": verdict.kind.value, "reason": verdict.reason, "verdicts": received.verdicts},
