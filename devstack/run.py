@@ -1,7 +1,7 @@
 """`make run`: the whole system on one machine, on loopback, with no AWS account.
 
-moto server (a separate process) plays AWS; the Chalice app is served in this process the way `chalice local`
-serves it, with /dev/outbox added in front. Ctrl-C (or SIGTERM) stops everything this started."""
+moto server (a separate process, see aws_emulation.py) plays AWS; the Chalice app is served in this process the way
+`chalice local` serves it, with /dev/outbox added in front. Ctrl-C (or SIGTERM) stops everything this started."""
 
 import argparse
 import json
@@ -47,7 +47,8 @@ def ensure_port_free(port: int) -> None:
 
 def start_aws_emulation(port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devstack.aws_emulation", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,15 +1,16 @@
 """Erasure (SPEC §1.8): on request, or on learning that a person is under 13.
 
-Order matters: first the tombstone — a record keyed by a keyed hash of the address, holding only suppressions,
-the removal records and a receipt — so the address is suppressed on every channel before anything is deleted; then
-every item with personal data. A crash in between leaves the address suppressed and the erasure safe to repeat."""
+Order matters: first the contact is suppressed for good, so that requests racing the erasure change nothing more
+on it; then the tombstone — a record keyed by a keyed hash of the address, holding only suppressions, the removal
+records and a receipt — so the address is suppressed on every channel before anything is deleted; then every item
+with personal data. A crash in between leaves the address suppressed and the erasure safe to repeat."""
 
 import hashlib
 from dataclasses import dataclass
 
-from ..domain.consent import Contact, Provenance, SuppressionReason
+from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
 from ..domain.errors import NotFound
-from ..domain.removals import opt_out
+from ..domain.removals import STRENGTH, opt_out
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL
 from .contacts import change_contact
@@ -35,9 +36,9 @@ def erase(
     loaded = deps.store.load(address)
     if must_exist and loaded.contact is None and not loaded.erased:
         raise NotFound("no contact with that address")
-    previous = loaded.contact
     tombstone_address = loaded.tombstone.address if loaded.tombstone else alias
     prov = Provenance(at=now, source=source, channel="system", policy_version=deps.policy_version)
+    previous = _seal(deps, address, loaded.contact, reason, prov)
     receipt = ErasureReceipt(
         receipt_id=hashlib.sha256(f"{tombstone_address}|{iso(now)}".encode()).hexdigest()[:20],
         erased_at=iso(now),
@@ -88,6 +89,34 @@ def erase(
             deps.store.delete_review(str(item["id"]))
     deps.store.delete_contact_items(address)
     return receipt
+
+
+def _seal(
+    deps: Deps, address: str, contact: Contact | None, reason: SuppressionReason, prov: Provenance
+) -> Contact | None:
+    """Suppress the contact itself for good before the tombstone copies it. A request that read the contact before
+    this write finds its version gone and decides again on a contact that takes no new removal and is sent nothing,
+    so no removal lands after the copy (to be deleted unseen) and no mail is owed to an address being erased.
+    Returns the contact as sealed: every removal written before it is in it."""
+    if contact is None:
+        return None
+
+    def decide(current: Contact) -> bool:
+        changed = False
+        for channel in ("email", "postal"):
+            held = current.suppressions.get(channel)
+            if held is None or STRENGTH[held.reason] < STRENGTH[reason]:
+                current.suppressions[channel] = Suppression(reason, prov.at_iso, prov.source)
+                changed = True
+        return changed
+
+    sealed = change_contact(deps, address, decide, create=False, current=contact)
+    return sealed.contact or contact
+
+
+def being_erased(contact: Contact) -> bool:
+    """A contact under its own address sealed by an erasure that has not finished deleting it."""
+    return any(s.reason in (SuppressionReason.ERASURE, SuppressionReason.CHILD) for s in contact.suppressions.values())
 
 
 def may_come_back(tombstone: Contact) -> bool:

@@ -72,6 +72,10 @@ def _prov(deps: Deps, envelope: Envelope, ip: str | None = None, user_agent: str
 Handler = tuple[Callable[[Envelope], Any], Callable[[Deps, Envelope, Any], bool]]
 
 
+class AlreadyApplied(Exception):
+    """The contact already holds this event id: another delivery of the same event applied it first."""
+
+
 def handle_storefront_webhook(deps: Deps, raw_body: bytes, signature: str | None) -> WebhookResult:
     """Verify, validate fully, then claim the event id, then apply. Nothing is written before the input is known
     to be good, so a 401 or 400 changes nothing."""
@@ -86,7 +90,12 @@ def handle_storefront_webhook(deps: Deps, raw_body: bytes, signature: str | None
     claim = deps.store.claim_event(envelope.id, envelope.digest, deps.clock.now())
     if claim is ClaimOutcome.CONFLICT:
         raise EventIdReused(f"event id {envelope.id} was already used for a different payload")
-    applied_now = apply(deps, envelope, event)
+    try:
+        applied_now = apply(deps, envelope, event)
+    except AlreadyApplied:
+        # Deliveries of one id racing each other: the one whose write carried it says "processed", even when it
+        # claimed the id second; every other one is a duplicate, the first claimer included.
+        return WebhookResult("duplicate", envelope.id)
     # A redelivery whose first attempt crashed after the claim is applied now, and so is "processed".
     status = "processed" if claim is ClaimOutcome.NEW or applied_now else "duplicate"
     return WebhookResult(status, envelope.id)
@@ -111,7 +120,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
 
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
-            return False
+            raise AlreadyApplied(envelope.id)
         offered: list[str] = []
         if deps.double_opt_in:  # SPEC §6: email subscriptions begin only when the person confirms
             postal = tuple(t for t in topics if Channel.EMAIL not in channels_of(t))
@@ -140,7 +149,7 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
 
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
-            return False
+            raise AlreadyApplied(envelope.id)
         if entry.ends_at > deps.clock.now():
             contact.topics[topic] = TopicState(
                 Status.SUBSCRIBED, Basis.EXPRESS, prov.at_iso, prov.source, iso(entry.ends_at)

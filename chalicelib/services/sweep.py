@@ -15,6 +15,7 @@ from ..domain.timeutil import iso
 from ..domain.topics import Channel, page_channel
 from ..domain.work import advance_removal_states, deadline_state, expire_contests, prune_done_removals
 from .contacts import change_contact
+from .erasure import being_erased
 from .intake import apply_deferred
 from .mail_claims import claim_due_mail, expired_claims
 from .outbox import send_claimed
@@ -134,6 +135,7 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
     send_log = {i: deps.store.was_sent(i) for i in expired_claims(contact, now)}
     claimed: list[str] = []
     done_records: list[RemovalRecord] = []
+    archived: dict[str, str] = {}  # removal id -> done_at, of every archive row this run wrote
     expired: list[str] = []
 
     def decide(fresh: Contact) -> bool:
@@ -159,12 +161,16 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
         changed |= bool(expired or claimed or before != set(fresh.outbox))
         if done_records:
             # archived before the contact write; a retry rewrites the same keys
-            recipient = None if is_keyed_hash(fresh.address) else fresh.address
-            deps.store.archive_done(recipient, done_records)
+            erased = is_keyed_hash(fresh.address) or being_erased(fresh)
+            deps.store.archive_done(None if erased else fresh.address, done_records)
+            archived.update({r.id: r.done_at or "" for r in done_records})
             prune_done_removals(fresh)
         return changed
 
     change = change_contact(deps, contact.address, decide, create=False, current=contact)
+    if change.erased and archived:
+        # erased since this run archived with the address: the erasure could not know these rows
+        deps.store.forget_archived_recipient(archived)
     if not change.written or change.contact is None:
         return
     report.removals_done += len(done_records)

@@ -2,35 +2,16 @@
 
 import json
 import time
-import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
 
+from tests.e2e.client import call, webhook
 from tests.e2e.conftest import Stack, start_stack, stop_stack
-from tests.support.events import POSTAL, body_of, event, signature
+from tests.support.events import POSTAL, event
 
 pytestmark = pytest.mark.e2e
-
-
-def call(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw[:1] in (b"{", b"[") else raw.decode()
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def webhook(stack: Stack, payload: dict[str, Any]) -> tuple[int, Any]:
-    body = body_of(payload)
-    headers = {
-        "Content-Type": "application/json",
-        "Listkeeper-Signature": signature("dev-webhook-secret", body, time.time()),
-    }
-    return call(f"{stack.base_url}/webhooks/storefront", body, headers)
 
 
 def test_newcomer_flow_signup_welcome_in_outbox_and_eligibility(stack: Stack) -> None:

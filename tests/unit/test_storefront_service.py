@@ -108,6 +108,23 @@ def test_a_redelivery_after_a_crash_between_claim_and_write_is_applied() -> None
     assert len(mailer.sent) == 1
 
 
+def test_of_two_deliveries_of_one_id_at_once_only_the_one_that_applied_it_says_processed() -> None:
+    deps, store, mailer, _ = make_deps()
+    payload = event("e1")
+    statuses: list[str] = []
+    load = store.load
+
+    def load_after_a_redelivery_overtakes(address: str):  # type: ignore[no-untyped-def]
+        store.load = load  # type: ignore[method-assign]
+        statuses.append(deliver(deps, payload).status)  # claims the id second, writes the contact first
+        return load(address)
+
+    store.load = load_after_a_redelivery_overtakes  # type: ignore[method-assign]
+    statuses.append(deliver(deps, payload).status)  # claimed the id first
+    assert statuses == ["processed", "duplicate"]
+    assert len(mailer.sent) == 1
+
+
 def test_a_concurrent_writer_makes_the_decision_run_again_on_fresh_state() -> None:
     deps, store, mailer, clock = make_deps()
     store.conflicts_to_inject = 3
