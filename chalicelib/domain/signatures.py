@@ -24,9 +24,11 @@ def verify_signature(header: str | None, body: bytes, secrets: Sequence[str], no
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit() and len(value) <= 12:
+        # ASCII only: str.isdigit() also says yes to "²" (which int() refuses) and to other scripts' digits, and
+        # hmac.compare_digest refuses non-ASCII text; neither can be part of a genuine header
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             timestamp = int(value)
-        elif key == "v1":
+        elif key == "v1" and value.isascii():
             candidates.append(value.strip().lower())
     if timestamp is None or not candidates or abs(now - timestamp) > TOLERANCE_SECONDS:
         raise InvalidSignature("missing or invalid signature")

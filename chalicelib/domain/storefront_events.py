@@ -4,6 +4,7 @@ import hashlib
 import ipaddress
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ ORDER_PLACED = "order.placed"
 SIGNUP_TYPES = frozenset({INFO_SAVED, ORDER_PLACED})
 MAX_TEXT = 200
 CHILD_AGE = 13
+_CONTROLS_AND_BREAKS = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ def _text(obj: dict[str, Any], key: str, path: str, *, required: bool, max_len: 
         raise _missing(f"{path}{key}")
     if len(value) > max_len:
         raise _invalid(f"{path}{key}", f"must be at most {max_len} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        # CR/LF and other controls never reach a mail header or a page
+    if any(unicodedata.category(ch) in _CONTROLS_AND_BREAKS for ch in value):
+        # CR/LF and other controls (C1's NEL too) never reach a mail header, a page or a row of a postal export,
+        # nor do the Unicode line and paragraph separators, which split lines as well
         raise _invalid(f"{path}{key}", "must not contain control characters")
     return value or None
 
@@ -135,15 +138,19 @@ def _ip(data: dict[str, Any]) -> str | None:
         raise _invalid("data.ip", "must be an IPv4 or IPv6 address") from None
 
 
-def _birthdate(data: dict[str, Any]) -> date | None:
+def _birthdate(data: dict[str, Any], on: date) -> date | None:
     raw = data.get("birthdate")
     if raw is None:
         return None
     if isinstance(raw, str) and len(raw) == 10:
         try:
-            return date.fromisoformat(raw)
+            birthdate = date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if birthdate > on:  # a typo, not a child: reading it as an age under 13 would erase an adult for good
+                raise _invalid("data.birthdate", "must not be after the event")
+            return birthdate
     raise _invalid("data.birthdate", "must be a date as YYYY-MM-DD")
 
 
@@ -165,7 +172,7 @@ def parse_signup(envelope: Envelope) -> SignupEvent:
         postal_address=_postal_address(data),
         ip=_ip(data),
         user_agent=_text(data, "user_agent", "data.", required=False, max_len=512),
-        birthdate=_birthdate(data) if not is_order else None,
+        birthdate=_birthdate(data, envelope.created_at.date()) if not is_order else None,
     )
 
 
@@ -245,7 +252,7 @@ def parse_age_report(envelope: Envelope) -> AgeReport:
     data = envelope.data
     who = _customer_ref(data)
     if data.get("birthdate") is not None:
-        birthdate = _birthdate(data)
+        birthdate = _birthdate(data, envelope.created_at.date())
         assert birthdate is not None
         return AgeReport(who, age_on(birthdate, envelope.created_at.date()))
     age = data.get("age")

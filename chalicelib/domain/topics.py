@@ -42,7 +42,8 @@ def parse_topic(raw: object) -> str:
     if raw in FIXED_TOPICS:
         return raw
     for prefix in (CONTEST_PREFIX, ACQUIRED_PREFIX, USE_PREFIX):
-        if raw.startswith(prefix) and _SUFFIX.match(raw[len(prefix) :]):
+        # fullmatch: `$` alone also matches before a final line break, and "contest:x\n" is not contest:x
+        if raw.startswith(prefix) and _SUFFIX.fullmatch(raw[len(prefix) :]):
             return raw
     raise InvalidTopic(
         "unknown topic: expected one of updates, surveys, promotions, catalog, partner_sharing, "
