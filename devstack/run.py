@@ -163,12 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         provision(os.environ.copy())
         server = make_http_server("127.0.0.1", args.port, aws_endpoint)
         os.environ.update(overrides)  # loading the app re-applied the stage's config.json values
+        from chalicelib.adapters.aws import client
+        from chalicelib.blueprints import events
+
+        pump = SendEventPump(client("ses"), events.ses_events)  # watching sends before the first request
         thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
         thread.start()
         stoppers.append(server.shutdown)
-        from chalicelib.blueprints import events
-
-        pump = SendEventPump(aws_endpoint, events.ses_events)
         sweeper = Ticker("sweep", lambda: events.sweep(scheduled_event(), None), args.sweep_seconds)
         for worker in (pump, sweeper):
             worker.start()
