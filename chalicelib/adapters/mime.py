@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from ..domain.addresses import ENCODED_WORD, normalize_address
 from ..domain.errors import InvalidAddress
 from ..domain.inbound import ADDRESS_IN_TEXT, InboundMail
+from ..domain.mime_limits import content_field_bytes, unified_lines
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_MULTIPARTS = 40  # bounds the nesting depth, and so the parser's recursion
@@ -29,7 +30,6 @@ _ADDRESS_FIELDS = frozenset(
 )
 _MULTIPART = re.compile(rb"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
 _ANY_PART = re.compile(rb"^content-type:", re.IGNORECASE | re.MULTILINE)
-_MIME_FIELD = re.compile(rb"^content-[!-9;-~]*[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _registry = HeaderRegistry()
 
@@ -244,10 +244,10 @@ def parse_inbound(raw: bytes, envelope_recipients: tuple[str, ...] = ()) -> Inbo
     """Never raises: a message that cannot be read comes back with `problem` set (and goes to review)."""
     if len(raw) > MAX_BYTES:
         return InboundMail(sender=None, recipients=envelope_recipients, problem="message too large")
-    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # the parser also ends lines at a bare CR
+    lines = unified_lines(raw)
     if len(_MULTIPART.findall(lines)) > MAX_MULTIPARTS or len(_ANY_PART.findall(lines)) > MAX_PARTS:
         return InboundMail(sender=None, recipients=envelope_recipients, problem="too many or too deeply nested parts")
-    if sum(map(len, _MIME_FIELD.findall(lines))) > MAX_MIME_HEADER_BYTES:
+    if content_field_bytes(lines) > MAX_MIME_HEADER_BYTES:
         return InboundMail(sender=None, recipients=envelope_recipients, problem="headers too large")
     try:
         message = message_from_bytes(raw, policy=default)

@@ -1,11 +1,11 @@
 """Reading HTML form posts (urlencoded or multipart) with limits, and telling an RFC 8058 one-click apart."""
 
-import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qs
 
 from .errors import InvalidInput
+from .mime_limits import content_field_bytes, unified_lines
 
 MAX_FIELDS = 100
 MAX_FORM_BYTES = 64 * 1024
@@ -14,7 +14,6 @@ MAX_FORM_BYTES = 64 * 1024
 # (RFC 2046), and a form part needs one short Content-Disposition.
 MAX_CONTENT_TYPE = 1024
 MAX_PART_HEADER_BYTES = 8 * 1024
-_PART_HEADER = re.compile(rb"^content-[!-9;-~]*[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
 ONE_CLICK = {"List-Unsubscribe": ["One-Click"]}
 
 Form = dict[str, list[str]]
@@ -42,8 +41,8 @@ def parse_form(content_type: str, body: bytes) -> Form:
 
 
 def _parse_multipart(content_type: str, body: bytes) -> Form:
-    lines = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # the parser also ends lines at a bare CR
-    if len(content_type) > MAX_CONTENT_TYPE or sum(map(len, _PART_HEADER.findall(lines))) > MAX_PART_HEADER_BYTES:
+    too_long = len(content_type) > MAX_CONTENT_TYPE
+    if too_long or content_field_bytes(unified_lines(body)) > MAX_PART_HEADER_BYTES:
         raise InvalidInput("the form's headers are too large", code="invalid_form")
     header = f"Content-Type: {content_type}\r\n\r\n".encode()
     try:
