@@ -32,6 +32,9 @@ from string import Template
 from typing import Any
 from urllib.parse import parse_qs
 
+from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt as aead_decrypt
+from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt as aead_encrypt
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = Path(ROOT) / "chalicelib" / "templates"
 TABLE = "listkeeper-local"
@@ -263,7 +266,7 @@ def _answer(status: int, body: str, content_type: str = "application/json") -> d
 @dataclass
 class RawSecrets:
     webhook_secrets: list[str]
-    token_keys: dict[str, Any]  # key id -> AESGCM
+    token_keys: dict[str, bytes]  # key id -> XChaCha20-Poly1305 key
     active_kid: str
     active_raw: bytes
     pepper_id: str
@@ -299,15 +302,13 @@ class RawHandler:
         return self.dynamodb, self.ses, self.ssm
 
     def secrets(self) -> RawSecrets:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         if self._secrets is not None and time.monotonic() - self._secrets.fetched < 300:
             return self._secrets
         doc = json.loads(self.ssm.get_parameter(Name=SECRETS_PARAMETER, WithDecryption=True)["Parameter"]["Value"])
         raw_keys = {kid: base64.b64decode(key) for kid, key in doc["token_keys"].items()}
         self._secrets = RawSecrets(
             webhook_secrets=doc["webhook_secrets"],
-            token_keys={kid: AESGCM(key) for kid, key in raw_keys.items()},
+            token_keys=raw_keys,
             active_kid=doc["active_token_key"],
             active_raw=raw_keys[doc["active_token_key"]],
             pepper_id=doc["active_hash_pepper"],
@@ -343,18 +344,18 @@ class RawHandler:
     def _seal(self, secrets: RawSecrets, address: str, scope: str, now: datetime) -> str:
         second = int((now - datetime(2020, 1, 1, tzinfo=UTC)).total_seconds())
         plain = struct.pack(">BI", 1, second) + scope.encode() + b"\x00" + address.encode()
-        nonce = os.urandom(12)
-        sealed = secrets.token_keys[secrets.active_kid].encrypt(nonce, plain, secrets.active_kid.encode())
+        nonce = os.urandom(24)
+        sealed = aead_encrypt(plain, secrets.active_kid.encode(), nonce, secrets.active_raw)
         return f"{secrets.active_kid}.{base64.urlsafe_b64encode(nonce + sealed).rstrip(b'=').decode()}"
 
     def _open(self, secrets: RawSecrets, token: str) -> tuple[str, str] | None:
         kid, _, body = token.partition(".")
-        cipher = secrets.token_keys.get(kid)
-        if cipher is None:
+        key = secrets.token_keys.get(kid)
+        if key is None:
             return None
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            plain = cipher.decrypt(raw[:12], raw[12:], kid.encode())
+            plain = aead_decrypt(raw[24:], kid.encode(), raw[:24], key)
         except Exception:  # noqa: BLE001 - any fault in a link is the same bad link
             return None
         scope, _, address = plain[5:].partition(b"\x00")

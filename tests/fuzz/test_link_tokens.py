@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidToken
 from chalicelib.domain.inbound import MAILTO_LOCAL
-from chalicelib.domain.tokens import ALL_EMAIL, TokenCodec
+from chalicelib.domain.tokens import ALL_EMAIL, NONCE_BYTES, TokenCodec
 from tests.fuzz.fuzzing import Tally, any_text, fuzz, plain_address
 
 CATEGORY = "fuzz: link-token verifier"
@@ -90,7 +90,8 @@ def altered(draw: st.DrawFn, token: str, other: str) -> str:
         return f"{draw(st.sampled_from(['k2', 'k', 'k10', '', 'K1', ' k1']))}.{body}"
     if how == "splice":  # one token's nonce with another's ciphertext and tag, or the reverse
         mine, theirs = base64.urlsafe_b64decode(body + "=="), base64.urlsafe_b64decode(other.partition(".")[2] + "==")
-        spliced = mine[:12] + theirs[12:] if draw(st.booleans()) else theirs[:12] + mine[12:]
+        n = NONCE_BYTES
+        spliced = mine[:n] + theirs[n:] if draw(st.booleans()) else theirs[:n] + mine[n:]
         return f"{kid}.{base64.urlsafe_b64encode(spliced).rstrip(b'=').decode()}"
     return token + "." + body
 
