@@ -8,11 +8,17 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from .resources import function_policies, merge_template, stage_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# Files of the dependencies that nothing deployed reads: the Swagger UI assets of Powertools' event handler
+# (listkeeper routes with Chalice) and the C sources and headers cffi reads only when compiling. Only these
+# suffixes go; every Python module and shared object stays (tests/infra runs the package with the runtime's
+# own libraries alone).
+UNREAD_SUFFIXES = (".js", ".css", ".h", ".c")
 
 
 def build(stage: str, out: Path) -> Path:
@@ -34,6 +40,7 @@ def build(stage: str, out: Path) -> Path:
         env=environment,
         check=True,
     )
+    prune_package(out / "deployment.zip")
     template_path = out / "sam.json"
     template = json.loads(template_path.read_text())
     # Chalice subscribes functions to topics by name: make sure the topics exist first.
@@ -41,6 +48,16 @@ def build(stage: str, out: Path) -> Path:
         template["Resources"][function]["DependsOn"] = [topic, f"{topic}Policy"]
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     return template_path
+
+
+def prune_package(archive: Path) -> None:
+    """Rewrite the package without the unread files, at the highest deflate level (it is built once, read often)."""
+    pruned = archive.with_suffix(".pruned.zip")
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(pruned, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if not info.filename.endswith(UNREAD_SUFFIXES):
+                target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    pruned.replace(archive)
 
 
 def main() -> int:

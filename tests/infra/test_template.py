@@ -8,12 +8,6 @@ from typing import Any
 
 import pytest
 
-from infra.build import build
-
-
-@pytest.fixture(scope="module")
-def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build("prod", tmp_path_factory.mktemp("prod"))
 
 
 @pytest.fixture(scope="module")
