@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def template(template_path: Path) -> dict[str, Any]:
     return json.loads(template_path.read_text())
