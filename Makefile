@@ -12,7 +12,7 @@ STAGE ?= prod
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -74,7 +74,7 @@ clean:
 # Benchmarks (not part of make test): one table, bench/results.json and bench/chart.png.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The reliability report: every test marked `reliability` (hostile input, races, faults) counted into one table,
 # which must show zero lost removals, duplicate sends, wrong state changes, 5xx and crashes.
