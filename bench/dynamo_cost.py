@@ -170,38 +170,43 @@ def measure() -> dict[str, Any]:
 
 
 def _import_ratio(deps: Any, meter: Meter, n: int = 10_000) -> dict[str, Any]:
-    from chalicelib.adapters.aws import client
+    """The same import twice, on different addresses: as it runs (BatchWriteItem, 25 items a request), and with
+    every item written by its own PutItem. Reads, checks and items are the same; only the writes differ."""
+    from unittest import mock
+
+    from chalicelib.adapters.dynamo_store import DynamoContactStore
     from chalicelib.services.imports import import_records
 
-    records = [{"email": f"batch{i}@example.com", "name": f"N {i}"} for i in range(n)]
+    def one_put_per_item(store: DynamoContactStore, requests: list[dict[str, Any]]) -> None:
+        for request in requests:
+            store._client.put_item(TableName=store._table, Item=request["PutRequest"]["Item"])
+
+    def timed_import(prefix: str) -> float:
+        records = [{"email": f"{prefix}{i}@example.com", "name": f"N {i}"} for i in range(n)]
+        started = time.perf_counter()
+        for start in range(0, n, 1000):
+            import_records(deps, {"source": "bench", "records": records[start : start + 1000]})
+        return time.perf_counter() - started
+
     meter.reset()
-    started = time.perf_counter()
-    for start in range(0, n, 1000):
-        import_records(deps, {"source": "batch", "records": records[start : start + 1000]})
-    batch_seconds = time.perf_counter() - started
+    batch_seconds = timed_import("batch")
     batch = meter.reset()
-    ddb = client("dynamodb")
-    started = time.perf_counter()
-    for i in range(n):  # the per-item control: the same items, one PutItem each, no suppression check at all
-        ddb.put_item(
-            TableName="listkeeper-local",
-            Item={
-                "pk": {"S": f"C#single{i}@example.com"},
-                "sk": {"S": "A#single"},
-                "email": {"S": f"single{i}@example.com"},
-            },
-        )
-    single_seconds = time.perf_counter() - started
-    meter.reset()
+    with mock.patch.object(DynamoContactStore, "_batch_write", one_put_per_item):
+        single_seconds = timed_import("single")
+    single = meter.reset()
     return {
         "records": n,
         "batch_write_requests": batch.requests["BatchWriteItem"],
         "expected_write_requests": math.ceil(n / 25),
+        "per_item_put_requests": single.requests["PutItem"],
         "batch_seconds": round(batch_seconds, 2),
         "per_item_seconds": round(single_seconds, 2),
         "speedup": round(single_seconds / batch_seconds, 2),
         "target": 8.0,
         "met": single_seconds / batch_seconds >= 8.0,
+        "note": "moto applies a BatchWriteItem item by item, at about the cost of a PutItem each; batching saves "
+        "the per-request cost only (signing, serialising, one HTTP exchange), which a network round trip dominates "
+        "against DynamoDB",
     }
 
 

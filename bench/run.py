@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, dynamo_cost, mailman, memory, overhead
+from . import coldstart, dynamo_cost, mailman, memory, overhead, stack
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ def chart(results: dict[str, Any]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(18, 4.5))
     sweep = results["dynamodb"]["sweep"]
     sizes = [int(k) for k in sweep if k.isdigit()]
     left.plot(sizes, [sweep[str(s)]["index_items_read"] for s in sizes], "o-", label="listkeeper sweep: items read")
@@ -49,6 +49,16 @@ def chart(results: dict[str, Any]) -> None:
     left.set_ylabel("items read per sweep")
     left.set_title("Sweep cost against table size (same due work)")
     left.legend()
+    growth = results["stack"]["growth"]["sizes"]
+    contacts = [int(size) for size in growth]
+    for kind, label in (("webhook", "saved-info webhook"), ("one_click", "one-click"), ("health", "/health control")):
+        middle.plot(contacts, [growth[str(n)][kind]["median_ms"] for n in contacts], "o-", label=f"{label}: median")
+    middle.set_xscale("log")
+    middle.set_ylim(bottom=0)
+    middle.set_xlabel("contacts stored")
+    middle.set_ylabel("latency (ms) over loopback")
+    middle.set_title("The make run stack: latency against table size")
+    middle.legend()
     operations = results["dynamodb"]["operations"]
     names = [o["operation"].split(" (")[0] for o in operations]
     right.barh(names, [o["requests"] for o in operations], label="requests")
@@ -61,7 +71,12 @@ def chart(results: dict[str, Any]) -> None:
     figure.savefig(OUT / "chart.png", dpi=110)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    stack.add_arguments(parser)
+    args = parser.parse_args(argv)
     results = {
         "cold_start": coldstart.measure(),
         "dynamodb": dynamo_cost.measure(),
@@ -69,6 +84,7 @@ def main() -> int:
         "overhead": overhead.measure(),
         "memory": memory.measure(),
         "mailman": mailman.measure(),
+        "stack": stack.measure_from(args),
     }
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     chart(results)
@@ -88,7 +104,7 @@ def main() -> int:
          results["dynamodb"]["import"]["batch_write_requests"] == results["dynamodb"]["import"]["expected_write_requests"]),
         ("deployment package (MB)", f"{results['package']['zip_mb']:.2f}", "<= 3", results["package"]["met"]),
     ]  # fmt: skip
-    rows += overhead.rows(results["overhead"]) + memory.rows(results["memory"])
+    rows += overhead.rows(results["overhead"]) + memory.rows(results["memory"]) + stack.rows(results["stack"])
     for op in results["dynamodb"]["operations"]:
         rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)", f"min {op['minimum']}",
                      op["ratio"] <= 1.0))  # fmt: skip

@@ -598,6 +598,7 @@ def burst(
     return {
         "requests": count,
         "workers": workers,
+        "hard_stop_seconds": hard_stop_seconds,
         "sent": report["sent"],
         "not_sent_before_hard_stop": report["not_sent"],
         "seed_seconds": round(seed_seconds, 1),
@@ -632,7 +633,7 @@ def burst(
 def measure(
     sizes: tuple[int, ...] = DEFAULT_SIZES,
     rounds: int = 200,
-    seconds_per_size: float = 100.0,
+    seconds_per_size: float = 60.0,
     burst_requests: int = 10_000,
     burst_workers: int = 4,
     burst_hard_stop_seconds: float = 600.0,
@@ -648,26 +649,55 @@ def measure(
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
+def rows(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """The results-table rows of a `measure()` result: (name, measured, target, met), as bench/run.py prints them."""
+    growth, burst = result["growth"], result["burst"]
+    sizes = [int(size) for size in growth["sizes"]]
+    small, large = f"{sizes[0] // 1000}k", f"{sizes[-1] // 1000}k"
+    target = f"<= {growth['target']}"
+    rows = [
+        (f"stack: webhook median latency at {large} / at {small} contacts", f"{growth['ratio_webhook']:.2f}", target,
+         growth["ratio_webhook"] <= growth["target"]),
+        (f"stack: one-click median latency at {large} / at {small} contacts", f"{growth['ratio_one_click']:.2f}",
+         target, growth["ratio_one_click"] <= growth["target"]),
+        (f"stack: burst of {burst['requests']:,} one-clicks sent within {burst['hard_stop_seconds']:.0f} s",
+         f"{burst['sent']:,}", f"= {burst['requests']:,}", burst["not_sent_before_hard_stop"] == 0),
+        (f"stack: burst throughput / p50 / p99 ({burst['workers']} connections)",
+         f"{burst['throughput_per_second']:.0f}/s {burst['p50_ms']:.0f}/{burst['p99_ms']:.0f} ms", "", True),
+        ("stack: burst errors, lost removals, removals nobody asked for",
+         f"{burst['errors']} / {burst['lost']} / {burst['removed_without_a_click']}", "0 / 0 / 0",
+         burst["errors"] == 0 and burst["lost"] == 0 and burst["removed_without_a_click"] == 0),
+        ("stack: peak RSS during the burst, server / moto (MB)",
+         f"{burst['memory_kb']['server']['peak_vmhwm'] / 1024:.0f} / {burst['memory_kb']['moto']['peak_vmhwm'] / 1024:.0f}",
+         "", True),
+    ]  # fmt: skip
+    return rows
 
-    parser = argparse.ArgumentParser(description="growth and burst benchmarks on the `make run` stack")
+
+def add_arguments(parser: Any) -> None:
+    """The knobs of `measure()`, shared by `python -m bench.stack` and `make bench` (bench/run.py)."""
     parser.add_argument(
         "--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="comma-separated contact counts"
     )
     parser.add_argument("--rounds", type=int, default=200, help="at most this many rounds of requests per size")
-    parser.add_argument("--seconds-per-size", type=float, default=100.0, help="how long each size is measured")
+    parser.add_argument("--seconds-per-size", type=float, default=60.0, help="how long each size is measured")
     parser.add_argument("--burst", type=int, default=10_000, help="one-click POSTs in the burst")
     parser.add_argument("--workers", type=int, default=4, help="connections of the burst client")
     parser.add_argument("--hard-stop", type=float, default=600.0, help="no burst request starts after this (s)")
-    args = parser.parse_args(argv)
+
+
+def measure_from(args: Any) -> dict[str, Any]:
     sizes = tuple(int(s) for s in args.sizes.split(","))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the stacks on a kill too
-    print(
-        json.dumps(
-            measure(sizes, args.rounds, args.seconds_per_size, args.burst, args.workers, args.hard_stop), indent=2
-        )
-    )
+    return measure(sizes, args.rounds, args.seconds_per_size, args.burst, args.workers, args.hard_stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="growth and burst benchmarks on the `make run` stack")
+    add_arguments(parser)
+    print(json.dumps(measure_from(parser.parse_args(argv)), indent=2))
     return 0
 
 
