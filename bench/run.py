@@ -2,8 +2,11 @@
 bench/chart.png. Ratios are measured side by side in this run; absolute times on a shared machine are noise."""
 
 import json
+import os
 import sys
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,9 @@ def chart(results: dict[str, Any]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(18, 4.5))
+    figure, (left, middle, right) = plt.subplots(
+        1, 3, figsize=(18, 4.8), width_ratios=(1, 1, 1.2), layout="constrained"
+    )
     sweep = results["dynamodb"]["sweep"]
     sizes = [int(k) for k in sweep if k.isdigit()]
     left.plot(sizes, [sweep[str(s)]["index_items_read"] for s in sizes], "o-", label="listkeeper sweep: items read")
@@ -67,8 +72,30 @@ def chart(results: dict[str, Any]) -> None:
     right.set_xlabel("DynamoDB requests")
     right.set_title("Requests per operation against the minimum")
     right.legend()
-    figure.tight_layout()
     figure.savefig(OUT / "chart.png", dpi=110)
+
+
+def measure_all(args: Any) -> dict[str, Any]:
+    """Every module in turn; results.json is rewritten after each, so a failure late in a long run keeps the rest."""
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("cold_start", coldstart.measure),
+        ("dynamodb", dynamo_cost.measure),
+        ("package", package_size),
+        ("overhead", overhead.measure),
+        ("memory", memory.measure),
+        ("mailman", mailman.measure),
+        ("stack", lambda: stack.measure_from(args)),
+    ]
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}}
+    for name, measure in steps:
+        started = time.perf_counter()
+        stack.progress(f"bench: {name}")
+        results[name] = measure()
+        results["machine"].setdefault("seconds", {})[name] = round(time.perf_counter() - started, 1)
+        (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,17 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     stack.add_arguments(parser)
+    parser.add_argument("--report", action="store_true", help="print the table and draw the chart from results.json")
     args = parser.parse_args(argv)
-    results = {
-        "cold_start": coldstart.measure(),
-        "dynamodb": dynamo_cost.measure(),
-        "package": package_size(),
-        "overhead": overhead.measure(),
-        "memory": memory.measure(),
-        "mailman": mailman.measure(),
-        "stack": stack.measure_from(args),
-    }
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    results = json.loads((OUT / "results.json").read_text()) if args.report else measure_all(args)
     chart(results)
     rows = [
         ("cold start: (import app - bare) / (boto3 + clients - bare)", f"{results['cold_start']['ratio']:.2f}", "<= 1.15",
@@ -117,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(r[0]) for r in rows + peer)
     print(f"{'measure'.ljust(width)}  {'measured':>14}  {'target':>9}  result")
     for name, value, target, met in rows:
-        print(f"{name.ljust(width)}  {value:>14}  {target:>9}  {'met' if met else 'NOT met'}")
+        print(f"{name.ljust(width)}  {value:>14}  {target:>9}  {('met' if met else 'NOT met') if target else ''}")
     for name, value, ratio in peer:
         print(f"{name.ljust(width)}  {value:>14}  {ratio:>9}  (peer)")
     print(f"\nwritten: {OUT / 'results.json'}, {OUT / 'chart.png'}")

@@ -636,7 +636,7 @@ def measure(
     seconds_per_size: float = 60.0,
     burst_requests: int = 10_000,
     burst_workers: int = 4,
-    burst_hard_stop_seconds: float = 600.0,
+    burst_hard_stop_seconds: float = 1200.0,
 ) -> dict[str, Any]:
     """Both benchmarks, each on its own fresh stack; every figure JSON-serialisable, with its target and `met`."""
     started = time.perf_counter()
@@ -683,7 +683,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--seconds-per-size", type=float, default=60.0, help="how long each size is measured")
     parser.add_argument("--burst", type=int, default=10_000, help="one-click POSTs in the burst")
     parser.add_argument("--workers", type=int, default=4, help="connections of the burst client")
-    parser.add_argument("--hard-stop", type=float, default=600.0, help="no burst request starts after this (s)")
+    parser.add_argument("--hard-stop", type=float, default=1200.0, help="no burst request starts after this (s)")
 
 
 def measure_from(args: Any) -> dict[str, Any]:
