@@ -67,6 +67,10 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
     class DevRequestHandler(ChaliceRequestHandler):
         """Serves /dev/* (local stage only, outside the deployed app), and everything else through Chalice."""
 
+        # The headers and the body leave in two writes; with Nagle's algorithm on, the body waits for the client's
+        # delayed ACK of the headers (40 ms on Linux) on every keep-alive request.
+        disable_nagle_algorithm = True
+
         def _generic_handle(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/dev/outbox.json":
