@@ -49,8 +49,8 @@ def build_mime(email: OutgoingEmail, sender: str, domain: str) -> bytes:
 
 
 def _plain_mime(fields: list[tuple[str, str]], text: str, html: str) -> bytes:
-    """The common case, written directly: the email package parses every header it is given, which cost more
-    than the rest of a request (bench/overhead.py)."""
+    """The common case, written directly: the email package parses every header it is given, about 5 ms a mail
+    against 0.07 ms here (bench/overhead.py)."""
     parts = [_body_part("plain", text), _body_part("html", html)]
     boundary = "=_" + os.urandom(16).hex()
     while any(boundary.encode() in part for part in parts):  # cannot happen with 128 random bits; cheap to rule out
