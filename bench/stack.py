@@ -655,7 +655,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     sizes = [int(size) for size in growth["sizes"]]
     small, large = f"{sizes[0] // 1000}k", f"{sizes[-1] // 1000}k"
     target = f"<= {growth['target']}"
-    rows = [
+    return [
         (f"stack: webhook median latency at {large} / at {small} contacts", f"{growth['ratio_webhook']:.2f}", target,
          growth["ratio_webhook"] <= growth["target"]),
         (f"stack: one-click median latency at {large} / at {small} contacts", f"{growth['ratio_one_click']:.2f}",
@@ -671,7 +671,6 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
          f"{burst['memory_kb']['server']['peak_vmhwm'] / 1024:.0f} / {burst['memory_kb']['moto']['peak_vmhwm'] / 1024:.0f}",
          "", True),
     ]  # fmt: skip
-    return rows
 
 
 def add_arguments(parser: Any) -> None:
