@@ -21,6 +21,7 @@ class Settings:
     bucket: str  # inbound mail, exports and the mail house's files
     double_opt_in: bool
     agent_domains: frozenset[str]  # customer-service agents who may forward a customer's request
+    feedback_loop_domains: frozenset[str]  # mailbox providers whose ARF reports may suppress (SPEC §4)
     destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
     intake_queue: str | None = None  # SQS queue keeping one-clicks the table could not take at that moment
 
@@ -49,12 +50,15 @@ def get_settings() -> Settings:
         secrets_ttl_seconds=int(_env("LISTKEEPER_SECRETS_TTL_SECONDS", "300")),
         bucket=_env("LISTKEEPER_BUCKET", f"listkeeper-{stage}"),
         double_opt_in=os.environ.get("LISTKEEPER_DOUBLE_OPT_IN", "false").lower() == "true",
-        agent_domains=frozenset(
-            d.strip().lower() for d in os.environ.get("LISTKEEPER_AGENT_DOMAINS", "").split(",") if d.strip()
-        ),
+        agent_domains=_domains("LISTKEEPER_AGENT_DOMAINS"),
+        feedback_loop_domains=_domains("LISTKEEPER_FEEDBACK_LOOP_DOMAINS"),
         destinations=_destinations(os.environ.get("LISTKEEPER_DESTINATIONS", "")),
         intake_queue=os.environ.get("LISTKEEPER_INTAKE_QUEUE") or None,
     )
+
+
+def _domains(name: str) -> frozenset[str]:
+    return frozenset(d.strip().lower() for d in os.environ.get(name, "").split(",") if d.strip())
 
 
 def _destinations(spec: str) -> tuple[dict[str, str], ...]:

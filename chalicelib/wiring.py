@@ -64,6 +64,7 @@ def deps() -> Deps:
         policy_version=settings.policy_version,
         destinations=destinations(),
         agent_domains=settings.agent_domains,
+        feedback_loop_domains=settings.feedback_loop_domains,
         double_opt_in=settings.double_opt_in,
         intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
     )

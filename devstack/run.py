@@ -38,9 +38,13 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 
 def ensure_port_free(port: int) -> None:
+    """Fails only when something listens there. The servers bind with SO_REUSEADDR, so the probe does too:
+    without it, connections of a busy run still in TIME_WAIT made the port look taken for up to a minute."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen(1)
         except OSError:
             raise SystemExit(f"port {port} on 127.0.0.1 is in use: stop what holds it or pick another") from None
 

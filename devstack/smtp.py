@@ -12,7 +12,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from .ses_emulation import sns_envelope
 
-MAX_MESSAGE = 10 * 1024 * 1024
+MAX_MESSAGE = 10 * 1024 * 1024  # what listkeeper reads (SES receiving itself takes up to 40 MB)
 
 
 def received_notification(bucket: str, key: str, message_id: str, sender: str, recipients: list[str]) -> dict[str, Any]:
@@ -60,13 +60,26 @@ class InboundHandler:
         return "250 2.0.0 OK"
 
 
+class ReceivingSMTP(SMTP):
+    """SES receiving takes lines longer than RFC 5321's 1,000 octets (real bounces carry them) and 8-bit bodies;
+    aiosmtpd refuses such lines with "500 Line too long" by default."""
+
+    line_length_limit = MAX_MESSAGE
+
+
+class ReceivingController(Controller):
+    def factory(self) -> SMTP:
+        return ReceivingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def start_smtp(port: int, bucket: str, handler: Callable[[dict[str, Any], Any], Any]) -> Controller:
-    controller = Controller(
+    controller = ReceivingController(
         InboundHandler(bucket, handler),
         hostname="127.0.0.1",
         port=port,
         data_size_limit=MAX_MESSAGE,
         decode_data=False,
+        enable_SMTPUTF8=True,
     )
     controller.start()
     return controller

@@ -50,16 +50,19 @@ def review_list(api: Api, _: argparse.Namespace) -> int:
     for item in items:
         print(f"{item['id']}  {_left(item['due_at'])}  from {item.get('sender') or '(unreadable From)'}")
         print(f"    {item.get('subject', '')!r}: {item.get('reason', '')}")
-        snippet = " ".join(str(item.get("snippet", "")).split())[:160]
-        if snippet:
-            print(f"    {snippet}")
+        whom = item.get("suggested_address") or "nobody named: resolve with --email"
+        print(f"    suggested: {', '.join(item.get('suggested_scopes') or []) or '-'} for {whom}")
+        text = " ".join(str(item.get("text", "")).split())[:160]
+        if text:
+            print(f"    {text}")
     return 0
 
 
 def review_resolve(api: Api, args: argparse.Namespace) -> int:
-    body = {"action": args.action, **({"email": args.email} if args.email else {})}
+    body = {"actions": args.action, **({"email": args.email} if args.email else {})}
     result = api.call("POST", f"/v1/review/{args.id}", body)
-    print(f"{result['id']}: {result['action']}" + (f" for {result['email']}" if result.get("email") else ""))
+    done = ", ".join(result["actions"])
+    print(f"{result['id']}: {done}" + (f" for {result['email']}" if result.get("email") else ""))
     return 0
 
 
@@ -156,8 +159,14 @@ def parser() -> argparse.ArgumentParser:
     review.add_parser("list", help="the queue, soonest deadline first").set_defaults(run=review_list)
     resolve = review.add_parser("resolve", help="settle one item")
     resolve.add_argument("id")
-    resolve.add_argument("--action", required=True, choices=["remove_email", "remove_postal", "dismiss"])
-    resolve.add_argument("--email", help="the address to remove (default: the message's sender)")
+    resolve.add_argument(
+        "--action",
+        required=True,
+        action="append",
+        choices=["remove_email", "remove_postal", "remove_sharing", "dismiss", "erase"],
+        help="repeat for several removals at once",
+    )
+    resolve.add_argument("--email", help="whose address to act on (required unless the item suggests exactly one)")
     resolve.set_defaults(run=review_resolve)
     contacts = commands.add_parser("contacts", help="what is held about a person").add_subparsers(
         dest="contacts_command", required=True

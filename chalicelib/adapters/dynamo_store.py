@@ -424,16 +424,21 @@ class DynamoContactStore:
 
     # --- the send log: which outbox ids SES accepted (written from SES "Send" events) -----------------------
 
-    def record_sent(self, outbox_id: str, provider_id: str) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "pk": {"S": f"S#{outbox_id}"},
-                "sk": {"S": "S"},
-                "provider_id": {"S": provider_id},
-                "ttl": {"N": str(int(time.time()) + 30 * 86400)},
-            },
-        )
+    def record_sent(self, outbox_id: str, provider_id: str, recipients: tuple[str, ...] = ()) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": f"S#{outbox_id}"},
+            "sk": {"S": "S"},
+            "provider_id": {"S": provider_id},
+            "ttl": {"N": str(int(time.time()) + 30 * 86400)},
+        }
+        if recipients:
+            item["to"] = {"SS": sorted(set(recipients))}  # keyed hashes: never a plain address
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def sent_to(self, outbox_id: str) -> frozenset[str]:
+        key = {"pk": {"S": f"S#{outbox_id}"}, "sk": {"S": "S"}}
+        item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item") or {}
+        return frozenset(item.get("to", {}).get("SS", []))
 
     def was_sent(self, outbox_id: str) -> bool:
         key = {"pk": {"S": f"S#{outbox_id}"}, "sk": {"S": "S"}}

@@ -146,6 +146,21 @@ def _returned_headers(message: Message) -> Message | None:
     return None
 
 
+def _returned_outbox_id(message: Message) -> str | None:
+    """Which of listkeeper's own messages a report returns: its X-Listkeeper-Outbox header, else the local part of
+    its Message-ID (listkeeper writes `<outbox id@domain>`)."""
+    try:
+        returned = _returned_headers(message)
+    except _HeadersTooLarge:
+        return None
+    if returned is None:
+        return None
+    value = str(returned.get("X-Listkeeper-Outbox") or "").strip()
+    if not value:
+        value = str(returned.get("Message-ID") or "").strip().strip("<>").partition("@")[0]
+    return value[:100] if re.fullmatch(r"[\w.-]{1,100}", value) else None
+
+
 def _feedback(message: Message) -> tuple[str | None, str | None]:
     """ARF (RFC 5965) and Hotmail's JMRP: (feedback type, complained-about recipient). The recipient is
     Original-Rcpt-To in the report, else X-HmXmrOriginalRecipient or To of the returned message."""
@@ -237,6 +252,7 @@ def _to_inbound(message: Message, envelope: tuple[str, ...], nested: bool = Fals
         forwarded=_to_inbound(forwarded, (), nested=True) if forwarded is not None and not nested else None,
         feedback_recipient=feedback_recipient,
         feedback_type=feedback_type,
+        feedback_outbox_id=_returned_outbox_id(message) if feedback_type else None,
     )
 
 

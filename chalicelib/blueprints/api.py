@@ -89,7 +89,7 @@ def resolve_review_item(review_id: str) -> dict[str, Any]:
     body = _authorized_body()
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", code="malformed_json")
-    return resolve_review(wiring.deps(), review_id, body.get("action"), body.get("email"))
+    return resolve_review(wiring.deps(), review_id, body.get("action"), body.get("email"), body.get("actions"))
 
 
 @bp.route("/v1/unsubscribe-links", methods=["POST"], content_types=["application/json"])

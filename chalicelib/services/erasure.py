@@ -85,7 +85,7 @@ def erase(
             deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
         deps.store.forget_archived_recipient(previous.archived)
     for item in deps.store.list_reviews():
-        if address in (item.get("sender"), item.get("address")):
+        if address in (item.get("sender"), item.get("suggested_address")):
             deps.store.delete_review(str(item["id"]))
     deps.store.delete_contact_items(address)
     return receipt

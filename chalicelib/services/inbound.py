@@ -7,24 +7,27 @@ its 48-hour clock."""
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from ..domain.addresses import normalize_address
-from ..domain.consent import Contact, Provenance, Status, SuppressionReason
+from ..domain.consent import Contact, Provenance, RemovalRecord, Status, SuppressionReason
 from ..domain.errors import InvalidInput, InvalidToken, NotFound
-from ..domain.inbound import InboundMail, Kind, Verdict, classify
+from ..domain.inbound import InboundMail, Kind, Verdict, classify, is_machine
+from ..domain.redaction import redact
 from ..domain.removals import REMOVAL_DEADLINE, notify_removed_by_someone_else, opt_out, queue_removal_confirmation
-from ..domain.timeutil import iso
+from ..domain.timeutil import iso, parse_iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
-from ..domain.topics import ALL_ACQUIRED, Channel, channels_of
+from ..domain.topics import ALL_ACQUIRED, PARTNER_SHARING, Channel, channels_of
+from ..domain.work import deadline_state
+from .erasure import erase
 from .outbox import change_and_deliver
 from .ports import Deps
 from .suppress import suppress_permanently
 
 log = logging.getLogger(__name__)
-SNIPPET = 600
+TEXT_SHOWN = 4000  # of the message's own text, secrets redacted; the raw message stays in the bucket (30 days)
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,27 @@ class InboundOutcome:
     review_id: str | None = None
 
 
-def _remove(deps: Deps, address: str, scopes: tuple[str, ...], prov: Provenance, *, by_someone_else: bool) -> bool:
-    """Remove `address` from `scopes`. The person asked themself: a removal confirmation (at most daily). Someone
-    else asked for them: a notice with a one-click undo instead (SPEC §6)."""
+def _remove(
+    deps: Deps,
+    address: str,
+    scopes: tuple[str, ...],
+    prov: Provenance,
+    *,
+    by_someone_else: bool,
+    confirm: bool = True,
+) -> bool:
+    """Remove `address` from `scopes`, as of `prov.at` (the message's arrival: its 48-hour clock). The person asked
+    themself: a removal confirmation (at most daily; none to an auto-responder). Someone else asked for them: a
+    notice with a one-click undo instead (SPEC §6)."""
     now = deps.clock.now()
 
     def decide(contact: Contact) -> bool:
         held = [t for t, state in contact.topics.items() if state.status is Status.SUBSCRIBED and _real_topic(t)]
-        removed = [s for s in scopes if opt_out(contact, s, prov, now, deps.destinations_for(s)) is not None]
+        removed = [s for s in scopes if opt_out(contact, s, prov, prov.at, deps.destinations_for(s)) is not None]
         if removed and by_someone_else:
             restore = [t for t in held if contact.topics[t].status is Status.UNSUBSCRIBED or _on(t, removed)]
             notify_removed_by_someone_else(contact, removed, restore, prov, now)
-        elif removed:
+        elif removed and confirm:
             queue_removal_confirmation(contact, removed, prov, now)
         return bool(removed)
 
@@ -67,12 +79,13 @@ def review_id_for(message_id: str, received_at: datetime) -> str:
     return f"{iso(received_at)[:19].replace(':', '')}-{hashlib.sha256(message_id.encode()).hexdigest()[:12]}"
 
 
-def _queue_review(deps: Deps, received: Received, verdict: Verdict) -> str:
+def _queue_review(deps: Deps, received: Received, verdict: Verdict, *, erase: bool = False) -> str:
     # Keyed and clocked by the message's arrival, not this delivery: a notification redelivered after a crash
     # rewrites the same item instead of queueing the message twice with a later deadline.
-    arrived = received.received_at or deps.clock.now()
+    arrived = _arrival(deps, received)
     review_id = review_id_for(received.message_id, arrived)
     mail = received.mail
+    scopes = ["erase"] if erase else [SCOPE_ACTIONS.get(s, s) for s in verdict.scopes]
     deps.store.put_review(
         {
             "id": review_id,
@@ -80,15 +93,26 @@ def _queue_review(deps: Deps, received: Received, verdict: Verdict) -> str:
             "received_at": iso(arrived),
             "due_at": iso(arrived + REMOVAL_DEADLINE),
             "sender": mail.sender,
-            "subject": mail.subject[:300],
-            "snippet": mail.text[:SNIPPET],
-            "reason": verdict.reason,
-            "suggested_scopes": list(verdict.scopes),
-            "address": verdict.address,
+            "subject": redact(mail.subject)[:300],
+            "text": redact(_shown_text(mail))[:TEXT_SHOWN],
+            "reason": "asks for erasure, which an operator decides" if erase else verdict.reason,
+            "cues": list(verdict.cues),
+            "suggested_address": verdict.address,
+            "suggested_scopes": scopes,
             "storage_key": received.storage_key,
         }
     )
     return review_id
+
+
+def _shown_text(mail: InboundMail) -> str:
+    if mail.forwarded is not None:
+        return f"{mail.text}\n\n---------- attached message ----------\n{mail.forwarded.text}"
+    return mail.text
+
+
+def _arrival(deps: Deps, received: Received) -> datetime:
+    return received.received_at or deps.clock.now()
 
 
 def forged_agent(received: Received) -> bool:
@@ -99,17 +123,50 @@ def forged_agent(received: Received) -> bool:
     return verdicts.get("dmarc") != "PASS" and "FAIL" in verdicts.values()
 
 
+def trusted_complaint(deps: Deps, received: Received, verdict: Verdict) -> str | None:
+    """Why an ARF report may not suppress anyone, or None when it may: it must come from a configured
+    feedback-loop domain whose SES verdicts pass (DKIM or SPF), and name an address listkeeper mailed the
+    returned message to (the send log). Anyone can write an ARF report naming anyone."""
+    sender_domain = (received.mail.sender or "").rpartition("@")[2]
+    loops = deps.feedback_loop_domains
+    if not any(sender_domain == d or sender_domain.endswith(f".{d}") for d in loops):
+        return "a complaint report from a domain that is not a configured feedback loop"
+    verdicts = {name: status.upper() for name, status in received.verdicts.items()}
+    if "PASS" not in (verdicts.get("dkim"), verdicts.get("spf")):
+        return "a complaint report whose sender could not be authenticated"
+    outbox_id = received.mail.feedback_outbox_id
+    if not verdict.address or not outbox_id:
+        return "a complaint report that does not name one of listkeeper's messages"
+    if deps.secrets.get().hash_address(verdict.address) not in deps.store.sent_to(outbox_id):
+        return "a complaint report about a message listkeeper did not send to that address"
+    return None
+
+
+def _automated(mail: InboundMail) -> bool:
+    return is_machine(mail) is not None
+
+
 def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     verdict = classify(received.mail, deps.agent_domains)
     if verdict.kind is Kind.FORWARDED and forged_agent(received):
-        verdict = Verdict(Kind.REVIEW, verdict.scopes, verdict.address, "an agent's forward that failed SPF/DKIM/DMARC")
+        verdict = replace(verdict, kind=Kind.REVIEW, reason="an agent's forward that failed SPF/DKIM/DMARC")
+    if verdict.kind is Kind.COMPLAINT:
+        refused = trusted_complaint(deps, received, verdict)
+        if refused is not None:
+            verdict = replace(verdict, kind=Kind.REVIEW, reason=refused, scopes=("email",))
+    # no personal data in logs: the kind, the rule's reason and the cue names only
     log.info(
         "inbound mail classified",
-        extra={"kind": verdict.kind.value, "reason": verdict.reason, "verdicts": received.verdicts},
+        extra={
+            "kind": verdict.kind.value,
+            "reason": verdict.reason,
+            "cues": sorted({cue.partition(":")[0] for cue in verdict.cues}),  # kinds, not the words
+            "verdicts": received.verdicts,
+        },
     )
-    now = deps.clock.now()
+    arrived = _arrival(deps, received)
     prov = Provenance(
-        at=now,
+        at=arrived,
         source=f"email:{verdict.kind.value}",
         channel="email",
         policy_version=deps.policy_version,
@@ -118,17 +175,19 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     if verdict.kind is Kind.MAILTO and verdict.handle:
         token = deps.store.get_link_handle(verdict.handle)
         try:
-            claims = deps.secrets.get().tokens.verify(token or "", now)
+            claims = deps.secrets.get().tokens.verify(token or "", deps.clock.now())
         except InvalidToken:
             return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
         if claims.scope.startswith(OPT_IN_PREFIX):
             return InboundOutcome(verdict)
         scope = "email" if claims.scope == ALL_EMAIL else claims.scope
-        _remove(deps, claims.address, (scope,), prov, by_someone_else=False)
+        # an auto-responder's mailto: removal is applied, but never answered (RFC 3834)
+        _remove(deps, claims.address, (scope,), prov, by_someone_else=False, confirm=not _automated(received.mail))
         return InboundOutcome(verdict, applied_to=claims.address)
     if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
         _remove(deps, verdict.address, verdict.scopes, prov, by_someone_else=verdict.kind is Kind.FORWARDED)
-        return InboundOutcome(verdict, applied_to=verdict.address)
+        review_id = _queue_review(deps, received, verdict, erase=True) if verdict.erase else None
+        return InboundOutcome(verdict, applied_to=verdict.address, review_id=review_id)
     if verdict.kind is Kind.COMPLAINT and verdict.address:
         suppress_permanently(deps, verdict.address, SuppressionReason.COMPLAINT, "email", received.message_id)
         return InboundOutcome(verdict, applied_to=verdict.address)
@@ -146,35 +205,80 @@ def _real_topic(topic: str) -> bool:
     return topic != ALL_ACQUIRED
 
 
-REVIEW_ACTIONS = {"remove_email": ("email",), "remove_postal": ("postal",), "dismiss": ()}
+REMOVAL_ACTIONS = {"remove_email": "email", "remove_postal": "postal", "remove_sharing": PARTNER_SHARING}
+SCOPE_ACTIONS = {scope: action for action, scope in REMOVAL_ACTIONS.items()}
+ACTIONS = (*REMOVAL_ACTIONS, "dismiss", "erase")
 
 
 def list_review(deps: Deps) -> list[dict[str, Any]]:
-    now = iso(deps.clock.now())
+    now = deps.clock.now()
     items = sorted(deps.store.list_reviews(), key=lambda i: i["due_at"])
+    shown = []
     for item in items:
-        item["state"] = "overdue" if item["due_at"] <= now else "open"
-    return items
+        state = deadline_state(RemovalRecord("", "", "", item["received_at"], item["due_at"]), now)
+        shown.append({name: item.get(name) for name in REVIEW_FIELDS} | {"state": state})
+    return shown
 
 
-def resolve_review(deps: Deps, review_id: str, action: object, address: object) -> dict[str, Any]:
+REVIEW_FIELDS = (
+    "id",
+    "received_at",
+    "due_at",
+    "sender",
+    "subject",
+    "text",
+    "reason",
+    "cues",
+    "suggested_address",
+    "suggested_scopes",
+    "storage_key",
+)
+
+
+def _actions_of(action: object, actions: object) -> list[str]:
+    chosen = actions if actions is not None else [action] if action is not None else None
+    if not isinstance(chosen, list) or not chosen or not all(isinstance(a, str) and a in ACTIONS for a in chosen):
+        raise InvalidInput(
+            f"action must be one of {', '.join(ACTIONS)} (or actions, a list of them)", code="invalid_action"
+        )
+    if len(chosen) > 1 and ({"dismiss", "erase"} & set(chosen)):
+        raise InvalidInput("dismiss and erase stand alone", code="invalid_action")
+    return list(dict.fromkeys(chosen))
+
+
+def resolve_review(
+    deps: Deps, review_id: str, action: object, address: object, actions: object = None
+) -> dict[str, Any]:
+    """Settle one review item. The removal opens with the message's own arrival time, so its 48-hour deadline is
+    the email's, not the resolution's; no one is acted on without being named (SPEC §3)."""
+    chosen = _actions_of(action, actions)
     item = deps.store.get_review(review_id)
     if item is None:
         raise NotFound("no such review item")
-    if action not in REVIEW_ACTIONS:
-        raise InvalidInput("action must be remove_email, remove_postal or dismiss", code="invalid_action")
-    scopes = REVIEW_ACTIONS[str(action)]
     target: str | None = None
-    if scopes:
-        target = normalize_address(address if address is not None else item.get("address") or item.get("sender"))
-        prov = Provenance(
-            at=deps.clock.now(),
-            source="email:review",
-            channel="email",
-            policy_version=deps.policy_version,
-            event_id=item.get("message_id"),
-        )
-        asked_for_self = target == item.get("sender")
-        _remove(deps, target, scopes, prov, by_someone_else=not asked_for_self)
+    if chosen != ["dismiss"]:
+        named = address if address is not None else item.get("suggested_address")
+        if named is None:
+            raise InvalidInput(
+                "this message names no single person: say whose address to act on (email)", code="address_required"
+            )
+        if not isinstance(named, str):
+            raise InvalidInput("email must be a string", code="invalid_address")
+        target = normalize_address(named)
+        if chosen == ["erase"]:
+            erase(deps, target, SuppressionReason.ERASURE, "email:review")
+        else:
+            prov = Provenance(
+                at=parse_iso(str(item["received_at"])),
+                source="email:review",
+                channel="email",
+                policy_version=deps.policy_version,
+                event_id=item.get("message_id"),
+            )
+            scopes = tuple(REMOVAL_ACTIONS[a] for a in chosen)
+            _remove(deps, target, scopes, prov, by_someone_else=target != item.get("sender"))
     deps.store.delete_review(review_id)  # only after the removal is written: a crash before it leaves the item
-    return {"id": review_id, "status": "resolved", "action": action, "email": target}
+    result: dict[str, Any] = {"id": review_id, "status": "resolved", "actions": chosen, "email": target}
+    if len(chosen) == 1:
+        result["action"] = chosen[0]
+    return result

@@ -56,9 +56,13 @@ class ContactStore(Protocol):
 
     def list_done(self, days: list[str], limit: int) -> list[tuple[str | None, RemovalRecord]]: ...
 
-    def record_sent(self, outbox_id: str, provider_id: str) -> None: ...
+    def record_sent(self, outbox_id: str, provider_id: str, recipients: tuple[str, ...] = ()) -> None: ...
 
     def was_sent(self, outbox_id: str) -> bool: ...
+
+    def sent_to(self, outbox_id: str) -> frozenset[str]:
+        """The keyed hashes of the addresses SES accepted that message for (empty when it was not sent)."""
+        ...
 
     def get_link_handle(self, handle: str) -> str | None: ...
 
@@ -214,6 +218,7 @@ class Deps:
     policy_version: str
     double_opt_in: bool = False  # a stage where every new subscription needs the person's confirmation (SPEC §6)
     agent_domains: frozenset[str] = frozenset()  # senders there may forward a customer's request (SPEC §4)
+    feedback_loop_domains: frozenset[str] = frozenset()  # whose ARF reports may suppress, verdicts passing (SPEC §4)
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
     intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
 

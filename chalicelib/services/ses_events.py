@@ -7,11 +7,24 @@ import json
 import logging
 from typing import Any
 
+from ..domain.addresses import normalize_address
 from ..domain.consent import SuppressionReason
+from ..domain.errors import InvalidAddress
 from .ports import Deps
 from .suppress import suppress_permanently
 
 log = logging.getLogger(__name__)
+
+
+def _hashes(secrets: Any, addresses: list[Any]) -> list[str]:
+    """Keyed hashes of the recipients (what a feedback-loop report must name to count, SPEC §4)."""
+    out = []
+    for address in addresses:
+        try:
+            out.append(secrets.hash_address(normalize_address(str(address))))
+        except InvalidAddress:
+            continue
+    return out
 
 
 def handle_ses_notification(deps: Deps, message: str) -> str:
@@ -26,7 +39,9 @@ def handle_ses_notification(deps: Deps, message: str) -> str:
     if kind == "Send":
         outbox_id = ((mail.get("tags") or {}).get("outbox_id") or [None])[0]
         if outbox_id:
-            deps.store.record_sent(str(outbox_id), str(mail.get("messageId", "")))
+            secrets = deps.secrets.get()
+            recipients = tuple(_hashes(secrets, mail.get("destination") or []))
+            deps.store.record_sent(str(outbox_id), str(mail.get("messageId", "")), recipients)
             return "sent"
         return "ignored"
     if kind == "Bounce":

@@ -141,10 +141,11 @@ def seeds(stack: Stack) -> Iterator[Seeds]:
     # A removal on record, so that /v1/removals answers with items to check and not only an empty list.
     leaving = _api(stack, "POST", "/v1/unsubscribe-links", {"recipient": leaver, "topic": "updates"}).json()
     requests.post(leaving["preferences_url"], data=ONE_CLICK, timeout=30).raise_for_status()
-    # Asking for someone else's removal goes to the review queue (SPEC §4).
+    # A wish asked about rather than made goes to the review queue (SPEC §4), naming its writer, so that any
+    # action the generator picks may succeed on it.
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = writer, "support@shop.example", "Mailing list"
-    message.set_content(f"Please unsubscribe {reader}.\n")
+    message.set_content("Why was I unsubscribed from the newsletter?\n")
     with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=30) as smtp:
         smtp.send_message(message)
     deadline = time.monotonic() + 30

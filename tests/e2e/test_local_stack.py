@@ -153,13 +153,15 @@ def test_the_operator_cli_lists_and_settles_the_review_queue(stack: Stack) -> No
         )
         return done.stdout
 
+    # other tests share this stack's queue: find this message's item by its sender
     listing = cli("review", "list")
-    assert "from quinn@example.com" in listing and "h left" in listing
-    review_id = listing.split()[0]
+    (line,) = [line for line in listing.splitlines() if "from quinn@example.com" in line]
+    assert "h left" in line and "nobody named: resolve with --email" in listing
+    review_id = line.split()[0]
     assert "remove_email for rose@example.com" in cli(
         "review", "resolve", review_id, "--action", "remove_email", "--email", "rose@example.com"
     )
-    assert cli("review", "list").strip() == "The review queue is empty."
+    assert review_id not in cli("review", "list")
     assert "rose@example.com  email" in cli("removals", "--state", "open") + cli("removals", "--state", "done")
 
 

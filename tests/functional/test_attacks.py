@@ -1305,16 +1305,24 @@ def automatic_mail_never_acts_or_gets_a_reply(client: Client, watch: Watch) -> N
                     lambda raw=raw, count=count: deliver(client, raw, f"auto-{count}"),
                     lambda verdict: verdict in ("auto_reply", "delivery_status"),
                 )
+    tally.unchanged_since(before)
+    # A subject alone never makes a person's mail a machine's (SPEC §4): from a daemon it is a report whatever
+    # the subject; from a person it is read as theirs ("Re: Bounce-back sale"), and at most removes that person.
+    for sender in senders:
         for subject in AUTO_SUBJECTS:
             for body in bodies:
                 count += 1
                 raw = raw_mail(sender, body, subject)
+                machine = sender.startswith("mailer-daemon")
                 tally.attempt(
                     f"{sender} {subject!r} {body!r}",
                     lambda raw=raw, count=count: deliver(client, raw, f"auto-{count}"),
-                    lambda verdict: verdict in ("auto_reply", "delivery_status"),
+                    lambda verdict, machine=machine: (
+                        verdict == "delivery_status" if machine else verdict in ("removal_request", "review", "other")
+                    ),
+                    may_write=lambda key, sender=sender: key in ("REVIEW", f"C#{sender}") or key.startswith("H#"),
+                    may_mail=lambda mail, sender=sender: mail["To"] == sender,
                 )
-    tally.unchanged_since(before)
     tally.close()
 
 

@@ -124,10 +124,16 @@ def test_someone_else_asking_for_an_address_goes_to_review_and_an_agent_settles_
     queue = client.http.get("/v1/review", headers=API).json_body["review"]
     (item,) = queue
     assert item["sender"] == "quinn@example.com" and item["state"] == "open"
-    assert item["due_at"] > item["received_at"] and "rose@example.com" in item["snippet"]
+    assert item["due_at"] > item["received_at"] and "rose@example.com" in item["text"]
     assert item["storage_key"] == "s3://listkeeper-local/inbound/m-quinn"
+    assert item["reason"] and item["cues"] and item["suggested_scopes"] == ["remove_email"]
+    assert item["suggested_address"] is None  # two people in it: nobody is suggested
     bad = client.http.post(f"/v1/review/{item['id']}", headers=API, body=json.dumps({"action": "burn"}))
     assert bad.status_code == 400 and bad.json_body["error"]["code"] == "invalid_action"
+    unnamed = client.http.post(f"/v1/review/{item['id']}", headers=API, body=json.dumps({"action": "remove_email"}))
+    assert unnamed.status_code == 400 and unnamed.json_body["error"]["code"] == "address_required"
+    assert allowed(client, "updates", address="rose@example.com") == (True, "subscribed")
+    assert allowed(client, "updates", address="quinn@example.com")[1] != "suppressed"
     missing = client.http.post("/v1/review/nope", headers=API, body=json.dumps({"action": "dismiss"}))
     assert missing.status_code == 404
     done = client.http.post(
@@ -141,15 +147,17 @@ def test_someone_else_asking_for_an_address_goes_to_review_and_an_agent_settles_
     assert client.http.get("/v1/review", headers={"Authorization": "Bearer x"}).status_code == 401
 
 
-def test_an_arf_complaint_suppresses_the_complained_about_recipient_and_sends_nothing(
+def test_an_arf_report_from_no_configured_feedback_loop_goes_to_review_and_suppresses_nobody(
     client: Client, sent_mail: Any
 ) -> None:
+    """Anyone can write an ARF report naming anyone; the local stage configures no feedback loop (SPEC §4)."""
     subscribe(client, "kijitora@example.com")
     before = len(sent_mail())
-    assert receive(client, (CORPUS / "arf-16.eml").read_bytes()) == "arf_complaint"
-    contact = wiring.store().load("kijitora@example.com").contact
-    assert contact is not None and contact.suppressions["email"].reason.value == "complaint"
-    assert len(sent_mail()) == before  # never a reply, never a confirmation to a complaint
+    assert receive(client, (CORPUS / "arf-16.eml").read_bytes()) == "review"
+    assert allowed(client, "updates", address="kijitora@example.com") == (True, "subscribed")
+    (item,) = client.http.get("/v1/review", headers=API).json_body["review"]
+    assert "feedback loop" in item["reason"] and item["suggested_address"] == "kijitora@example.com"
+    assert len(sent_mail()) == before  # never a reply to a report
 
 
 @pytest.mark.parametrize("name", ["lhost-amazonses-13.eml", "rfc3834-02.eml", "lhost-postfix-01.eml"])

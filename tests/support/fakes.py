@@ -45,6 +45,7 @@ class FakeStore:
         self.handles: dict[str, str] = {}
         self.reviews: dict[str, dict[str, Any]] = {}
         self.sent_log: set[str] = set()
+        self.sent_to_log: dict[str, frozenset[str]] = {}
         self.archived: list[Any] = []
         self.acquired: dict[tuple[str, str], dict[str, Any]] = {}
         self.aliases_of = aliases_of or (lambda _address: [])
@@ -132,11 +133,15 @@ class FakeStore:
     def forget_archived_recipient(self, archived: dict[str, str]) -> None:
         self.archived = [(None if r.id in archived else a, r) for a, r in self.archived]
 
-    def record_sent(self, outbox_id: str, provider_id: str) -> None:
+    def record_sent(self, outbox_id: str, provider_id: str, recipients: tuple[str, ...] = ()) -> None:
         self.sent_log.add(outbox_id)
+        self.sent_to_log[outbox_id] = frozenset(recipients)
 
     def was_sent(self, outbox_id: str) -> bool:
         return outbox_id in self.sent_log
+
+    def sent_to(self, outbox_id: str) -> frozenset[str]:
+        return self.sent_to_log.get(outbox_id, frozenset())
 
 
 class FakeMailer:

@@ -1,0 +1,459 @@
+"""Reading a person's own words to customer service: act, review or nothing (SPEC §4, ARCHITECTURE "inbox").
+
+The reply's own words come first (quotes, forwarded headers, signatures and footers cut), then sentences and
+clauses, each read for its wish (leave / keep), negation before it, the lists it names, and whose address it
+concerns. A few named rules decide over those readings; each returns the reason it gives. The safe outcome is
+the default: *act* only on a confident reading, *review* whenever list-removal words appear without one, *nothing*
+only when no such words appear (removal verbs plainly about an order, an item, a card or a password may end there).
+
+The vocabulary is data, per language, in `inbox_cues.py`."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from itertools import pairwise
+
+from .inbox_cues import CUES
+
+EMAIL, POSTAL, SHARING = "email", "postal", "partner_sharing"
+ORDER = (EMAIL, POSTAL, SHARING)
+
+
+class Outcome(StrEnum):
+    ACT = "act"
+    REVIEW = "review"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Reading:
+    outcome: Outcome
+    scopes: tuple[str, ...] = ()  # what to leave now (act), or what a human should consider (review)
+    reason: str = ""
+    cues: tuple[str, ...] = ()  # "kind:cue" for every cue that decided, without the person's other words
+    erase: bool = False  # the person asked for erasure: an operator decides (review, action `erase`)
+    someone_else: bool = False  # the words may concern another person: nobody's address is suggested
+
+
+# --- folding and cues ---------------------------------------------------------------------------------------------
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'", "‘": "'", "´": "'", "`": "'"})
+
+
+def fold(text: str) -> str:
+    """Lower case, umlauts written out, other accents dropped: the form the cues are written in."""
+    lowered = text.lower().translate(_FOLD)
+    return "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+
+
+@cache
+def cue_pattern(kind: str) -> re.Pattern[str]:
+    fragments = [f for language in CUES[kind].values() for f in language]
+    # longest first, so that "unsubscribe" is reported rather than a shorter cue inside it
+    alternatives = "|".join(f"(?:{f})" for f in sorted(fragments, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def found(kind: str, text: str) -> list[re.Match[str]]:
+    return list(cue_pattern(kind).finditer(text))
+
+
+# --- the person's own words ---------------------------------------------------------------------------------------
+
+_QUOTE_HEADER = re.compile(
+    r"^\s*((on|am|le|el|il|op|em)\s.{0,200}(wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu)\s*:?\s*$|"
+    r"-{2,}\s*(original message|urspruengliche nachricht|message d'origine|mensaje original|messaggio originale)"
+    r"\s*-{2,}|"
+    r"-{2,}\s*(forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado)\s*-{2,}|"
+    r"begin forwarded message:|debut du message (reexpedie|transfere)\s*:|inicio del mensaje reenviado:|"
+    r"anfang der weitergeleiteten nachricht:|"
+    r"_{10,}\s*$|"
+    r"(from|von|de|da|envoye par)\s?:\s.*(@|\[mailto:).*$)",
+    re.IGNORECASE,
+)
+_SIGNATURE = re.compile(
+    r"^\s*(--\s*|__+|"
+    r"(sent|envoye|enviado|gesendet|von meinem|get outlook|obtener outlook|telecharger outlook)\b.{0,40}"
+    r"(iphone|ipad|android|samsung|galaxy|mobile|phone|movil|celular|telephone|portable|handy|smartphone|outlook|"
+    r"huawei|xiaomi|pixel|blackberry)\b.*)$",
+    re.IGNORECASE,
+)
+_DISCLAIMER = re.compile(
+    r"^\s*(\**\s*)?(confidential|confidentiality|disclaimer|this (e-?mail|message)( and any| is| contains| may)|"
+    r"the information (contained|in this)|este (mensaje|correo)( y sus| es| contiene| electronico)|aviso legal|"
+    r"confidencial|ce (message|courriel|mail)( et| est| contient)|avertissement|"
+    r"diese (e-?mail|nachricht)( enthaelt| ist| kann)|vertraulich|haftungsausschluss|"
+    r"please consider the environment|piense en el medio ambiente|pensez a l'environnement|"
+    r"bitte denken sie an die umwelt)",
+    re.IGNORECASE,
+)
+
+
+def own_words(text: str) -> str:
+    """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
+    mobile footer or legal disclaimer on."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        folded = fold(line)
+        if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|fw|fwd|wg|tr|rv|enc|r|sv|antw|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def subject_words(subject: str) -> str:
+    """A subject counts as the writer's own words only when it is not a reply to or forward of other mail."""
+    return "" if _SUBJECT_PREFIX.match(subject or "") else subject or ""
+
+
+# --- clauses ------------------------------------------------------------------------------------------------------
+
+_SENTENCES = re.compile(r"(?<=[.!?;¡¿])\s+|\n+|(?<=[!?])(?=\w)")
+# contrast splits a sentence into clauses read apart ("stop the emails, but the catalog is fine")
+_CONTRAST = re.compile(
+    r",?\s+\b(but|however|although|though|while|whereas|pero|sin embargo|aunque|mientras|mais|cependant|"
+    r"toutefois|par contre|en revanche|alors que|tandis que|aber|jedoch|allerdings|sondern|doch|waehrend|dagegen)\b"
+    r"|\s*,\s*(?=(?:and |y |et |und )?(?:the|your|el|la|los|las|le|les|der|die|das|den|ihre?n?)\b)"
+    r"|\s*,\s*(?=(?:just|only|solo|solamente|seulement|juste|nur|bloss|simplement)\b)"
+)
+
+
+@dataclass
+class Clause:
+    text: str
+    leave: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    channels: set[str] = field(default_factory=set)
+    sublists: list[str] = field(default_factory=list)
+    negated: bool = False
+    asked_why: bool = False
+    mistake: bool = False
+    conditional: bool = False
+    erase: list[str] = field(default_factory=list)
+    other_person: list[str] = field(default_factory=list)
+    everything: bool = False
+    weak_email: bool = False  # names only "list", "mailing list", "mail": email unless the message is about post
+    in_subject: bool = False  # the writer's own subject line ("Catalog"): it names what the message is about
+    reported: bool = False  # tells of a removal made before ("I unsubscribed a while back")
+    back_in: bool = False  # asks to be added again ("please put me back on the list")
+
+
+_EVERYTHING = re.compile(
+    r"\b((from|of|stop|cancel|to) everything|everything (off|stop\w*)|"
+    r"all (your |of your |the )?(lists|mailings?|mail|communications?|correspondence|contact)|"
+    r"any (more )?(mail|communications?|contact)|from all (of it|your lists|lists)|all of it|de todo|"
+    r"todas (sus |las )?(listas|comunicaciones)|"
+    r"cualquier (tipo de )?(comunicacion|correo)|de tout|toutes (vos |les )?(listes|communications)|"
+    r"von allem|alles (abbestellen|abmelden|stoppen|einstellen)|allen (ihren )?(listen|verteilern)|"
+    r"jegliche (werbung|post|zusendungen)|saemtliche\w*)\b"
+)
+
+
+_BARE_WISH = re.compile(
+    r"^\W*(please |pls |por favor |bitte |s'il vous plait |svp )?(stop|stopp|unsubscribe|arret|arrete[zr]?|"
+    r"baja|remove me|remove|unsub|abmelden|austragen|desabonner|desinscription)"
+    r"\W*(please|pls|now|thanks|thank you|por favor|bitte|merci|danke|svp|ya|jetzt|sofort)?\W*$"
+)
+_OWN_DATA = re.compile(
+    r"\b(my|our|mis|mi|nuestros|mes|mon|ma|meine\w*|unsere\w*) (\w+ )?(name|address|details|data|information|info|"
+    r"datos|direccion|nombre|informacion|donnees|adresse|nom|coordonnees|informations|anschrift|adresse|daten|"
+    r"namen|kontaktdaten)\b"
+)
+
+
+_REFUSAL = re.compile(
+    r"\b(stop|forbid|prohibit|object\w*|refuse|oppos\w*|cesse|interdi\w*|prohib\w*|untersag\w*|verbiet\w*|"
+    r"widersp\w*|sperr\w*|opong\w*|niego)"
+)
+
+
+def read_clause(text: str) -> Clause:
+    clause = Clause(text)
+    leaves = found("leave", text)
+    names_list = found("list_topic", text) or found("email", text) or found("postal", text)
+    if names_list or (found("share_verb", text) and found("others", text)):
+        leaves = sorted(leaves + found("leave_if_list", text), key=lambda m: m.start())
+    if _BARE_WISH.match(text):
+        leaves = leaves or list(re.finditer(r"\w+", text))[:1]
+    not_list = found("not_list", text)
+    if leaves and not_list and not (found("list_word", text) or found("list_topic", text)):
+        leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
+    clause.leave = [m.group(0) for m in leaves]
+    clause.keep = [m.group(0) for m in found("keep", text)]
+    clause.erase = [] if not_list else [m.group(0) for m in found("erase", text)]
+    postal = found("postal", text)
+    if postal:
+        clause.channels.add(POSTAL)
+    if found("email", text):
+        clause.channels.add(EMAIL)
+    elif found("email_weak", text) and not postal:
+        clause.weak_email = True
+    clause.sublists = [m.group(0) for m in found("sublist", text)]
+    if clause.sublists:
+        clause.channels.add(EMAIL)
+    shares = found("share_verb", text)
+    if shares and (found("others", text) or _OWN_DATA.search(text)):
+        clause.channels.add(SHARING)
+        # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
+        # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with
+        # partners was no issue")
+        negated_share = [m for m in found("negation", text) if m.start() < shares[-1].end()]
+        refusal = negated_share or leaves or _REFUSAL.search(text)
+        if refusal and not found("why", text):
+            clause.leave = clause.leave or [f"share:{shares[0].group(0)}"]
+            clause.channels = {SHARING} | (clause.channels if leaves else set())
+            return _finish(clause, text, leaves, sharing_only=not leaves)
+    return _finish(clause, text, leaves)
+
+
+def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only: bool = False) -> Clause:
+    clause.everything = bool(_EVERYTHING.search(text))
+    clause.back_in = bool(found("resubscribe", text))
+    clause.other_person = [m.group(0) for m in found("other_person", text)]
+    if leaves and not sharing_only:
+        first = leaves[0].start()
+        before = text[:first]
+        inside = {p for m in leaves for p in range(m.start(), m.end())}
+        negations = [m for m in found("negation", text) if m.start() not in inside and m.start() < first]
+        # German puts "nicht" after the verb it turns around: "ich moechte mich nicht abmelden" is covered by
+        # position; "ich melde mich nicht ab" by the separable verb sitting after it
+        negations += [
+            m
+            for m in found("negation", text)
+            if m.start() not in inside and m.start() > first and re.search(r"\bnicht\s+(ab|aus)\b", text[m.start() :])
+        ]
+        helpless = found("cannot_find", before)
+        # "I don't want to be removed": a wish that carries its own negation, then a leaving verb it turns around
+        turned_around = any(
+            found("negation", first_leave.group(0)) and not found("negation", later.group(0))
+            for i, first_leave in enumerate(leaves)
+            for later in leaves[i + 1 :]
+        )
+        clause.negated = (bool(negations) and not helpless) or turned_around
+        clause.asked_why = bool(found("why", text))
+        clause.reported = bool(found("reported", text))
+        clause.mistake = bool(found("accident", text))
+        clause.conditional = bool(found("condition", before)) and not helpless
+    return clause
+
+
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
+
+
+def clauses_of(text: str) -> list[Clause]:
+    result: list[Clause] = []
+    # an address read as "this address": "remove jane@example.net from the catalog" leaves like "remove me"
+    for sentence in _SENTENCES.split(_ADDRESS.sub("this address", fold(text))):
+        for part in _CONTRAST.split(sentence):
+            if part and part.strip() and not _CONTRAST.fullmatch(part):
+                result += _wishes_apart(part.strip())
+    return [c for c in result if c.text]
+
+
+_AND = re.compile(r"(?:,\s*|\s+)(?:and|y|e|et|und|also|aussi|ademas|auch)\s+|,\s*")
+
+
+def _wishes_apart(text: str) -> list[Clause]:
+    """Two wishes joined by "and" are two clauses ("take me off your list and stop the catalogs"): each names
+    its own lists."""
+    leaves = found("leave", text)
+    for first, second in pairwise(leaves):
+        joint = list(_AND.finditer(text, first.end(), second.start()))
+        if joint:
+            cut = joint[-1]
+            return [read_clause(text[: cut.start()].strip()), *_wishes_apart(text[cut.end() :].strip())]
+    return [read_clause(text)]
+
+
+# --- is there list-removal vocabulary at all? ----------------------------------------------------------------------
+
+
+_UNWANTED = re.compile(
+    r"\b(do ?n'?t|do not|no longer) (want|need|like)|\bno (quiero|deseo|necesito)|"
+    r"\bne (veux|souhaite|voulons) (pas|plus)|"
+    r"\b(will|moechte|brauche) (ich )?(das |die |den |sie |es )?(nicht|keine)"
+)
+
+
+def list_vocabulary(text: str) -> list[str]:
+    """Cues that make a message one a human must see unless it is read with confidence. A generic removal verb
+    ("remove", "cancel") counts unless every one of them is plainly about an order, an item, a card or a password
+    and no list word appears."""
+    text = fold(text)
+    cues = [f"leave:{m.group(0)}" for m in found("leave", text)]
+    cues += [f"erase:{m.group(0)}" for m in found("erase", text)]
+    cues += [f"too_much:{m.group(0)}" for m in found("too_much", text)]
+    cues += [f"vague:{m.group(0)}" for m in found("vague", text)]
+    cues += [f"back_in:{m.group(0)}" for m in found("resubscribe", text)]
+    cues += [f"leave:{m.group(0)}" for m in found("leave_if_list", text)]
+    for clause in clauses_of(text):
+        if SHARING in clause.channels:
+            cues.append("sharing")
+        named = clause.channels or clause.weak_email or found("list_word", clause.text)
+        if named and found("negation", clause.text):
+            cues.append("negated_list")  # "I don't want your catalogs": whatever the verb, a human reads it
+        topics = found("list_topic", clause.text)
+        if topics and (found("wish", clause.text) or found("negation", clause.text)):
+            cues.append(f"list_wish:{topics[0].group(0)}")
+        listed = clause.channels or clause.weak_email or found("list_topic", clause.text)
+        if listed and not (found("transactional", clause.text) or found("not_list", clause.text)):
+            cues.append("mentions_list")  # a list named outside order mail: never "nothing" without a reading
+        generic = found("generic", clause.text)
+        if generic and (found("list_word", clause.text) or not found("not_list", clause.text)):
+            cues += [f"remove:{m.group(0)}" for m in generic]
+    if found("list_topic", text) and _UNWANTED.search(text):
+        cues.append("unwanted")  # "still getting your newsletter ... I don't want them"
+    return cues
+
+
+# --- the rules ----------------------------------------------------------------------------------------------------
+
+
+def _ordered(scopes: set[str]) -> tuple[str, ...]:
+    return tuple(s for s in ORDER if s in scopes)
+
+
+MAX_LIST_CLAUSES = 3  # a request spread over more sentences than this is a story a person should read
+MAX_READ = 16 * 1024  # a person's own words; past this no reading is confident
+_LONG_TOKEN = re.compile(r"\S{64,}")  # no word is this long: a run like it would only make the cues backtrack
+
+
+def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
+    """What a person's own words (already cut to their own text) ask of the lists. `relayed`: an agent speaks
+    for the customer, so words about another person are expected."""
+    body = _LONG_TOKEN.sub(" ", text).strip()
+    if len(body) > MAX_READ:
+        return Reading(Outcome.REVIEW, (EMAIL,), "too long to read with confidence")
+    own_subject = subject_words(_LONG_TOKEN.sub(" ", subject))
+    words = f"{own_subject}\n{body}" if own_subject else body
+    vocabulary = list_vocabulary(words) + (list_vocabulary(subject) if not own_subject else [])
+    if not vocabulary:
+        return Reading(Outcome.NOTHING, reason="no list-removal words")
+    headline = clauses_of(own_subject) if own_subject else []
+    for clause in headline:
+        clause.in_subject = True
+    clauses = headline + clauses_of(body)
+    wishes = [c for c in clauses if c.leave or c.erase]
+    cues = tuple(dict.fromkeys(vocabulary))
+    if not wishes:
+        # a subject that replies to the store's own mail ("Re: unsubscribe") may still be the whole request
+        if not body or len(body) < 3:
+            replied = clauses_of(fold(subject))
+            wishes = [c for c in replied if c.leave and not (c.negated or c.asked_why or c.mistake)]
+        if not wishes:
+            return Reading(Outcome.REVIEW, _suggest(clauses), "removal words without a wish to leave", cues)
+    reading = _decide(clauses, wishes, cues, relayed)
+    unnamed = not any(c.channels or c.weak_email for c in clauses)
+    replied_about = found("not_list", fold(subject)) if not own_subject else []
+    if reading.outcome is Outcome.ACT and unnamed and replied_about and not reading.erase:
+        return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a reply to mail about an order", cues)
+    return reading
+
+
+def _suggest(clauses: list[Clause]) -> tuple[str, ...]:
+    named: set[str] = set()
+    for clause in clauses:
+        named |= clause.channels
+    return _ordered(named or {EMAIL})
+
+
+def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], relayed: bool) -> Reading:
+    erase = [c for c in wishes if c.erase and not c.negated]
+    turned = [c for c in wishes if c.negated or c.asked_why or c.mistake or c.reported]
+    plain = [
+        c for c in wishes if c.leave and not (c.negated or c.asked_why or c.mistake or c.conditional or c.reported)
+    ]
+    # keeping order confirmations is no conflict: transactional mail is not a list
+    kept = [c for c in clauses if c.keep and not c.leave and not found("transactional", c.text)]
+    suggested, inferred = _scopes_asked(plain or wishes, clauses)
+    if not relayed and any(c.other_person for c in clauses):
+        return Reading(Outcome.REVIEW, suggested, "may concern someone other than the writer", cues, someone_else=True)
+    if erase:
+        return Reading(
+            Outcome.ACT, ORDER[:2], "asks for erasure: leaves email and postal now, erasure to review", cues, erase=True
+        )
+    if any(c.back_in for c in clauses):
+        return Reading(Outcome.REVIEW, suggested, "asks to be added back", cues)
+    if turned:
+        return Reading(
+            Outcome.REVIEW, suggested, "the wish to leave is negated, asked about, reported as done or a mistake", cues
+        )
+    if not plain:
+        return Reading(Outcome.REVIEW, suggested, "the wish to leave is only hypothetical", cues)
+    conflict = _conflict(plain, kept, suggested)
+    if conflict:
+        return Reading(Outcome.REVIEW, suggested, conflict, cues)
+    if inferred:
+        return Reading(Outcome.REVIEW, suggested, "which lists is inferred from the context, not named", cues)
+    involved = [c for c in clauses if c.leave or c.keep or c.channels or c.weak_email or c.erase]
+    if len(involved) > MAX_LIST_CLAUSES:
+        return Reading(Outcome.REVIEW, suggested, "too many sentences about lists to act on unread", cues)
+    # every list the message names must be either left or kept: one named and neither is a guess
+    # (a clause about sharing names postal words — "my name and postal address" — without meaning the catalog)
+    named: set[str] = set()
+    for clause in clauses:
+        if not clause.keep:
+            named |= clause.channels
+    undecided = named - set(suggested)
+    if undecided:
+        return Reading(
+            Outcome.REVIEW, _ordered(named | set(suggested)), "names lists it does not plainly leave or keep", cues
+        )
+    # the reason names the rule and where it applied; the words themselves stay in `cues` (logs carry neither)
+    where = clauses.index(plain[0]) + 1
+    return Reading(Outcome.ACT, suggested, f"asks to leave {', '.join(suggested)} (clause {where})", cues)
+
+
+def _scopes_asked(wishes: list[Clause], clauses: list[Clause]) -> tuple[tuple[str, ...], bool]:
+    """The lists the wishes name, and whether any was inferred rather than named: a wish naming none takes the
+    lists named elsewhere in the message (outside what the writer keeps), else all marketing email; "everything"
+    is email and postal mail."""
+    named: set[str] = set()
+    unnamed = False
+    inferred = False
+    for clause in wishes:
+        if clause.everything:
+            inferred = inferred or not clause.channels
+            named |= {EMAIL, POSTAL} | clause.channels
+        elif clause.channels:
+            named |= clause.channels
+        else:
+            unnamed = True  # also a wish naming only "your list": the message around it says which
+    if unnamed:
+        # what the writer describes around the wish ("I get flyers every week. Remove me from your list"), not
+        # another wish that names its own lists ("Unsubscribe me. And stop the catalog.")
+        context: set[str] = set()
+        titled: set[str] = set()
+        for clause in clauses:
+            if not clause.keep and not clause.leave and not clause.erase:
+                (titled if clause.in_subject else context).update(clause.channels)
+        # a description of sharing ("you pass addresses of catalog customers to partners. I object") is about it
+        described = {SHARING} if SHARING in context else context
+        # a subject the writer gave ("Catalog") names the list; a description around the wish only suggests it
+        named |= titled or described or {EMAIL}
+        inferred = inferred or (not titled and bool(described))
+    return _ordered(named), inferred
+
+
+def _conflict(wishes: list[Clause], kept: list[Clause], scopes: tuple[str, ...]) -> str | None:
+    """A list kept that is also left, or one email list left while another is kept: a human picks."""
+    kept_channels: set[str] = set()
+    for clause in kept:
+        kept_channels |= clause.channels
+    if kept_channels & set(scopes):
+        return "keeps part of what it asks to leave"
+    if kept and not kept_channels and not any(c.channels for c in wishes):
+        return "keeps something without naming it"
+    partial = [c for c in wishes if c.sublists and not c.everything]
+    if partial and kept:
+        return "leaves one email list and keeps another"
+    if any(c.keep for c in wishes):
+        return "one sentence both leaves and keeps"
+    return None

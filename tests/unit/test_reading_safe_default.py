@@ -1,0 +1,148 @@
+"""The inbox reader's safe default, as properties: list-removal words never end in "nothing", a negated wish never
+acts, and quoted marketing footers or signatures never change what a message is read as."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.inbox import load, read
+from chalicelib.adapters.mime import parse_inbound
+from chalicelib.domain.inbound import Kind, classify
+
+AGENTS = frozenset({"shop.example"})
+ACTING = (Kind.REQUEST, Kind.FORWARDED)
+
+REMOVAL_WORDS = {
+    "en": [
+        "unsubscribe",
+        "opt out",
+        "remove me",
+        "take me off your list",
+        "stop sending me",
+        "no more emails",
+        "delete my account",
+        "don't share my address with other companies",
+        "stop the catalogs",
+    ],
+    "es": [
+        "darme de baja",
+        "desuscribirme",
+        "no quiero recibir más correos",
+        "dejen de enviarme",
+        "bórrenme",
+        "no compartan mis datos con terceros",
+        "eliminar mi cuenta",
+    ],
+    "fr": [
+        "me désabonner",
+        "désinscrivez-moi",
+        "ne plus recevoir",
+        "retirez-moi de votre liste",
+        "ne partagez pas mon adresse avec des tiers",
+        "supprimer mon compte",
+    ],
+    "de": [
+        "abmelden",
+        "abbestellen",
+        "austragen",
+        "keine Newsletter mehr",
+        "löschen Sie meine Daten",
+        "geben Sie meine Adresse nicht an Dritte weiter",
+        "keine Kataloge mehr",
+    ],
+}
+FILLER = st.lists(
+    st.sampled_from(
+        [
+            "hello",
+            "thanks",
+            "order",
+            "yesterday",
+            "the",
+            "bitte",
+            "merci",
+            "gracias",
+            "my",
+            "quick",
+            "question",
+            "about",
+            "your",
+            "store",
+            "pedido",
+            "commande",
+            "Bestellung",
+            "and",
+            "also",
+            ".",
+        ]
+    ),
+    max_size=12,
+).map(" ".join)
+PHRASES = [phrase for phrases in REMOVAL_WORDS.values() for phrase in phrases]
+
+
+def mail(body: str, subject: str = "Hello") -> bytes:
+    return (
+        f"From: Pat <pat@example.net>\r\nTo: service@shop.example\r\nSubject: {subject}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body.replace("\n", "\r\n")
+    ).encode()
+
+
+def verdict_of(body: str, subject: str = "Hello"):  # type: ignore[no-untyped-def]
+    return classify(parse_inbound(mail(body, subject), ("service@shop.example",)), AGENTS)
+
+
+@settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(before=FILLER, phrase=st.sampled_from(PHRASES), after=FILLER, shout=st.booleans())
+def test_list_removal_words_never_end_in_nothing(before: str, phrase: str, after: str, shout: bool) -> None:
+    body = f"{before} {phrase.upper() if shout else phrase} {after}"
+    assert verdict_of(body).kind in (*ACTING, Kind.REVIEW), body
+
+
+NEGATED = {
+    "en": ["I do not want to {w}", "I never asked to {w}", "Please don't {w}", "I accidentally clicked {w}"],
+    "es": ["No quiero {w}", "Nunca pedí {w}", "Por error hice clic en {w}"],
+    "fr": ["Je ne veux pas {w}", "Je n'ai jamais demandé à {w}", "Par erreur j'ai cliqué sur {w}"],
+    "de": ["Ich möchte mich nicht {w}", "Ich wollte mich nie {w}", "Versehentlich habe ich {w} geklickt"],
+}
+WISHES = {
+    "en": ["unsubscribe", "be removed from the newsletter", "opt out of the catalog"],
+    "es": ["darme de baja", "desuscribirme del boletín"],
+    "fr": ["me désabonner", "me désinscrire de la newsletter"],
+    "de": ["abmelden", "vom Newsletter abmelden"],
+}
+NEGATED_CASES = [(frame.format(w=wish)) for lang in NEGATED for frame in NEGATED[lang] for wish in WISHES[lang]]
+
+
+@pytest.mark.parametrize("body", NEGATED_CASES)
+def test_a_negated_wish_never_acts(body: str) -> None:
+    verdict = verdict_of(body)
+    assert verdict.kind is Kind.REVIEW, (body, verdict.reason)
+
+
+FOOTERS = [
+    "\n\nOn Tue, 3 Mar 2026 at 10:02, Example Store <news@shop.example> wrote:\n> Spring sale: 30% off!\n>\n"
+    "> Unsubscribe: https://shop.example/u/x | Manage preferences | Forgot your password?",
+    "\n\n-----Original Message-----\nFrom: Example Store <news@shop.example>\nSent: Tuesday, March 3, 2026\n"
+    "Subject: Deals\n\nDon't want these emails? Unsubscribe here. We never share your data with third parties.",
+    "\n\nEl mar, 3 mar 2026 a las 10:02, Example Store <news@shop.example> escribió:\n> ¿No quieres recibir más"
+    " correos? Darse de baja: https://shop.example/baja",
+    "\n\nLe mar. 3 mars 2026 à 10:02, Example Store <news@shop.example> a écrit :\n> Pour vous désabonner, "
+    "cliquez ici. Supprimer mon compte.",
+    "\n\nAm Di., 3. März 2026 um 10:02 schrieb Example Store <news@shop.example>:\n> Newsletter abbestellen | "
+    "Daten löschen",
+    "\n\n--\nPat Example\nSenior Buyer, Example Corp\n+1 555 0100",
+    "\n\nSent from my iPhone",
+    "\n\nVon meinem iPhone gesendet",
+    "\n\nCONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential. If you are not the intended "
+    "recipient, delete it and do not share, copy or forward it. Unsubscribe from nothing.",
+]
+TEXT_MESSAGES = [m for m in load("dev") if m.get("text") and not m.get("headers")]
+
+
+@settings(max_examples=200, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(message=st.sampled_from(TEXT_MESSAGES), footer=st.sampled_from(FOOTERS))
+def test_a_quoted_marketing_footer_or_a_signature_never_changes_the_verdict(message: dict, footer: str) -> None:  # type: ignore[type-arg]
+    before = read(message)
+    after = read({**message, "text": message["text"] + footer})
+    assert (after.kind, after.scopes, after.erase) == (before.kind, before.scopes, before.erase), message["id"]
