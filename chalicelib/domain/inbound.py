@@ -134,9 +134,12 @@ def split_inline_forward(text: str) -> tuple[str, str | None, str] | None:
 ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 
 
-def _words_verdict(text: str, subject: str, address: str | None, kind: Kind, agent_domains: frozenset[str]) -> Verdict:
-    """A person's words (a customer's own, or one an agent forwarded) read for what they ask of `address`."""
-    own = own_words(text)
+def _words_verdict(
+    text: str, subject: str, address: str | None, kind: Kind, agent_domains: frozenset[str], *, cut: bool = True
+) -> Verdict:
+    """A person's words (a customer's own, or one an agent forwarded) read for what they ask of `address`.
+    `cut=False`: the text is already the writers' own words."""
+    own = own_words(text) if cut else text
     reading = read_words(own, subject, relayed=kind is Kind.FORWARDED)
     if reading.outcome is Outcome.NOTHING:
         return Verdict(Kind.OTHER, (), address, reading.reason)
@@ -194,7 +197,9 @@ def _agent_verdict(mail: InboundMail, agent_domains: frozenset[str]) -> Verdict:
     if original is None:
         return Verdict(Kind.REVIEW, (), None, "forwarded, but the original sender could not be read")
     # the customer's words decide; the agent's note may add to them ("she also wants no catalogs")
-    verdict = _words_verdict(f"{original_text}\n\n{note}", subject, original, Kind.FORWARDED, agent_domains)
+    # each part cut on its own: a quote or signature in the customer's part must not cut the agent's note
+    both = f"{own_words(original_text)}\n\n{own_words(note)}"
+    verdict = _words_verdict(both, subject, original, Kind.FORWARDED, agent_domains, cut=False)
     if verdict.kind is Kind.OTHER and note.strip():
         relayed = _words_verdict(note, "", original, Kind.FORWARDED, agent_domains)
         return relayed if relayed.kind is not Kind.OTHER else verdict

@@ -187,7 +187,9 @@ def read_clause(text: str) -> Clause:
         leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
     clause.leave = [m.group(0) for m in leaves]
     clause.keep = [m.group(0) for m in found("keep", text)]
-    clause.erase = [] if not_list else [m.group(0) for m in found("erase", text)]
+    # "delete my saved card from my account": the erasure words are about the card named before them
+    erasing = found("erase", text)
+    clause.erase = [m.group(0) for m in erasing if not any(n.start() < m.start() for n in not_list)]
     postal = found("postal", text)
     if postal:
         clause.channels.add(POSTAL)
@@ -217,6 +219,10 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
     clause.everything = bool(_EVERYTHING.search(text))
     clause.back_in = bool(found("resubscribe", text))
     clause.other_person = [m.group(0) for m in found("other_person", text)]
+    if clause.erase and not leaves:
+        # "I don't want to delete my account": a negation before the erasure words turns them around
+        start = min(m.start() for m in found("erase", text))
+        clause.negated = any(m.start() < start for m in found("negation", text))
     if leaves and not sharing_only:
         first = leaves[0].start()
         before = text[:first]
@@ -322,6 +328,8 @@ def _ordered(scopes: set[str]) -> tuple[str, ...]:
 
 MAX_LIST_CLAUSES = 3  # a request spread over more sentences than this is a story a person should read
 MAX_READ = 16 * 1024  # a person's own words; past this no reading is confident
+# the store's account mail ("Welcome — your account is ready"): a bare "remove me" in reply may mean the account
+_ACCOUNT_MAIL = re.compile(r"\b(account|cuenta|compte|konto|kundenkonto|welcome|bienvenid\w*|bienvenue|willkommen)\b")
 _LONG_TOKEN = re.compile(r"\S{64,}")  # no word is this long: a run like it would only make the cues backtrack
 
 
@@ -351,7 +359,8 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
             return Reading(Outcome.REVIEW, _suggest(clauses), "removal words without a wish to leave", cues)
     reading = _decide(clauses, wishes, cues, relayed)
     unnamed = not any(c.channels or c.weak_email for c in clauses)
-    replied_about = found("not_list", fold(subject)) if not own_subject else []
+    replied_about = [] if own_subject else found("not_list", fold(subject)) + found("transactional", fold(subject))
+    replied_about += [] if own_subject else list(_ACCOUNT_MAIL.finditer(fold(subject)))
     if reading.outcome is Outcome.ACT and unnamed and replied_about and not reading.erase:
         return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a reply to mail about an order", cues)
     return reading
@@ -419,9 +428,9 @@ def _scopes_asked(wishes: list[Clause], clauses: list[Clause]) -> tuple[tuple[st
     unnamed = False
     inferred = False
     for clause in wishes:
-        if clause.everything:
-            inferred = inferred or not clause.channels
-            named |= {EMAIL, POSTAL} | clause.channels
+        if clause.everything and not clause.channels:
+            inferred = True
+            named |= {EMAIL, POSTAL}
         elif clause.channels:
             named |= clause.channels
         else:
