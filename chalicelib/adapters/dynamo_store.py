@@ -504,6 +504,10 @@ class DynamoContactStore:
         found = self._batch_get_items(keys)
         return {str(raw["email"]): raw for raw in (_plain(item) for item in found)}
 
+    def acquired_of(self, address: str) -> list[dict[str, Any]]:
+        items = self._partition(f"C#{address}", "A#", ConsistentRead=True)
+        return [{k: v for k, v in _plain(item).items() if k not in ("pk", "sk", "postal_pk")} for item in items]
+
     def postal_holders(self) -> list[tuple[str, str]]:
         """(address, sort key) of every item holding a postal address, from the sparse `postal` index."""
         return [

@@ -2,7 +2,7 @@
 `opt_out`, which changes the state, writes the ledger entry and opens the removal record together."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .consent import (
@@ -180,5 +180,6 @@ def offer_confirmation(contact: Contact, topics: list[str], prov: Provenance, no
         return []
     message = queue_mail(contact, "optin_confirmation", prov, now)
     message.params = {"topics": ",".join(topics)}
-    contact.record("offer_opt_in", ",".join(topics), "confirmation_sent", prov)
+    # recorded at the time it was sent, not the event's: the daily limit counts sends, however old their causes
+    contact.record("offer_opt_in", ",".join(topics), "confirmation_sent", replace(prov, at=now))
     return topics

@@ -11,13 +11,19 @@ from .ports import Deps
 
 
 def show_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
+    """Everything held about the address (an access request): the contact, and the records of third-party lists
+    it appears on — a person known only from an import is shown too."""
     address = normalize_address(raw_address)
     loaded = deps.store.load(address)
     contact = loaded.contact
-    if contact is None or loaded.erased:
+    acquired = [] if loaded.erased else deps.store.acquired_of(address)
+    if loaded.erased or (contact is None and not acquired):
         raise NotFound("no contact with that address")  # an erased person is not held: nothing to show
+    if contact is None:
+        return {"email": address, "acquired": acquired, "topics": {}, "suppressions": {}, "ledger": [], "removals": []}
     ledger = deps.store.older_ledger(address) + contact.ledger
     return {
+        "acquired": acquired,
         "email": contact.address,
         "created_at": contact.created_at,
         "profile": {k: v for k, v in asdict(contact.profile).items() if v is not None},
@@ -29,5 +35,7 @@ def show_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
 
 
 def erase_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
-    receipt = erase(deps, normalize_address(raw_address), SuppressionReason.ERASURE, "api:erasure", must_exist=True)
+    """SPEC §3.3: erasure wherever the address appears; an address never held still gets its tombstone (so it can
+    never be added later) and a receipt."""
+    receipt = erase(deps, normalize_address(raw_address), SuppressionReason.ERASURE, "api:erasure")
     return {"status": "erased", "receipt": asdict(receipt)}

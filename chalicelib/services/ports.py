@@ -89,6 +89,10 @@ class ContactStore(Protocol):
 
     def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]: ...
 
+    def acquired_of(self, address: str) -> list[dict[str, Any]]:
+        """Every third-party record of the address, whatever its source."""
+        ...
+
     def postal_holders(self) -> list[tuple[str, str]]: ...
 
     # policy announcements (SPEC §1.9)

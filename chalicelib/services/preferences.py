@@ -10,8 +10,14 @@ from datetime import datetime, timedelta
 from ..domain.consent import Contact, Provenance, Status, TopicState
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import Form
-from ..domain.removals import confirm_opt_in, opt_out, queue_removal_confirmation, request_opt_in
-from ..domain.rules import eligibility, queue_mail
+from ..domain.removals import (
+    confirm_opt_in,
+    offer_confirmation,
+    opt_out,
+    queue_removal_confirmation,
+    request_opt_in,
+)
+from ..domain.rules import eligibility
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
@@ -210,7 +216,15 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         change = change_and_deliver(deps, claims.address, decide_confirm)
         if change.erased:  # an erased adult's own confirmed opt-in is the way back
             change = Change(_come_back(deps, claims, topics, prov), written=True)
-        messages.append("Confirmed. You will receive: " + ", ".join(topic_label(t) for t in topics) + ".")
+        # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all
+        receiving = [t for t in topics if change.contact is not None and _receives(change.contact, t, now)]
+        labels = ", ".join(topic_label(t) for t in receiving)
+        if change.written and receiving:
+            messages.append(f"Confirmed. You will receive: {labels}.")
+        elif receiving:
+            messages.append(f"Already confirmed. You receive: {labels}.")
+        else:
+            messages.append("Nothing could be confirmed: we cannot send to this address again.")
         preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_second)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)
         return _view(deps, page_token, preferences_claims, change.contact, messages)
@@ -247,13 +261,16 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             outcome = request_opt_in(contact, asked, prov, confirm_every_new=deps.double_opt_in)
             if outcome.subscribed:
                 messages.append("Subscribed to: " + ", ".join(topic_label(t) for t in outcome.subscribed) + ".")
-            if outcome.needs_confirmation:
-                message = queue_mail(contact, "optin_confirmation", prov, now)
-                message.params = {"topics": ",".join(outcome.needs_confirmation)}
+            asked_labels = ", ".join(topic_label(t) for t in outcome.needs_confirmation)
+            if outcome.needs_confirmation and offer_confirmation(contact, outcome.needs_confirmation, prov, now):
                 messages.append(
-                    "We sent a confirmation email for: "
-                    + ", ".join(topic_label(t) for t in outcome.needs_confirmation)
-                    + ". Nothing changes for those until you confirm it."
+                    f"We sent a confirmation email for: {asked_labels}. Nothing changes for those until you confirm it."
+                )
+            elif outcome.needs_confirmation:
+                # a resubmitted (or forwarded) page mails its owner at most once a day
+                messages.append(
+                    f"A confirmation email was already sent today; nothing changes for {asked_labels} until you "
+                    "confirm it."
                 )
             if outcome.refused:
                 messages.append(

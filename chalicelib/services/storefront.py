@@ -159,9 +159,8 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
             contact.profile.name = entry.name
         if entry.marketing_opt_in:
             outcome = request_opt_in(contact, [PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)
-            if outcome.needs_confirmation:
-                message = queue_mail(contact, "optin_confirmation", prov, deps.clock.now())
-                message.params = {"topics": ",".join(outcome.needs_confirmation)}
+            # at most one confirmation a day, whatever asks for it (SPEC §6): resubmitted entries mail nobody twice
+            offer_confirmation(contact, outcome.needs_confirmation, prov, deps.clock.now())
         remember_event(contact, envelope.id, deps.clock.now())
         return True
 

@@ -100,7 +100,11 @@ def test_erasure_on_request_keeps_only_a_keyed_hash_and_suppresses_for_good(clie
     subscribe(client, event_id="evt_again")  # a later sign-up stores nothing and sends nothing
     assert [i for i in table_snapshot() if "jane" in str(i).lower()] == []
     assert len(sent_mail()) == sent_before
-    assert api(client, "DELETE", "/v1/contacts/unknown%40example.com").status_code == 404
+    # an address never held still gets its tombstone and a receipt, so that it can never be added later
+    never = api(client, "DELETE", "/v1/contacts/unknown%40example.com")
+    assert never.status_code == 200 and never.json_body["receipt"]["reason"] == "erasure"
+    subscribe(client, "unknown@example.com", event_id="evt_unknown")
+    assert allowed(client, "updates", address="unknown@example.com") == (False, "suppressed")
 
 
 @pytest.mark.parametrize(
@@ -202,3 +206,22 @@ def test_postal_exports_leave_out_suppressions_and_sharing_opt_outs(client: Clie
     assert export("catalog") == ["Ann", "Cat", "Eve"]
     assert export("partner_sharing") == ["Ann", "Eve"]
     assert api(client, "POST", "/v1/postal-exports", {"topic": "updates"}).status_code == 400
+
+
+def test_a_person_known_only_from_a_third_party_list_is_shown_and_erased(client: Client) -> None:
+    """SPEC §3.3: an access request and an erasure reach a person held only as a third-party record."""
+    imported = api(
+        client,
+        "POST",
+        "/v1/imports",
+        {"source": "fairco", "records": [{"email": "rita@example.com", "name": "Rita", "postal_address": POSTAL}]},
+    )
+    assert imported.json_body["imported"] == 1
+    shown = api(client, "GET", "/v1/contacts/rita%40example.com")
+    assert shown.status_code == 200 and shown.json_body["acquired"][0]["name"] == "Rita"
+    erased = api(client, "DELETE", "/v1/contacts/rita%40example.com")
+    assert erased.status_code == 200 and erased.json_body["status"] == "erased"
+    assert api(client, "GET", "/v1/contacts/rita%40example.com").status_code == 404
+    assert [i for i in table_snapshot() if "rita" in str(i).lower()] == []
+    again = api(client, "POST", "/v1/imports", {"source": "fairco", "records": [{"email": "rita@example.com"}]})
+    assert again.json_body == {"imported": 0, "skipped_suppressed": 1, "invalid": 0}

@@ -115,6 +115,9 @@ class FakeStore:
     def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
         return {a: dict(self.acquired[(a, source)]) for a in addresses if (a, source) in self.acquired}
 
+    def acquired_of(self, address: str) -> list[dict[str, Any]]:
+        return [dict(record) for (a, _), record in sorted(self.acquired.items()) if a == address]
+
     def put_review(self, item: dict[str, Any]) -> None:
         self.reviews[item["id"]] = dict(item)
 
