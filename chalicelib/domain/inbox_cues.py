@@ -205,6 +205,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(gdpr|article|art\.?) ?17",
         ),
         "es": (
+            r"dar de baja (mi|la) cuenta",
+            r"(no quiero que )?quede (ningun|ni un|ningún) dato",
             r"(eliminar|borrar|suprimir|cancelar|cerrar|eliminen|borren|supriman|cierren|cancelen) (mi|la|mis) "
             r"(cuenta|datos)",
             r"(eliminar|borrar|suprimir|eliminen|borren|supriman) (todos )?(mis|los) datos",
@@ -235,6 +237,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "share_verb": {
         "en": (
+            r"pass(es|ed|ing)? around",
+            r"keep (\w+ ){0,2}to yoursel\w+",
             r"circulat\w*",
             r"shar(e|es|ed|ing)",
             r"sell(s|ing)?",
@@ -657,6 +661,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "why": {
         "en": (
+            r"is it possible",
+            r"can one",
+            r"is there a way",
+            r"how does",
             r"did you",
             r"have you",
             r"was i",
@@ -670,6 +678,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"what happened",
         ),
         "es": (
+            r"se puede",
+            r"es posible",
+            r"hay (alguna )?(forma|manera)",
             r"me (han|habeis|habian|habran) (dado|quitado|sacado|borrado|eliminado)",
             r"(han|habeis) (quitado|sacado|borrado|eliminado)",
             r"(una )?(pregunta|duda|consulta) (sobre|antes)",
@@ -677,6 +688,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"como es (que|posible)",
         ),
         "fr": (
+            r"peut-on",
+            r"est-il possible",
+            r"est-ce possible",
+            r"y a-t-il (un )?moyen",
             r"m'avez-vous",
             r"avez-vous",
             r"m'a-t-on",
@@ -686,6 +701,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"comment se fait",
         ),
         "de": (
+            r"kann man",
+            r"geht das",
+            r"ist (es|das) (\w+ )?moeglich",
+            r"gibt es (eine )?moeglichkeit",
             r"(haben|hat|habt) (sie|ihr|man) mich",
             r"wurde ich",
             r"bin ich (\w+ )?(ausgetragen|abgemeldet)",
@@ -804,6 +823,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "not_list": {
         "en": (
+            r"direct debit",
+            r"standing order",
             r"orders?",
             r"items?",
             r"confirmations?",
@@ -839,6 +860,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"phone number",
         ),
         "es": (
+            r"domiciliacion",
+            r"debito automatico",
             r"pedidos?",
             r"articulos?",
             r"confirmacion\w*",
@@ -862,6 +885,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"codigo",
         ),
         "fr": (
+            r"prelevement\w*",
             r"commandes?",
             r"articles? (de|du|dans|que)",
             r"confirmations?",
@@ -883,6 +907,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"rendez-vous",
         ),
         "de": (
+            r"lastschrift\w*",
+            r"sepa",
+            r"mandat\w*",
+            r"einzugsermaechtigung",
             r"bestell\w*",
             r"artikel",
             r"\w*bestaetigung\w*",
@@ -911,10 +939,51 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # what a person may keep without keeping any list: order and shipping mail is transactional
     "transactional": {
-        "en": (r"orders?", r"confirmations?", r"tracking", r"receipts?", r"shipping", r"invoices?", r"password"),
-        "es": (r"pedidos?", r"confirmacion\w*", r"seguimiento", r"facturas?", r"envio de mis"),
-        "fr": (r"commandes?", r"confirmations?", r"suivi", r"factures?", r"livraisons?"),
-        "de": (r"bestell\w*", r"\w*bestaetigung\w*", r"sendungsverfolgung", r"rechnung\w*", r"lieferung\w*"),
+        "en": (
+            r"cart",
+            r"left (something|it) behind",
+            r"shipment",
+            r"parcel",
+            r"package",
+            r"orders?",
+            r"confirmations?",
+            r"tracking",
+            r"receipts?",
+            r"shipping",
+            r"invoices?",
+            r"password",
+        ),
+        "es": (
+            r"carrito",
+            r"envio",
+            r"paquete",
+            r"pedidos?",
+            r"confirmacion\w*",
+            r"seguimiento",
+            r"facturas?",
+            r"envio de mis",
+        ),
+        "fr": (
+            r"panier",
+            r"colis",
+            r"expedi\w*",
+            r"commandes?",
+            r"confirmations?",
+            r"suivi",
+            r"factures?",
+            r"livraisons?",
+        ),
+        "de": (
+            r"warenkorb",
+            r"sendung",
+            r"paket",
+            r"versand(?!katalog)\w*",
+            r"bestell\w*",
+            r"\w*bestaetigung\w*",
+            r"sendungsverfolgung",
+            r"rechnung\w*",
+            r"lieferung\w*",
+        ),
     },
     # what a list is about: with a wish or a negation in the same clause ("I'd rather not get the catalog"), a
     # human reads it even when no leaving verb was recognised

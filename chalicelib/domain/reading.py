@@ -328,6 +328,7 @@ def _ordered(scopes: set[str]) -> tuple[str, ...]:
 
 MAX_LIST_CLAUSES = 3  # a request spread over more sentences than this is a story a person should read
 MAX_READ = 16 * 1024  # a person's own words; past this no reading is confident
+SHORT_REPLY = 60  # characters of own text: a reply this short is a reaction, not a message of its own
 # the store's account mail ("Welcome — your account is ready"): a bare "remove me" in reply may mean the account
 _ACCOUNT_MAIL = re.compile(r"\b(account|cuenta|compte|konto|kundenkonto|welcome|bienvenid\w*|bienvenue|willkommen)\b")
 _LONG_TOKEN = re.compile(r"\S{64,}")  # no word is this long: a run like it would only make the cues backtrack
@@ -342,6 +343,10 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
     own_subject = subject_words(_LONG_TOKEN.sub(" ", subject))
     words = f"{own_subject}\n{body}" if own_subject else body
     vocabulary = list_vocabulary(words) + (list_vocabulary(subject) if not own_subject else [])
+    replying = not own_subject and bool(subject.strip())
+    if not vocabulary and replying and len(body) <= SHORT_REPLY:
+        # "Basta ya.", "Non merci." above the store's own mail: a reaction to it, which a person reads
+        return Reading(Outcome.REVIEW, (EMAIL,), "a very short reply to the store's mail")
     if not vocabulary:
         return Reading(Outcome.NOTHING, reason="no list-removal words")
     headline = clauses_of(own_subject) if own_subject else []
@@ -359,6 +364,15 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
             return Reading(Outcome.REVIEW, _suggest(clauses), "removal words without a wish to leave", cues)
     reading = _decide(clauses, wishes, cues, relayed)
     unnamed = not any(c.channels or c.weak_email for c in clauses)
+    if reading.outcome is Outcome.ACT and unnamed and replying and not reading.erase:
+        # a bare "remove" or "stop" in reply: "this" is whatever the replied-to mail was, and only mail that is
+        # plainly marketing says so ("Re: Weekly deals"); a catalog notice, a cart reminder or a receipt does not
+        replied_to = fold(subject)
+        marketing = found("list_topic", replied_to) or found("sublist", replied_to)
+        if not marketing or found("postal", replied_to):
+            return Reading(
+                Outcome.REVIEW, reading.scopes, "an unnamed wish in reply to mail that is not a newsletter", cues
+            )
     replied_about = [] if own_subject else found("not_list", fold(subject)) + found("transactional", fold(subject))
     replied_about += [] if own_subject else list(_ACCOUNT_MAIL.finditer(fold(subject)))
     if reading.outcome is Outcome.ACT and unnamed and replied_about and not reading.erase:
