@@ -45,6 +45,11 @@ def contact_key(address: str) -> dict[str, Any]:
     return {"pk": {"S": f"C#{address}"}, "sk": {"S": "C"}}
 
 
+def waiting_key(key: str) -> dict[str, Any]:
+    """A fact waiting for its contact, under a keyed hash (never a plain customer id or address)."""
+    return {"pk": {"S": f"W#{key}"}, "sk": {"S": "W"}}
+
+
 def due_shard(address: str) -> str:
     return f"due#{int(hashlib.sha256(address.encode()).hexdigest()[:4], 16) % DUE_SHARDS}"
 
@@ -200,17 +205,36 @@ class DynamoContactStore:
             return ClaimOutcome.SAME if old.get("digest", {}).get("S") == digest else ClaimOutcome.CONFLICT
         return ClaimOutcome.NEW
 
-    def load(self, address: str) -> Loaded:
-        """The contact and, in the same request, its tombstone if the address was erased."""
+    def load(self, address: str, waiting: str | None = None) -> Loaded:
+        """The contact and, in the same request, its tombstone if the address was erased (and a waiting fact)."""
         keys = [contact_key(address)] + [contact_key(alias) for alias in self._aliases_of(address)]
+        if waiting is not None:
+            keys.append(waiting_key(waiting))
         items = self._batch_get(keys)
         contact = items.get(f"C#{address}")
         tombstone = next((items[f"C#{a}"] for a in self._aliases_of(address) if f"C#{a}" in items), None)
+        fact = items.get(f"W#{waiting}") if waiting is not None else None
         return Loaded(
             contact_from_item(contact) if contact else None,
             erased=tombstone is not None,
             tombstone=contact_from_item(tombstone) if tombstone else None,
+            waiting={k: v for k, v in _plain(fact).items() if k not in ("pk", "sk", "ttl")} if fact else None,
         )
+
+    def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
+        item = {**waiting_key(key), "ttl": {"N": str(int(time.time()) + keep_days * 86400)}}
+        item.update({name: {"S": value} for name, value in fact.items()})
+        try:
+            # a child's fact is never replaced by a weaker one (an erasure request after the age report)
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR reason <> :child",
+                ExpressionAttributeValues={":child": {"S": "child"}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Items by partition key (one item per partition asked for)."""

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain.consent import Contact
 from ..domain.errors import ListkeeperError
@@ -9,6 +10,14 @@ from ..domain.timeutil import iso
 from .ports import Deps, Loaded, VersionConflict
 
 MAX_ATTEMPTS = 8
+
+
+class FactWaiting(Exception):
+    """A fact about this person arrived before them (an age report, an erasure) and must be applied first."""
+
+    def __init__(self, fact: dict[str, Any]) -> None:
+        super().__init__("a fact is waiting for this contact")
+        self.fact = fact
 
 
 class Contended(ListkeeperError):
@@ -31,6 +40,7 @@ def change_contact(
     *,
     create: bool = True,
     current: Contact | None = None,
+    waiting: str | None = None,
 ) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 
@@ -38,9 +48,11 @@ def change_contact(
     just read the contact passes it as `current` and saves the read. On a conflict the decision is made again on
     fresh state, so a rule is never applied to stale data."""
     for attempt in range(MAX_ATTEMPTS):
-        loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address)
+        loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address, waiting)
         if loaded.erased:
             return Change(None, written=False, erased=True)
+        if loaded.waiting is not None:
+            raise FactWaiting(loaded.waiting)  # decided before any write: the caller applies the fact instead
         if loaded.contact is None and not create:
             return Change(None, written=False)
         contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))

@@ -203,7 +203,9 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
     return sent
 
 
-def change_and_deliver(deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True) -> Change:
+def change_and_deliver(
+    deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True, waiting: str | None = None
+) -> Change:
     """Change a contact and claim, in the same write, any mail now due; then send it. A failed send leaves the mail
     in the outbox for the sweep; the change itself is committed and is never undone by a mail problem."""
     claimed: list[str] = []
@@ -214,7 +216,7 @@ def change_and_deliver(deps: Deps, address: str, decide: Callable[[Contact], boo
         claimed[:] = claim_due_mail(contact, deps.clock.now())
         return True
 
-    change = change_contact(deps, address, decide_and_claim, create=create)
+    change = change_contact(deps, address, decide_and_claim, create=create, waiting=waiting)
     if change.written and change.contact is not None and claimed:
         try:
             send_claimed(deps, change.contact, claimed)

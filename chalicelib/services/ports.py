@@ -27,12 +27,20 @@ class Loaded:
     contact: Contact | None
     erased: bool = False
     tombstone: Contact | None = None  # the erased person's record, keyed by a keyed hash of the address
+    waiting: dict[str, Any] | None = None  # a fact that came before the contact (SPEC §1.8), read in the same request
 
 
 class ContactStore(Protocol):
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome: ...
 
-    def load(self, address: str) -> Loaded: ...
+    def load(self, address: str, waiting: str | None = None) -> Loaded:
+        """The contact and its tombstone; with `waiting`, also the fact kept under that key, in the same request."""
+        ...
+
+    def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
+        """Keep a fact about a person not held yet (an age report, an erasure), under a keyed hash, for later; a
+        child's fact is never replaced by a weaker one."""
+        ...
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]: ...
 

@@ -42,7 +42,7 @@ from ..domain.topics import (
     Channel,
     channels_of,
 )
-from .contacts import change_contact
+from .contacts import FactWaiting, change_contact
 from .erasure import erase, may_come_back
 from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
@@ -138,7 +138,30 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         remember_event(contact, envelope.id, deps.clock.now())
         return True
 
-    return change_and_deliver(deps, event.email, decide).written
+    waiting = _waiting_key(deps, event.customer_id) if event.customer_id else None
+    try:
+        return change_and_deliver(deps, event.email, decide, waiting=waiting).written
+    except FactWaiting as waiting_fact:
+        # the storefront reported this customer's age (or erasure) before this sign-up: apply it, send nothing
+        reason = SuppressionReason(waiting_fact.fact.get("reason", SuppressionReason.ERASURE.value))
+        erase(deps, event.email, reason, str(waiting_fact.fact.get("source", f"storefront:{envelope.type}")))
+        return True
+
+
+WAITING_DAYS = 400  # how long a fact about a customer not held yet is kept for their first sign-up
+
+
+def _waiting_key(deps: Deps, customer_id: str) -> str:
+    """Keyed (HMAC under the pepper), never the customer id itself."""
+    return deps.secrets.get().hash_address(f"customer:{customer_id}")
+
+
+def _keep_for_later(deps: Deps, who: CustomerRef, reason: SuppressionReason, source: str) -> None:
+    """Webhooks are not ordered and the customer index is eventually consistent: a fact about a customer id is
+    kept before the addresses are looked up, so a sign-up that comes after (or races) it finds it."""
+    if who.customer_id:
+        fact = {"reason": reason.value, "source": source, "at": iso(deps.clock.now())}
+        deps.store.put_waiting_fact(_waiting_key(deps, who.customer_id), fact, WAITING_DAYS)
 
 
 def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
@@ -202,19 +225,23 @@ def _resolve(deps: Deps, who: CustomerRef) -> list[str]:
 
 
 def apply_age_report(deps: Deps, envelope: Envelope, report: AgeReport) -> bool:
-    addresses = _resolve(deps, report.who)
     if report.age >= CHILD_AGE:
         return False
+    source = f"storefront:{envelope.type}"
+    _keep_for_later(deps, report.who, SuppressionReason.CHILD, source)
+    addresses = _resolve(deps, report.who)
     for address in addresses:
-        erase(deps, address, SuppressionReason.CHILD, f"storefront:{envelope.type}")
-    return bool(addresses)
+        erase(deps, address, SuppressionReason.CHILD, source)
+    return bool(addresses) or report.who.customer_id is not None
 
 
 def apply_erasure(deps: Deps, envelope: Envelope, who: CustomerRef) -> bool:
+    source = f"storefront:{envelope.type}"
+    _keep_for_later(deps, who, SuppressionReason.ERASURE, source)
     addresses = _resolve(deps, who)
     for address in addresses:
-        erase(deps, address, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
-    return bool(addresses)
+        erase(deps, address, SuppressionReason.ERASURE, source)
+    return bool(addresses) or who.customer_id is not None
 
 
 def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> bool:

@@ -46,6 +46,7 @@ class FakeStore:
         self.reviews: dict[str, dict[str, Any]] = {}
         self.sent_log: set[str] = set()
         self.sent_to_log: dict[str, frozenset[str]] = {}
+        self.waiting: dict[str, dict[str, str]] = {}
         self.archived: list[Any] = []
         self.acquired: dict[tuple[str, str], dict[str, Any]] = {}
         self.aliases_of = aliases_of or (lambda _address: [])
@@ -58,14 +59,20 @@ class FakeStore:
             return ClaimOutcome.NEW
         return ClaimOutcome.SAME if self.claims[event_id] == digest else ClaimOutcome.CONFLICT
 
-    def load(self, address: str) -> Loaded:
+    def load(self, address: str, waiting: str | None = None) -> Loaded:
         found = self.contacts.get(address)
         tombstone = next((self.contacts[a] for a in self.aliases_of(address) if a in self.contacts), None)
+        fact = self.waiting.get(waiting) if waiting is not None else None
         return Loaded(
             copy.deepcopy(found) if found else None,
             erased=tombstone is not None,
             tombstone=copy.deepcopy(tombstone) if tombstone else None,
+            waiting=dict(fact) if fact else None,
         )
+
+    def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
+        if self.waiting.get(key, {}).get("reason") != "child":
+            self.waiting[key] = dict(fact)
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
         out = {}
