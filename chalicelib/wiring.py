@@ -7,6 +7,7 @@ from functools import cache
 from .adapters.aws import client, reset_clients
 from .adapters.destinations import EventBridgeDestination, S3DailyFileDestination
 from .adapters.dynamo_store import DynamoContactStore
+from .adapters.raw_mail import S3RawMail
 from .adapters.ses_mailer import SesMailer
 from .adapters.sqs_intake import SqsIntake
 from .adapters.ssm_secrets import SsmSecretsSource
@@ -67,6 +68,7 @@ def deps() -> Deps:
         feedback_loop_domains=settings.feedback_loop_domains,
         double_opt_in=settings.double_opt_in,
         intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
+        raw_mail=S3RawMail(lambda: client("s3")),
     )
 
 

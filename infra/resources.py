@@ -451,6 +451,7 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
                 *base,
                 send,
                 _statement(["s3:PutObject"], [f"{bucket}/exports/*"]),
+                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
                 _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], [intake]),
             ]
         },

@@ -6,10 +6,10 @@ records and a receipt — so the address is suppressed on every channel before a
 with personal data. A crash in between leaves the address suppressed and the erasure safe to repeat."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
-from ..domain.errors import NotFound
 from ..domain.removals import STRENGTH, opt_out
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL
@@ -25,17 +25,14 @@ class ErasureReceipt:
     erased_at: str
     reason: str
     subject: str  # the keyed hash the tombstone is kept under
+    deleted: dict[str, int] = field(default_factory=dict)  # each place personal data lived, and what went from it
 
 
-def erase(
-    deps: Deps, address: str, reason: SuppressionReason, source: str, *, must_exist: bool = False
-) -> ErasureReceipt:
+def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> ErasureReceipt:
     secrets = deps.secrets.get()
     alias = secrets.hash_address(address)
     now = deps.clock.now()
     loaded = deps.store.load(address)
-    if must_exist and loaded.contact is None and not loaded.erased:
-        raise NotFound("no contact with that address")
     tombstone_address = loaded.tombstone.address if loaded.tombstone else alias
     prov = Provenance(at=now, source=source, channel="system", policy_version=deps.policy_version)
     previous = _seal(deps, address, loaded.contact, reason, prov)
@@ -77,18 +74,41 @@ def erase(
         return len(tombstone.ledger) != entries
 
     change_contact(deps, tombstone_address, decide)
+    deleted = receipt.deleted
     if previous is not None:
         scopes = [ALL_EMAIL, *previous.topics]
-        deps.store.delete_link_handles([secrets.tokens.mailto_handle(address, scope) for scope in scopes])
+        handles = [secrets.tokens.mailto_handle(address, scope) for scope in scopes]
+        deps.store.delete_link_handles(handles)
+        deleted["link_handles"] = len(handles)
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
             deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
         deps.store.forget_archived_recipient(previous.archived)
-    for item in deps.store.list_reviews():
-        if address in (item.get("sender"), item.get("suggested_address")):
-            deps.store.delete_review(str(item["id"]))
-    deps.store.delete_contact_items(address)
+        deleted["archived_removals_unnamed"] = len(done) + len(previous.archived)
+    deleted.update(_erase_review_items(deps, address))
+    deleted["contact_items"] = deps.store.delete_contact_items(address)  # contact, older ledger, third-party records
     return receipt
+
+
+def _erase_review_items(deps: Deps, address: str) -> dict[str, int]:
+    """Customer-service messages from, about or naming the person go, and so do their raw messages in the bucket
+    (otherwise kept for the 30 days of its lifecycle): a message naming the address in its words is about them."""
+    items = [item for item in deps.store.list_reviews() if _mentions(item, address)]
+    raw = 0
+    for item in items:
+        key = item.get("storage_key")
+        if key and deps.raw_mail is not None:
+            deps.raw_mail.delete(str(key))
+            raw += 1
+        deps.store.delete_review(str(item["id"]))
+    return {"review_items": len(items), "raw_messages": raw}
+
+
+def _mentions(item: dict[str, Any], address: str) -> bool:
+    if address in (item.get("sender"), item.get("suggested_address")):
+        return True
+    words = f"{item.get('subject') or ''}\n{item.get('text') or ''}".lower()
+    return address.lower() in words
 
 
 def _seal(

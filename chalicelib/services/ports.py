@@ -209,6 +209,14 @@ class Intake(Protocol):
     def done(self, receipt: str) -> None: ...
 
 
+class RawMail(Protocol):
+    """Where SES receiving keeps raw inbound messages (the bucket's inbound/ prefix)."""
+
+    def delete(self, storage_key: str) -> None:
+        """Delete one stored message, by the `s3://bucket/key` its review item names; gone already is fine."""
+        ...
+
+
 @dataclass(frozen=True)
 class MailConfig:
     sender: str
@@ -233,6 +241,7 @@ class Deps:
     feedback_loop_domains: frozenset[str] = frozenset()  # whose ARF reports may suppress, verdicts passing (SPEC §4)
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
     intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
+    raw_mail: RawMail | None = None  # raw inbound messages, which erasure deletes with their review items
 
     def destinations_for(self, scope: str) -> tuple[str, ...]:
         channel = scope if scope in ("email", "postal") else page_channel(scope).value

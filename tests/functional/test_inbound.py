@@ -178,3 +178,23 @@ def test_a_mailto_unsubscribe_removes_the_links_address_and_topic(client: Client
     assert receive(client, raw, recipients=(mailto.upper(),)) == "mailto_unsubscribe"
     assert allowed(client, "surveys") == (False, "unsubscribed")
     assert allowed(client, "updates") == (True, "subscribed")
+
+
+def test_erasure_takes_the_review_items_that_name_the_person_and_their_raw_messages(client: Client) -> None:
+    """SPEC §1.8 and §3.3: a message from the person, or one naming them, goes with its raw copy in the bucket;
+    the receipt says what went from where."""
+    subscribe(client, "rose@example.com")
+    about = request_mail("quinn@example.com", "Please unsubscribe my wife, rose@example.com.")
+    mine = request_mail("rose@example.com", "I never unsubscribed, why did the newsletter stop?")
+    other = request_mail("zed@example.com", "Why did the newsletter stop? My password is hunter2")
+    for raw, message_id in ((about, "m-about"), (mine, "m-mine"), (other, "m-other")):
+        assert receive(client, raw, message_id) == "review"
+    erased = client.http.delete("/v1/contacts/rose%40example.com", headers=API)
+    assert erased.status_code == 200
+    deleted = erased.json_body["receipt"]["deleted"]
+    assert deleted["review_items"] == 2 and deleted["raw_messages"] == 2 and deleted["contact_items"] >= 1
+    left = client.http.get("/v1/review", headers=API).json_body["review"]
+    assert [item["sender"] for item in left] == ["zed@example.com"]
+    s3 = aws_client("s3")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="listkeeper-local", Prefix="inbound/").get("Contents", [])}
+    assert keys == {"inbound/m-other"}

@@ -180,6 +180,14 @@ class FakeSecrets:
         return self.value
 
 
+class FakeRawMail:
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+
+    def delete(self, storage_key: str) -> None:
+        self.deleted.append(storage_key)
+
+
 def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
     secrets = FakeSecrets()
     store, mailer, clock = FakeStore(lambda a: secrets.get().aliases(a)), FakeMailer(), FakeClock()
@@ -196,8 +204,9 @@ def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
             token_max_age_days=730,
         ),
         policy_version="2026-01",
+        raw_mail=FakeRawMail(),
     )
     return deps, store, mailer, clock
 
 
-__all__ = ["FakeClock", "FakeMailer", "FakeSecrets", "FakeStore", "PermanentMailError", "make_deps"]
+__all__ = ["FakeClock", "FakeMailer", "FakeRawMail", "FakeSecrets", "FakeStore", "PermanentMailError", "make_deps"]

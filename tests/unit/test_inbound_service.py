@@ -44,7 +44,7 @@ def received(raw: bytes, *, dkim: str = "PASS", spf: str = "PASS", message_id: s
     return Received(
         message_id,
         parse_inbound(raw, ("service@shop.example",)),
-        "s3://b/inbound/m1",
+        f"s3://b/inbound/{message_id}",
         {"spf": spf, "dkim": dkim, "dmarc": "PASS"},
         at,
     )
@@ -148,3 +148,17 @@ def test_an_auto_responders_mailto_removal_is_applied_but_not_answered() -> None
     contact = store.load("jane@example.com").contact
     assert len(mailer.sent) == before  # no removal confirmation to a machine, now or owed for later
     assert not [m for m in contact.outbox.values() if m.kind == "removal_confirmation"]
+
+
+def test_an_erasure_takes_every_review_item_naming_the_person_with_its_raw_message() -> None:
+    from chalicelib.services.erasure import erase
+
+    deps, _, _, _ = make_deps()
+    handle_inbound(deps, received(mail("Unsubscribe my wife JANE@example.com please", sender="tom@example.com")))
+    handle_inbound(deps, received(mail("why did the newsletter stop?"), message_id="m2"))
+    handle_inbound(deps, received(mail("why no newsletter?", sender="zed@example.com"), message_id="m3"))
+    assert len(list_review(deps)) == 3
+    receipt = erase(deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    assert [item["sender"] for item in list_review(deps)] == ["zed@example.com"]
+    assert receipt.deleted["review_items"] == 2 and receipt.deleted["raw_messages"] == 2
+    assert sorted(deps.raw_mail.deleted) == ["s3://b/inbound/m1", "s3://b/inbound/m2"]  # type: ignore[union-attr]
