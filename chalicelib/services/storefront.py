@@ -1,5 +1,6 @@
 """POST /webhooks/storefront (SPEC §3.1): verified, validated, deduplicated, applied exactly once."""
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -173,6 +174,11 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
             raise AlreadyApplied(envelope.id)
+        if left_after(contact, topic, prov.at_iso):
+            # entered before the person left (that contest, or all email) but delivered after: a newer opt-out
+            # beats an older entry, so nothing is granted and no confirmation is asked for
+            remember_event(contact, envelope.id, deps.clock.now())
+            return True
         if entry.ends_at > deps.clock.now():
             contact.topics[topic] = TopicState(
                 Status.SUBSCRIBED, Basis.EXPRESS, prov.at_iso, prov.source, iso(entry.ends_at)
@@ -191,6 +197,15 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
     if change.erased and entry.marketing_opt_in:
         return _offer_fresh_opt_in(deps, entry.email, prov)
     return change.written
+
+
+def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
+    """Did the person leave this topic, or email altogether, after `at_iso`?"""
+    state = contact.topics.get(topic)
+    if state is not None and state.status is Status.UNSUBSCRIBED and state.since > at_iso:
+        return True
+    suppression = contact.suppressions.get(Channel.EMAIL.value)
+    return suppression is not None and suppression.since > at_iso
 
 
 def _offer_fresh_opt_in(deps: Deps, address: str, prov: Provenance) -> bool:
@@ -272,8 +287,10 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
         return True
 
     moved = change_contact(deps, change.new_email, move_in).written
+    seen: list[Contact] = []  # the old contact as move_out last read it: fresher than `source`
 
     def move_out(contact: Contact) -> bool:
+        seen[:] = [copy.deepcopy(contact)]
         if envelope.id in contact.applied_events:
             return False
         # The person lives at the new address now: the old one keeps its suppressions, gets nothing more, and no
@@ -289,7 +306,39 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
         return True
 
     change_contact(deps, change.old_email, move_out, create=False)
+    if seen:
+        # an opt-out that landed on the old address after `source` was read, before it moved out, follows too
+        _follow_late_opt_outs(deps, change.new_email, source, seen[0], prov)
     return moved
+
+
+def _follow_late_opt_outs(deps: Deps, new_email: str, before: Contact, after: Contact, prov: Provenance) -> None:
+    late_suppressions = {ch: s for ch, s in after.suppressions.items() if ch not in before.suppressions}
+    late_topics = {
+        topic: state
+        for topic, state in after.topics.items()
+        if state.status is Status.UNSUBSCRIBED
+        and not (topic in before.topics and before.topics[topic].status is Status.UNSUBSCRIBED)
+    }
+    if not late_suppressions and not late_topics:
+        return
+
+    def follow(contact: Contact) -> bool:
+        changed = False
+        for channel, suppression in late_suppressions.items():
+            if channel not in contact.suppressions:
+                contact.suppressions[channel] = suppression
+                changed = True
+        for topic, state in late_topics.items():
+            mine = contact.topics.get(topic)
+            if mine is None or mine.status is Status.SUBSCRIBED:
+                contact.topics[topic] = state
+                changed = True
+        if changed:
+            contact.record("email_changed", "address", "late_opt_outs_followed", prov)
+        return changed
+
+    change_contact(deps, new_email, follow, create=False)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -81,3 +81,30 @@ def test_the_confirmation_page_says_confirmed_only_when_something_was() -> None:
     form = {"action": ["confirm"], "form_tag": [_tag(deps, token)]}
     assert submit_form(deps, token, form, Visitor()).messages[0].startswith("Confirmed.")
     assert submit_form(deps, token, form, Visitor()).messages[0].startswith("Already confirmed.")
+
+
+def test_a_contest_entry_made_before_an_opt_out_but_delivered_after_it_grants_and_asks_nothing() -> None:
+    """A newer opt-out beats an older entry; an entry made after the opt-out still gets its contest (SPEC §1.5)."""
+    from chalicelib.services.eligibility import check_eligibility
+
+    deps, _, mailer, clock = make_deps()
+    deliver(deps, event("e-signup"))
+    entered_at = clock.now().isoformat().replace("+00:00", "Z")
+    clock.advance(minutes=5)
+    token = preferences_token(deps)
+    submit_form(deps, token, {"action": ["unsubscribe_all"], "form_tag": [_tag(deps, token)]}, Visitor())
+    ends = (clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
+    late = event(
+        "late", "contest.entered", entered_at, contest_id="spring", contest_ends_at=ends, marketing_opt_in=True
+    )
+    sent_before = len(mailer.sent)
+    deliver(deps, late)
+
+    def reason(topic: str) -> str:
+        body = {"channel": "email", "topic": topic, "recipients": ["jane@example.com"]}
+        return str(check_eligibility(deps, body)[0]["reason"])
+
+    assert reason("contest:spring") != "contest_entrant" and len(mailer.sent) == sent_before
+    clock.advance(minutes=5)
+    contest(deps, "autumn")
+    assert reason("contest:autumn") == "contest_entrant"
