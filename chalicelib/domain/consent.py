@@ -114,6 +114,7 @@ class RemovalRecord:
     next_attempt_at: str | None = None
     done_at: str | None = None
     forget: dict[str, str] = field(default_factory=dict)  # on erasure: earlier removal ids -> day, to purge downstream
+    shared: bool = False  # partners held the name and postal address before this removal: they are told which
 
 
 @dataclass

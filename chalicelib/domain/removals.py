@@ -18,7 +18,7 @@ from .consent import (
 )
 from .rules import queue_mail
 from .timeutil import iso, parse_iso
-from .topics import ALL_ACQUIRED, FIXED_TOPICS, Channel, channels_of
+from .topics import ALL_ACQUIRED, FIXED_TOPICS, PARTNER_SHARING, Channel, channels_of
 
 REMOVAL_DEADLINE = timedelta(hours=48)
 # A stronger reason replaces a weaker one on the same channel, never the reverse: a request can be lifted by the
@@ -45,6 +45,9 @@ def opt_out(
     """Remove the contact from `scope` ("email", "postal" or one topic). Returns the new removal record, or None
     when the scope was already left (so repeating a click changes nothing). A bounce or complaint on a channel the
     person had already left hardens the reason (it can then never be lifted) without a second removal."""
+    # read before the change: a postal or sharing removal clears the basis partners got the name and address on
+    held = contact.topics.get(PARTNER_SHARING)
+    shared_before = held is not None and held.status is Status.SUBSCRIBED and held.basis is not None
     if scope in CHANNEL_SCOPES:
         existing = contact.suppressions.get(scope)
         if existing is not None:
@@ -73,6 +76,7 @@ def opt_out(
         contact.record("unsubscribe", scope, reason.value, prov)
     seed = f"{contact.address}|{scope}|{iso(now)}|{prov.source}".encode()
     record = RemovalRecord(
+        shared=shared_before,
         id=f"rm-{hashlib.sha256(seed).hexdigest()[:20]}",
         scope=scope,
         source=prov.source,

@@ -52,8 +52,11 @@ def _subject_hash(deps: Deps, address: str) -> str:
 
 
 def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_channels: frozenset[str]) -> RemovalNotice:
-    """Partners get a keyed hash; the name and postal address only go where they were shared already."""
-    shared = "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
+    """Partners get a keyed hash; the name and postal address only go where they were shared already — as the
+    contact stood before the removal, which itself ends the sharing."""
+    shared = record.shared or (
+        "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
+    )
     postal_scope = record.scope == "postal" or (
         record.scope != "email" and page_channel(record.scope) is Channel.POSTAL
     )

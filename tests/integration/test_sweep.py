@@ -216,3 +216,33 @@ def test_an_erasure_takes_back_the_mail_houses_rows_about_the_person(world: Worl
     rows = list(csv.DictReader(io.StringIO(day_file())))
     assert [(r["scope"], r["reason"], r["name"], r["line1"]) for r in rows] == [("postal", "erasure", "", "")]
     assert "jane" not in day_file().lower()
+
+
+@pytest.mark.parametrize("scope", ["partner_sharing", "catalog"])
+def test_partners_get_the_name_and_postal_address_they_hold_with_a_postal_or_sharing_removal(
+    world: World, scope: str
+) -> None:
+    """SPEC §5: a partner can act on a sharing or postal removal only knowing whom it concerns — taken from the
+    contact as it stood before the removal, which itself ends the sharing."""
+    world.subscribe("jane@example.com")
+    world.one_click("jane@example.com", scope)
+    events = CallCounter()
+    client("events").meta.events.register(
+        "provide-client-params.events.PutEvents", lambda params, **_: events.calls.extend(params["Entries"])
+    )
+    run_sweep(world.deps)
+    (detail,) = [json.loads(entry["Detail"]) for entry in events.calls]
+    assert detail["scope"] == scope and detail["postal_address"]["line1"] == "1 Main St"
+    assert "jane@example.com" not in json.dumps(detail)  # still no address: a keyed hash identifies the person
+
+
+def test_partners_get_no_name_with_an_email_removal(world: World) -> None:
+    world.subscribe("jane@example.com")
+    world.one_click("jane@example.com")
+    events = CallCounter()
+    client("events").meta.events.register(
+        "provide-client-params.events.PutEvents", lambda params, **_: events.calls.extend(params["Entries"])
+    )
+    run_sweep(world.deps)
+    (detail,) = [json.loads(entry["Detail"]) for entry in events.calls]
+    assert "postal_address" not in detail and "name" not in detail
