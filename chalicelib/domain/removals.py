@@ -1,7 +1,7 @@
 """Opting out and opting back in (SPEC §1.3, §1.4, §5). Every opt-out, whatever its channel, goes through
 `opt_out`, which changes the state, writes the ledger entry and opens the removal record together."""
 
-import hashlib
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -74,10 +74,10 @@ def opt_out(
         # recorded even for a topic never held, so that no later implied sign-up can add it
         contact.topics[scope] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
         contact.record("unsubscribe", scope, reason.value, prov)
-    seed = f"{contact.address}|{scope}|{iso(now)}|{prov.source}".encode()
     record = RemovalRecord(
         shared=shared_before,
-        id=f"rm-{hashlib.sha256(seed).hexdigest()[:20]}",
+        # random, never a hash of the address: the id outlives an erasure (tombstone, archive, partners' copies)
+        id=f"rm-{secrets.token_hex(10)}",
         scope=scope,
         source=prov.source,
         received_at=iso(now),

@@ -1,6 +1,6 @@
 """The promise of SPEC §1 as pure functions over a Contact. Each rule lives here once, named after what it keeps."""
 
-import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -61,9 +61,9 @@ def began_email_subscription(joined: list[str]) -> bool:
 
 def queue_mail(contact: Contact, kind: str, prov: Provenance, now: datetime) -> OutboxMessage:
     """Owe the contact an email, due now; the entry is written with the change that caused it (SPEC §6)."""
-    seed = f"{contact.address}|{kind}|{prov.at_iso}|{iso(now)}|{prov.event_id or ''}|{len(contact.ledger)}".encode()
     message = OutboxMessage(
-        id=f"{kind}-{hashlib.sha256(seed).hexdigest()[:20]}",
+        # random, never a hash of the address: the id is in the message, SES's records and the send log
+        id=f"{kind}-{secrets.token_hex(10)}",
         kind=kind,
         created_at=iso(now),
         next_attempt_at=iso(now),
