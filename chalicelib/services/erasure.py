@@ -137,9 +137,3 @@ def _seal(
 def being_erased(contact: Contact) -> bool:
     """A contact under its own address sealed by an erasure that has not finished deleting it."""
     return any(s.reason in (SuppressionReason.ERASURE, SuppressionReason.CHILD) for s in contact.suppressions.values())
-
-
-def may_come_back(tombstone: Contact) -> bool:
-    """Only an erasure on request lifts, by the person's own confirmed opt-in; a child's, or one that followed a
-    bounce or complaint, never does."""
-    return all(s.reason is SuppressionReason.ERASURE for s in tombstone.suppressions.values())

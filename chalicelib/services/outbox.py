@@ -94,11 +94,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         }
     elif message.kind == "optin_confirmation":
         topics = [t for t in message.params.get("topics", "").split(",") if t]
-        token = message.params.get("token") or deps.secrets.get().tokens.issue(
-            contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now()
-        )
-        if "token" in message.params:  # owed by a tombstone: the address exists only sealed in the token
-            to = deps.secrets.get().tokens.verify(token, deps.clock.now()).address
+        token = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
         subject = f"Confirm: email from {store} again"
         values = {
             "store": store,
@@ -145,15 +141,12 @@ MARKETING_KINDS = frozenset({"welcome", "policy_notice"})  # a removal notice is
 
 def may_still_send(contact: Contact, message: OutboxMessage) -> bool:
     """Checked at sending time, not only when the mail was owed: marketing mail never goes to an address that left
-    email since, and nothing goes to a bounced, complained, erased or child address (opt-in confirmations owed by an
-    erased adult's tombstone excepted: they are that person's way back)."""
+    email since, and nothing goes to a bounced, complained, erased or child address (SPEC §1.8)."""
     suppression = contact.suppressions.get("email")
     if suppression is None:
         return True
     if suppression.reason in PERMANENT_REASONS:
-        return (
-            message.kind == "optin_confirmation" and "token" in message.params and suppression.reason.value == "erasure"
-        )
+        return False
     return message.kind not in MARKETING_KINDS
 
 

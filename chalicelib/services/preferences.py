@@ -3,11 +3,10 @@
 Opening a link (GET/HEAD) only reads. Every removal goes through domain.removals.opt_out inside one
 version-conditioned write, with its ledger entry and removal record."""
 
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..domain.consent import Contact, Provenance, Status, TopicState
+from ..domain.consent import Contact, Provenance, Status
 from ..domain.errors import InvalidInput, InvalidToken
 from ..domain.forms import Form
 from ..domain.removals import (
@@ -21,10 +20,8 @@ from ..domain.rules import eligibility
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
-from .contacts import Change
-from .erasure import may_come_back
 from .outbox import change_and_deliver, scope_label, topic_label
-from .ports import Deps, VersionConflict
+from .ports import Deps
 
 MAX_SHOWN_TOPICS = 50
 
@@ -115,28 +112,6 @@ def _refuse_if_overtaken(contact: Contact, claims: LinkClaims, topics: tuple[str
         raise InvalidInput("you asked us to stop after this link was sent; nothing was changed")
 
 
-def _come_back(deps: Deps, claims: LinkClaims, topics: list[str], prov: Provenance) -> Contact:
-    """Lift an adult's erasure on their own confirmation: the fresh contact is written first — with only the
-    confirmed topics, everything else recorded as left — and only then does the tombstone go. A crash in between
-    leaves the address suppressed (the tombstone wins) and the link usable again."""
-    tombstone = deps.store.load(claims.address).tombstone
-    if tombstone is None:
-        raise InvalidInput("nothing to confirm; please use a recent link")
-    _refuse_if_overtaken(tombstone, claims)
-    if not may_come_back(tombstone):
-        raise InvalidToken("invalid link")  # a child's erasure, or one after a bounce or complaint, never lifts
-    if any(r.state != "done" for r in tombstone.removals.values()):
-        raise InvalidInput("your earlier removal is still being completed; please use this link again later")
-    fresh = Contact(address=claims.address, created_at=prov.at_iso)
-    for topic in (*FIXED_TOPICS, ALL_ACQUIRED):
-        fresh.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, "erasure")
-    confirm_opt_in(fresh, topics, prov)
-    with suppress(VersionConflict):  # an earlier attempt wrote it and died before removing the tombstone: finish
-        deps.store.save(fresh)
-    deps.store.delete_contact_items(tombstone.address)
-    return fresh
-
-
 def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
     if topic.startswith(USE_PREFIX) and contact is not None:
         # an announced use is shown as held from the notice on, so it can be refused before its window closes
@@ -214,8 +189,6 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             return bool(confirm_opt_in(contact, topics, prov))
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
-        if change.erased:  # an erased adult's own confirmed opt-in is the way back
-            change = Change(_come_back(deps, claims, topics, prov), written=True)
         # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all
         receiving = [t for t in topics if change.contact is not None and _receives(change.contact, t, now)]
         labels = ", ".join(topic_label(t) for t in receiving)

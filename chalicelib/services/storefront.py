@@ -3,8 +3,7 @@
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
@@ -33,8 +32,7 @@ from ..domain.storefront_events import (
     parse_erasure,
     parse_signup,
 )
-from ..domain.timeutil import iso, parse_iso
-from ..domain.tokens import OPT_IN_PREFIX
+from ..domain.timeutil import iso
 from ..domain.topics import (
     CONTEST_PREFIX,
     IMPLIED_EMAIL_TOPICS,
@@ -44,7 +42,7 @@ from ..domain.topics import (
     channels_of,
 )
 from .contacts import FactWaiting, change_contact
-from .erasure import erase, may_come_back
+from .erasure import erase
 from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
 
@@ -193,10 +191,8 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
         remember_event(contact, envelope.id, deps.clock.now())
         return True
 
-    change = change_and_deliver(deps, entry.email, decide)
-    if change.erased and entry.marketing_opt_in:
-        return _offer_fresh_opt_in(deps, entry.email, prov)
-    return change.written
+    # an erased address is sent nothing, ever (SPEC §1.8): an entry with an opt-in changes nothing there either
+    return change_and_deliver(deps, entry.email, decide).written
 
 
 def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
@@ -206,29 +202,6 @@ def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
         return True
     suppression = contact.suppressions.get(Channel.EMAIL.value)
     return suppression is not None and suppression.since > at_iso
-
-
-def _offer_fresh_opt_in(deps: Deps, address: str, prov: Provenance) -> bool:
-    """An erased adult opted in again: the only way back is their own confirmed opt-in (SPEC §1.8). Nothing about
-    them is stored but the confirmation owed, held on the tombstone with the address sealed inside its link token.
-    A child's erasure never lifts, so a child is sent nothing."""
-    loaded = deps.store.load(address)
-    tombstone = loaded.tombstone
-    if tombstone is None or not may_come_back(tombstone):
-        return False
-    now = deps.clock.now()
-    token = deps.secrets.get().tokens.issue(address, f"{OPT_IN_PREFIX}{PROMOTIONS}", now)
-
-    def decide(contact: Contact) -> bool:
-        offers = [e.at for e in contact.ledger if e.action == "offer_opt_in"]
-        if offers and parse_iso(max(offers)) > now - timedelta(days=1):
-            return False  # at most one such confirmation a day, however many contests are entered
-        message = queue_mail(contact, "optin_confirmation", prov, now)
-        message.params = {"topics": PROMOTIONS, "token": token}
-        contact.record("offer_opt_in", PROMOTIONS, "confirmation_sent", replace(prov, at=now, ip=None, user_agent=None))
-        return True
-
-    return change_and_deliver(deps, tombstone.address, decide, create=False).written
 
 
 def _resolve(deps: Deps, who: CustomerRef) -> list[str]:

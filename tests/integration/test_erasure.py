@@ -1,14 +1,11 @@
-"""After erasure an adult can come back only through their own confirmed opt-in; a child never (SPEC §1.8)."""
+"""After erasure nothing is ever sent to the address again, adult or child (SPEC §1.8), and nothing of it is kept."""
 
 import email
 import re
 from datetime import timedelta
 
-import pytest
-
 from chalicelib.adapters.aws import client
 from chalicelib.domain.consent import SuppressionReason
-from chalicelib.domain.errors import InvalidInput, InvalidToken
 from chalicelib.services.eligibility import check_eligibility
 from chalicelib.services.erasure import erase
 from chalicelib.services.preferences import Visitor, submit_form
@@ -49,27 +46,30 @@ def confirm(world: World, message: email.message.Message) -> None:
     submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
 
 
-def test_an_erased_adult_comes_back_only_by_confirming_a_fresh_opt_in(world: World) -> None:
+def test_an_erased_adult_is_never_sent_anything_again(world: World) -> None:
+    """SPEC §1.8: nothing is ever sent to an erased address, not even a confirmation asked for by a contest entry."""
     world.subscribe("jane@example.com", "evt-1")
+    codec = world.deps.secrets.get().tokens
+    old_link = codec.issue("jane@example.com", "optin:promotions", world.clock.now())  # one sent before
+    world.advance(minutes=1)
     erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    sent = len(world.sent())
     world.subscribe("jane@example.com", "evt-2")  # implied sign-ups store and send nothing
-    assert not plain_address_stored() and confirmations(world) == []
     enter_contest(world, "c-1")
-    enter_contest(world, "c-2")  # one pending confirmation is enough
-    (message,) = confirmations(world)
-    assert message["To"] == "jane@example.com"
-    assert not plain_address_stored(), "the address lives only sealed in the confirmation's token"
-    assert reason(world, "promotions") == "suppressed"
-    with pytest.raises(InvalidInput):
-        confirm(world, message)  # the erasure itself is still propagating
+    enter_contest(world, "c-2")
     run_sweep(world.deps)
-    confirm(world, message)
-    assert reason(world, "promotions") == "subscribed"
-    assert reason(world, "updates") == "unsubscribed"  # only what was confirmed; the rest stays left
+    assert len(world.sent()) == sent and confirmations(world) == []
+    assert not plain_address_stored()
+    assert reason(world, "promotions") == "suppressed" and reason(world, "contest:spring") == "suppressed"
+    # a confirmation link from before the erasure confirms nothing, and says so
+    form = {"form_tag": [codec.form_tag(old_link)], "action": ["confirm"]}
+    view = submit_form(world.deps, old_link, form, Visitor())
+    assert view.messages == ["Nothing could be confirmed: we cannot send to this address again."]
+    assert reason(world, "promotions") == "suppressed" and not plain_address_stored()
 
 
 def test_a_child_is_never_sent_anything_again(world: World) -> None:
-    world.subscribe("jane@example.com")
+    world.subscribe("jane@example.com", "evt-1")
     erase(world.deps, "jane@example.com", SuppressionReason.CHILD, "storefront:customer.age_reported")
     sent = len(world.sent())
     enter_contest(world, "c-1")
@@ -78,9 +78,9 @@ def test_a_child_is_never_sent_anything_again(world: World) -> None:
     assert len(world.sent()) == sent and reason(world, "promotions") == "suppressed"
     token = world.deps.secrets.get().tokens.issue("jane@example.com", "optin:promotions", world.clock.now())
     tag = world.deps.secrets.get().tokens.form_tag(token)
-    with pytest.raises(InvalidToken):
-        submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
-    assert reason(world, "promotions") == "suppressed"
+    view = submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
+    assert view.messages == ["Nothing could be confirmed: we cannot send to this address again."]
+    assert reason(world, "promotions") == "suppressed" and not plain_address_stored()
 
 
 def test_an_erasure_keeps_the_open_removals_clocks(world: World) -> None:
