@@ -60,6 +60,11 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _handle(key: bytes, address: str, scope: str) -> str:
+    digest = hmac.new(key, b"mailto\x00" + scope.encode() + b"\x00" + address.encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()[:10]).decode("ascii").lower()
+
+
 class TokenCodec:
     def __init__(self, keys: Mapping[str, bytes], active_kid: str, max_age_days: int = 730) -> None:
         if active_kid not in keys:
@@ -117,5 +122,8 @@ class TokenCodec:
     def mailto_handle(self, address: str, scope: str) -> str:
         """A short, case-insensitive handle for the mailto: unsubscribe address (a local part holds at most 64
         octets, so the token itself cannot go there). Deterministic, so re-issuing a link stores nothing new."""
-        digest = hmac.new(self._raw_active, b"mailto\x00" + scope.encode() + b"\x00" + address.encode(), hashlib.sha256)
-        return base64.b32encode(digest.digest()[:10]).decode("ascii").lower()
+        return _handle(self._raw_active, address, scope)
+
+    def mailto_handles_under_every_key(self, address: str, scope: str) -> list[str]:
+        """The handle a link for (address, scope) had under each key still held: what an erasure deletes."""
+        return sorted({_handle(key, address, scope) for key in self._raw.values()})
