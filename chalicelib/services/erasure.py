@@ -13,6 +13,7 @@ from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
 from ..domain.removals import STRENGTH, opt_out
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL
+from ..domain.topics import FIXED_TOPICS
 from .contacts import change_contact
 from .ports import Deps
 
@@ -75,11 +76,19 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
 
     change_contact(deps, tombstone_address, decide)
     deleted = receipt.deleted
+    # mailto: handles seal the address in their token: every one a link may have been made with goes, for every
+    # scope the person held, left, entered or was sent a link for, under every token key still held
+    scopes = {ALL_EMAIL, *FIXED_TOPICS}
     if previous is not None:
-        scopes = [ALL_EMAIL, *previous.topics]
-        handles = [secrets.tokens.mailto_handle(address, scope) for scope in scopes]
-        deps.store.delete_link_handles(handles)
-        deleted["link_handles"] = len(handles)
+        scopes |= {
+            *previous.topics,
+            *(e.subject for e in previous.ledger),
+            *(r.scope for r in previous.removals.values()),
+        }
+    handles = sorted({h for scope in scopes for h in secrets.tokens.mailto_handles_under_every_key(address, scope)})
+    deps.store.delete_link_handles(handles)
+    deleted["link_handles_checked"] = len(handles)
+    if previous is not None:
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
             deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
