@@ -10,13 +10,12 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, replace
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.mime import parse_inbound
 from chalicelib.domain.inbound import Kind, Verdict, classify
+from tests.support.mail import build as build_mime
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "requests"
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "corpus"
@@ -51,23 +50,8 @@ def load(split: str | None = None) -> list[dict[str, Any]]:
     return messages
 
 
-def build(message: dict[str, Any], to: str = "service@shop.example") -> bytes:
-    mail = EmailMessage(policy=SMTP.clone(max_line_length=998))
-    mail["From"] = message["from"]
-    mail["To"] = to
-    mail["Subject"] = message.get("subject", "")
-    mail["Message-ID"] = f"<{message['id']}@mail.example>"
-    for name, value in (message.get("headers") or {}).items():
-        mail[name] = value
-    charset = message.get("charset", "utf-8")
-    text, html = message.get("text"), message.get("html")
-    if text is not None:
-        mail.set_content(text, charset=charset)
-        if html is not None:
-            mail.add_alternative(html, subtype="html", charset=charset)
-    else:
-        mail.set_content(html or "", subtype="html", charset=charset)
-    return mail.as_bytes()
+def build(message: dict[str, Any]) -> bytes:
+    return build_mime(message, to="service@shop.example")
 
 
 def read(message: dict[str, Any]) -> Verdict:

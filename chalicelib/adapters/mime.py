@@ -13,8 +13,9 @@ from html.parser import HTMLParser
 
 from ..domain.addresses import ENCODED_WORD, normalize_address
 from ..domain.errors import InvalidAddress
-from ..domain.inbound import ADDRESS_IN_TEXT, InboundMail
+from ..domain.inbound import InboundMail
 from ..domain.mime_limits import content_field_bytes, unified_lines
+from ..domain.reading import ADDRESS_IN_TEXT
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_MULTIPARTS = 40  # bounds the nesting depth, and so the parser's recursion

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from .addresses import normalize_address
 from .errors import InvalidAddress
-from .reading import Outcome, own_words, read_words
+from .reading import ADDRESS_IN_TEXT, Outcome, own_words, read_words
 
 
 class Kind(StrEnum):
@@ -127,11 +127,6 @@ def split_inline_forward(text: str) -> tuple[str, str | None, str] | None:
                     break
             return note, original_from, "\n".join(lines[body_start:])
     return None
-
-
-# A match may only start where a run of address characters starts: otherwise every position inside a long run
-# without an @ scans the rest of it again, and 64 KiB of text took seconds (quadratic backtracking).
-ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 
 
 def _words_verdict(

@@ -250,13 +250,15 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
     return clause
 
 
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
+# A match may only start where a run of address characters starts: otherwise every position inside a long run
+# without an @ scans the rest of it again, and 64 KiB of text took seconds (quadratic backtracking).
+ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 
 
 def clauses_of(text: str) -> list[Clause]:
     result: list[Clause] = []
     # an address read as "this address": "remove jane@example.net from the catalog" leaves like "remove me"
-    for sentence in _SENTENCES.split(_ADDRESS.sub("this address", fold(text))):
+    for sentence in _SENTENCES.split(ADDRESS_IN_TEXT.sub("this address", fold(text))):
         for part in _CONTRAST.split(sentence):
             if part and part.strip() and not _CONTRAST.fullmatch(part):
                 result += _wishes_apart(part.strip())

@@ -10,16 +10,23 @@ CASES = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "requests
 
 
 def build(case: dict[str, Any], to: str = "support@shop.example") -> bytes:
+    """A labelled message as MIME: `body` or `text` (plain), `html` (alone, or beside the plain part), extra
+    `headers`, a `charset` and `cte`, an attached original (`attach`), and a hostile From written by hand."""
     message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = case["from"]
     message["To"] = to
     message["Subject"] = case.get("subject", "")
     message["Message-ID"] = f"<{case['id']}@mail.example>"
+    for name, value in (case.get("headers") or {}).items():
+        message[name] = value
     charset, cte = case.get("charset", "utf-8"), case.get("cte")
-    if "html" in case:
-        message.set_content(case["html"], subtype="html", charset=charset, cte=cte)
+    plain = case.get("text", case.get("body"))
+    if plain is not None:
+        message.set_content(plain, charset=charset, cte=cte)
+        if "html" in case:
+            message.add_alternative(case["html"], subtype="html", charset=charset)
     else:
-        message.set_content(case.get("body", ""), charset=charset, cte=cte)
+        message.set_content(case.get("html", ""), subtype="html", charset=charset, cte=cte)
     if "attach" in case:
         original = EmailMessage()
         original["From"] = case["attach"]["from"]

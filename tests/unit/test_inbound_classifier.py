@@ -151,3 +151,18 @@ def test_a_subject_alone_never_makes_a_persons_request_a_machines(subject: str) 
 def test_report_structure_a_null_sender_or_rfc3834_headers_make_a_machine(headers: str) -> None:
     raw = f"From: ann@example.com\r\n{headers}\r\nSubject: x\r\n\r\nPlease take me off your email list.\r\n".encode()
     assert verdict_for(raw).kind in (Kind.DSN, Kind.AUTO_REPLY)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        ("Re: Your order has shipped", "remove", Kind.REVIEW),  # "this" may be the order mail
+        ("Re: Your autumn catalog is on its way", "Please stop.", Kind.REVIEW),  # post, or the email about it?
+        ("Re: Weekly deals newsletter", "stop", Kind.REQUEST),  # plainly marketing mail
+        ("Re: Votre avis compte", "Non merci.", Kind.REVIEW),  # a few words in reply: a person reads them
+        ("Hello", "Non merci.", Kind.OTHER),  # not a reply, no list words
+    ],
+)
+def test_a_bare_reply_acts_only_on_mail_that_is_plainly_a_newsletter(subject: str, body: str, kind: Kind) -> None:
+    raw = f"From: ann@example.com\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()
+    assert verdict_for(raw).kind is kind
