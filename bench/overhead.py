@@ -213,11 +213,24 @@ def _outbox_entry(message_id: str, kind: str, at: str, params: dict[str, str]) -
     }
 
 
-def subscribed_item(address: str, event_id: str, customer_id: str, name: str, at: str, version: int) -> dict[str, Any]:
+def keyed(value: str, pepper_id: str, pepper: bytes) -> str:
+    """The keyed hash items are kept under (HMAC-SHA256 under the active pepper, as the app computes it)."""
+    return f"{pepper_id}:{hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()}"
+
+
+def contact_pk(address: str, secrets_json: str) -> str:
+    doc = json.loads(secrets_json)
+    pepper_id = doc["active_hash_pepper"]
+    return f"C#{keyed(address, pepper_id, base64.b64decode(doc['hash_peppers'][pepper_id]))}"
+
+
+def subscribed_item(
+    pk: str, address: str, event_id: str, customer_id: str, name: str, at: str, version: int
+) -> dict[str, Any]:
     """A contact item as a saved-info webhook leaves it (updates + surveys, settled), in DynamoDB JSON."""
     source = "storefront:customer.info_saved"
     return {
-        "pk": _s(f"C#{address}"),
+        "pk": _s(pk),
         "sk": _s("C"),
         "address": _s(address),
         "v": _n(version),
@@ -316,13 +329,23 @@ class RawHandler:
         )
         return self._secrets
 
-    def _read(self, address: str, secrets: RawSecrets) -> tuple[dict[str, Any] | None, bool]:
-        """The contact and whether a tombstone exists, in one consistent BatchGetItem, as the app reads it."""
-        alias = f"{secrets.pepper_id}:{hmac.new(secrets.pepper, address.encode(), hashlib.sha256).hexdigest()}"
-        keys = [{"pk": _s(f"C#{address}"), "sk": _s("C")}, {"pk": _s(f"C#{alias}"), "sk": _s("C")}]
-        found = self.dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": keys, "ConsistentRead": True}})
-        items = {item["pk"]["S"]: item for item in found.get("Responses", {}).get(TABLE, [])}
-        return items.get(f"C#{address}"), f"C#{alias}" in items
+    def _read(
+        self, address: str, secrets: RawSecrets, customer_id: str | None = None
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The contact, or whether its item is a tombstone, in one consistent read as the app reads it (with a fact
+        waiting for the customer id, in the same BatchGetItem)."""
+        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        if customer_id is None:
+            key = {"pk": _s(pk), "sk": _s("C")}
+            item = self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True).get("Item")
+        else:
+            waiting = keyed(f"customer:{customer_id}", secrets.pepper_id, secrets.pepper)
+            keys = [{"pk": _s(pk), "sk": _s("C")}, {"pk": _s(f"W#{waiting}"), "sk": _s("W")}]
+            found = self.dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": keys, "ConsistentRead": True}})
+            item = {i["pk"]["S"]: i for i in found.get("Responses", {}).get(TABLE, [])}.get(pk)
+        if item is not None and "@" not in item["address"]["S"]:
+            return None, True
+        return item, False
 
     def _put_versioned(self, item: dict[str, Any], read_version: int) -> None:
         if read_version == 0:
@@ -398,10 +421,11 @@ class RawHandler:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             return _answer(200, json.dumps({"status": "duplicate", "event_id": event_id}))
-        contact, erased = self._read(address, secrets)
+        contact, erased = self._read(address, secrets, data["customer_id"])
         if erased or contact is not None:
             return _answer(200, json.dumps({"status": "processed", "event_id": event_id}))
-        item = subscribed_item(address, event_id, data["customer_id"], data["name"], at, version=1)
+        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        item = subscribed_item(pk, address, event_id, data["customer_id"], data["name"], at, version=1)
         message_id = f"welcome-{hashlib.sha256(f'{address}|welcome|{at}'.encode()).hexdigest()[:20]}"
         item["outbox"] = {"M": {message_id: _outbox_entry(message_id, "welcome", at, {})}}
         item |= {
@@ -474,7 +498,8 @@ class RawHandler:
             return page
         now = datetime.now(UTC)
         at = _iso(now)
-        item = contact or {"pk": _s(f"C#{address}"), "sk": _s("C"), "address": _s(address), "v": _n(0)}
+        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        item = contact or {"pk": _s(pk), "sk": _s("C"), "address": _s(address), "v": _n(0)}
         if "email" in item.get("supp", {}).get("M", {}):
             return page
         read_version = int(item["v"]["N"])
@@ -580,6 +605,9 @@ class NullTransport:
                 for table, spec in asked.items()
             }
             body = json.dumps({"Responses": responses, "UnprocessedKeys": {}})
+        elif operation == "GetItem":
+            asked_key = json.loads(request.body)["Key"]["pk"]["S"]
+            body = json.dumps({"Item": self.contacts[asked_key]} if asked_key in self.contacts else {})
         elif service == "dynamodb" and operation == "PutItem":
             body = "{}"
         elif operation == "SendRawEmail":
@@ -884,13 +912,14 @@ def _operations(raw: RawHandler, issue: Callable[[str], str], prefix: str) -> li
     ]
 
 
-def _subscribed_contacts(prefix: str, count: int) -> dict[str, dict[str, Any]]:
+def _subscribed_contacts(prefix: str, count: int, secrets_json: str) -> dict[str, dict[str, Any]]:
     at = _iso(datetime.now(UTC) - timedelta(days=30))
     contacts = {}
     for side in ("app", "raw"):
         for i in range(count):
             address = f"{prefix}-click-{side}-{i}@example.com"
-            contacts[f"C#{address}"] = subscribed_item(address, f"seed-{side}-{i}", f"cust-{side}-{i}", "Jane", at, 2)
+            pk = contact_pk(address, secrets_json)
+            contacts[pk] = subscribed_item(pk, address, f"seed-{side}-{i}", f"cust-{side}-{i}", "Jane", at, 2)
     return contacts
 
 
@@ -900,7 +929,7 @@ def _transport(
     from chalicelib import wiring
 
     wiring.reset()
-    contacts = _subscribed_contacts(name, warmup + rounds + profile_calls)
+    contacts = _subscribed_contacts(name, warmup + rounds + profile_calls, secrets_json)
     null = NullTransport(secrets_json, contacts) if name == "null" else None
     raw = RawHandler()
     app_requests, raw_requests = Requests(), Requests()

@@ -31,7 +31,7 @@ def secrets() -> SsmSecretsSource:
 
 @cache
 def store() -> DynamoContactStore:
-    return DynamoContactStore(client("dynamodb"), get_settings().table_name, lambda a: secrets().get().aliases(a))
+    return DynamoContactStore(client("dynamodb"), get_settings().table_name, lambda a: secrets().get().hash_address(a))
 
 
 def destinations() -> tuple[Destination, ...]:

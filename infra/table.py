@@ -5,6 +5,8 @@ from typing import Any
 INDEX_COUNTS = ["n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"]
 
 
+# Items are keyed by keyed hashes of addresses: the indexes carry the address itself so that what they list can be
+# named without a second read.
 def table_definition(name: str) -> dict[str, Any]:
     return {
         "TableName": name,
@@ -27,7 +29,7 @@ def table_definition(name: str) -> dict[str, Any]:
                     {"AttributeName": "due_pk", "KeyType": "HASH"},
                     {"AttributeName": "due_at", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": INDEX_COUNTS},
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address", *INDEX_COUNTS]},
             },
             {
                 # sparse: items holding a postal address, for postal exports
@@ -36,7 +38,7 @@ def table_definition(name: str) -> dict[str, Any]:
                     {"AttributeName": "postal_pk", "KeyType": "HASH"},
                     {"AttributeName": "pk", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address"]},
             },
             {
                 # sparse, sharded: contacts still receiving email, to tell them of a new use of their data
@@ -45,13 +47,13 @@ def table_definition(name: str) -> dict[str, Any]:
                     {"AttributeName": "aud_pk", "KeyType": "HASH"},
                     {"AttributeName": "pk", "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address"]},
             },
             {
                 # sparse: contacts by storefront customer id, for events that name one
                 "IndexName": "customer",
                 "KeySchema": [{"AttributeName": "customer_pk", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address"]},
             },
         ],
     }

@@ -1,8 +1,11 @@
-"""The DynamoDB store: one table, one item per contact holding its hot state.
+"""The DynamoDB store: one table, one item per address holding its hot state.
 
-Keys: contact `C#<address>` / `C`; older ledger entries `C#<address>` / `L#<at>#<n>`; event claims `E#<id>` / `E`;
-mailto handles `H#<handle>` / `H`. Contacts with pending work carry `due_pk` / `due_at`, a sparse, sharded,
-time-keyed index the sweep reads (its cost follows due items, not table size).
+Keys: the address's item `C#<keyed hash of the address>` / `C` (the address itself is an attribute); its older
+ledger entries `… / L#<at>#<n>` and third-party records `… / A#<source>` in the same partition; event claims
+`E#<id>` / `E`; mailto handles `H#<handle>` / `H`. Erasure turns the address's item into its tombstone (same key,
+every personal attribute gone), so a write that expected "no item" or the version it read fails its condition, and
+one read answers "contact, tombstone or nobody". Contacts with pending work carry `due_pk` / `due_at`, a sparse,
+sharded, time-keyed index the sweep reads (its cost follows due items, not table size).
 
 Every change to a contact is a PutItem conditioned on the version that was read (optimistic locking), so its
 topics, suppressions, ledger entries, event ids and outbox land together or not at all.
@@ -30,6 +33,7 @@ from ..domain.consent import (
     SuppressionReason,
     TopicState,
 )
+from ..domain.hashing import is_keyed_hash
 from ..domain.policy import receives_email
 from ..domain.work import summarize
 from ..services.ports import ClaimOutcome, Loaded, VersionConflict
@@ -41,8 +45,9 @@ EVENT_CLAIM_DAYS = 30
 BATCH_GET_LIMIT = 100
 
 
-def contact_key(address: str) -> dict[str, Any]:
-    return {"pk": {"S": f"C#{address}"}, "sk": {"S": "C"}}
+def item_key(key: str, sk: str = "C") -> dict[str, Any]:
+    """The key of an address's item (or of another item in its partition), from the address's keyed hash."""
+    return {"pk": {"S": f"C#{key}"}, "sk": {"S": sk}}
 
 
 def waiting_key(key: str) -> dict[str, Any]:
@@ -63,9 +68,9 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def contact_to_item(contact: Contact, version: int) -> dict[str, Any]:
+def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "pk": f"C#{contact.address}",
+        "pk": f"C#{key}",
         "sk": "C",
         "address": contact.address,
         "v": version,
@@ -165,17 +170,34 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return from_item({k: v for k, v in item.items() if k not in ("pk", "sk")})
 
 
+def _without_keys(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("pk", "sk", "postal_pk", "address")}
+
+
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class DynamoContactStore:
-    def __init__(self, client: Any, table: str, aliases_of: Callable[[str], list[str]] | None = None) -> None:
+    def __init__(self, client: Any, table: str, hash_address: Callable[[str], str]) -> None:
         self._client = client
         self._table = table
-        # keyed hashes of an address, where its tombstone would be once erased (SPEC §1.8)
-        self._aliases_of = aliases_of or (lambda _address: [])
+        self._hash_address = hash_address  # the keyed hash under the active pepper (SPEC §1.8)
         self.items_read = 0  # index items read, for the sweep's cost accounting
+
+    def key_of(self, address: str) -> str:
+        """Where an address's item lives: its keyed hash (a tombstone's address is that hash already)."""
+        return address if is_keyed_hash(address) else self._hash_address(address)
+
+    def _loaded(self, item: dict[str, Any] | None, asked: str) -> Loaded:
+        """Asked by address, a tombstone means "erased"; asked by its keyed hash, it is the record itself (the
+        sweep finishes an erased person's removals through it)."""
+        if item is None:
+            return Loaded(None)
+        held = contact_from_item(item)
+        if is_keyed_hash(held.address) == is_keyed_hash(asked):
+            return Loaded(held)
+        return Loaded(None, erased=True, tombstone=held) if is_keyed_hash(held.address) else Loaded(None)
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
         """Claim an event id for one payload digest: one conditional PutItem; a failed condition returns the
@@ -206,20 +228,18 @@ class DynamoContactStore:
         return ClaimOutcome.NEW
 
     def load(self, address: str, waiting: str | None = None) -> Loaded:
-        """The contact and, in the same request, its tombstone if the address was erased (and a waiting fact)."""
-        keys = [contact_key(address)] + [contact_key(alias) for alias in self._aliases_of(address)]
-        if waiting is not None:
-            keys.append(waiting_key(waiting))
-        items = self._batch_get(keys)
-        contact = items.get(f"C#{address}")
-        tombstone = next((items[f"C#{a}"] for a in self._aliases_of(address) if f"C#{a}" in items), None)
-        fact = items.get(f"W#{waiting}") if waiting is not None else None
-        return Loaded(
-            contact_from_item(contact) if contact else None,
-            erased=tombstone is not None,
-            tombstone=contact_from_item(tombstone) if tombstone else None,
-            waiting={k: v for k, v in _plain(fact).items() if k not in ("pk", "sk", "ttl")} if fact else None,
-        )
+        """The contact or its tombstone — one item, one key — and, in the same request, a waiting fact."""
+        key = self.key_of(address)
+        if waiting is None:
+            response = self._client.get_item(TableName=self._table, Key=item_key(key), ConsistentRead=True)
+            return self._loaded(response.get("Item"), address)
+        items = self._batch_get([item_key(key), waiting_key(waiting)])
+        fact = items.get(f"W#{waiting}")
+        loaded = self._loaded(items.get(f"C#{key}"), address)
+        if fact is None:
+            return loaded
+        kept = {k: v for k, v in _plain(fact).items() if k not in ("pk", "sk", "ttl")}
+        return Loaded(loaded.contact, loaded.erased, loaded.tombstone, waiting=kept)
 
     def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
         item = {**waiting_key(key), "ttl": {"N": str(int(time.time()) + keep_days * 86400)}}
@@ -258,26 +278,23 @@ class DynamoContactStore:
         return found
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]:
-        """Batched reads, 100 keys per request; tombstones are looked for only where no contact was found."""
-        wanted = sorted(set(addresses))
-        items = self._batch_get([contact_key(a) for a in wanted])
-        found = {a: Loaded(contact_from_item(items[f"C#{a}"])) for a in wanted if f"C#{a}" in items}
-        missing = {alias: a for a in wanted if a not in found for alias in self._aliases_of(a)}
-        if missing:
-            tombstones = self._batch_get([contact_key(alias) for alias in missing])
-            for alias, address in missing.items():
-                if f"C#{alias}" in tombstones and address not in found:
-                    found[address] = Loaded(None, erased=True, tombstone=contact_from_item(tombstones[f"C#{alias}"]))
-        return found
+        """Batched reads, 100 keys per request: one key per address answers contact or tombstone."""
+        keys = {a: self.key_of(a) for a in set(addresses)}
+        items = self._batch_get([item_key(k) for k in sorted(set(keys.values()))])
+        found = {a: self._loaded(items[f"C#{k}"], a) for a, k in sorted(keys.items()) if f"C#{k}" in items}
+        return {a: loaded for a, loaded in found.items() if loaded.contact is not None or loaded.erased}
 
     def save(self, contact: Contact) -> None:
+        """Written on the version read: a tombstone saved on a contact's version replaces it (erasure)."""
+        key = self.key_of(contact.address)
         overflow = contact.ledger[:-LEDGER_IN_ITEM] if len(contact.ledger) > LEDGER_IN_ITEM else []
+        written: list[dict[str, Any]] = []
         if overflow:
             # Written before the contact: if the contact write then fails, a retry writes the same keys again.
-            self._write_ledger_items(contact.address, overflow)
+            written = self._write_ledger_items(key, overflow)
             contact.ledger = contact.ledger[-LEDGER_IN_ITEM:]
         new_version = contact.version + 1
-        item = contact_to_item(contact, new_version)
+        item = contact_to_item(contact, new_version, key)
         if contact.version == 0:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
@@ -289,18 +306,23 @@ class DynamoContactStore:
         try:
             self._client.put_item(TableName=self._table, Item=item, **condition)
         except ClientError as exc:
-            if _conditional_failed(exc):
-                raise VersionConflict(contact.address) from None
-            raise
+            if not _conditional_failed(exc):
+                raise
+            if written and not is_keyed_hash(contact.address) and self.load(contact.address).erased:
+                # lost to an erasure: no retry will own these entries, and nothing of the person may stay
+                self._batch_write([{"DeleteRequest": {"Key": k}} for k in written])
+            raise VersionConflict(contact.address) from None
         contact.version = new_version
 
-    def _write_ledger_items(self, address: str, entries: list[LedgerEntry]) -> None:
-        requests = []
+    def _write_ledger_items(self, key: str, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
+        requests, keys = [], []
         for entry in entries:
             fingerprint = hashlib.sha256(repr(sorted(entry.as_dict().items())).encode()).hexdigest()[:12]
-            body = {"pk": f"C#{address}", "sk": f"L#{entry.at}#{fingerprint}", **entry.as_dict()}
+            body = {**entry.as_dict(), "pk": f"C#{key}", "sk": f"L#{entry.at}#{fingerprint}"}
+            keys.append({"pk": {"S": body["pk"]}, "sk": {"S": body["sk"]}})
             requests.append({"PutRequest": {"Item": to_item(body)}})
         self._batch_write(requests)
+        return keys
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):
@@ -373,15 +395,15 @@ class DynamoContactStore:
         per_shard = -(-limit // DUE_SHARDS)
         found: list[str] = []
         for shard in range(DUE_SHARDS):
-            for item in self._query_due(f"due#{shard}", now_iso, per_shard, "pk"):
-                found.append(item["pk"]["S"].removeprefix("C#"))
+            for item in self._query_due(f"due#{shard}", now_iso, per_shard, "address"):
+                found.append(item["address"]["S"])
         return found
 
     def pending_counts(self) -> dict[str, int]:
         """Sum of the per-contact work counts over every contact in the index (all pending work, due or not)."""
         totals = dict.fromkeys(("n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"), 0)
         for shard in range(DUE_SHARDS):
-            for item in self._query_due(f"due#{shard}", "~", None, "pk, " + ", ".join(totals)):
+            for item in self._query_due(f"due#{shard}", "~", None, ", ".join(totals)):
                 for name in totals:
                     totals[name] += int(item.get(name, {}).get("N", "0"))
         return totals
@@ -390,9 +412,9 @@ class DynamoContactStore:
         """Contacts in the index with a non-zero `attribute` count (n_open, n_at_risk, n_overdue …)."""
         found: list[str] = []
         for shard in range(DUE_SHARDS):
-            for item in self._query_due(f"due#{shard}", "~", None, f"pk, {attribute}"):
+            for item in self._query_due(f"due#{shard}", "~", None, f"address, {attribute}"):
                 if int(item.get(attribute, {}).get("N", "0")) > 0:
-                    found.append(item["pk"]["S"].removeprefix("C#"))
+                    found.append(item["address"]["S"])
         return found
 
     # --- done removals, archived by day for GET /v1/removals?state=done -------------------------------------
@@ -489,8 +511,9 @@ class DynamoContactStore:
     # --- erasure ---------------------------------------------------------------------------------------------
 
     def delete_contact_items(self, address: str) -> int:
-        """Every item under the address's partition: the contact, its older ledger entries, acquired records."""
-        keys = list(self._partition(f"C#{address}", ProjectionExpression="pk, sk", ConsistentRead=True))
+        """Every item in the address's partition but the tombstone: older ledger entries, third-party records."""
+        partition = self._partition(f"C#{self.key_of(address)}", ProjectionExpression="pk, sk", ConsistentRead=True)
+        keys = [key for key in partition if key["sk"]["S"] != "C"]
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
         return len(keys)
 
@@ -504,38 +527,46 @@ class DynamoContactStore:
             KeyConditionExpression="customer_pk = :c",
             ExpressionAttributeValues={":c": {"S": f"cust#{customer_id}"}},
         )
-        return [item["pk"]["S"].removeprefix("C#") for item in items]
+        return [item["address"]["S"] for item in items if "@" in item.get("address", {}).get("S", "")]
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""
-        return [LedgerEntry(**_plain(item)) for item in self._partition(f"C#{address}", "L#", ConsistentRead=True)]
+        partition = self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True)
+        return [LedgerEntry(**_plain(item)) for item in partition]
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -
 
     def put_acquired(self, records: list[dict[str, Any]]) -> int:
-        """BatchWrite, 25 per request. Each record is `C#<address>` / `A#<source>`; re-importing overwrites it."""
-        puts = []
+        """BatchWrite, 25 per request, each record an `A#<source>` item in its address's partition (re-importing
+        overwrites it); then the addresses' own items are read again, and a record written for an address erased
+        meanwhile is taken back: an erasure that ran after the caller's check cannot have seen it."""
+        puts, keys = [], {}
         for record in records:
-            body = {"pk": f"C#{record['email']}", "sk": f"A#{record['source']}", **record}
+            key = self.key_of(record["email"])
+            body = {**record, "pk": f"C#{key}", "sk": f"A#{record['source']}", "address": record["email"]}
             if record.get("postal_address"):
                 body["postal_pk"] = f"postal#{due_shard(record['email'])[4:]}"
             puts.append({"PutRequest": {"Item": to_item(_compact(body))}})
+            keys[key] = item_key(key, f"A#{record['source']}")
         self._batch_write(puts)
-        return len(puts)
+        items = self._batch_get([item_key(k) for k in keys])
+        erased = [k for k in keys if f"C#{k}" in items and is_keyed_hash(items[f"C#{k}"]["address"]["S"])]
+        self._batch_write([{"DeleteRequest": {"Key": keys[k]}} for k in erased])
+        return len(puts) - len(erased)
 
     def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
-        keys = [{"pk": {"S": f"C#{a}"}, "sk": {"S": f"A#{source}"}} for a in sorted(set(addresses))]
+        keys = [item_key(self.key_of(a), f"A#{source}") for a in sorted(set(addresses))]
         found = self._batch_get_items(keys)
-        return {str(raw["email"]): raw for raw in (_plain(item) for item in found)}
+        return {str(raw["email"]): _without_keys(raw) for raw in (_plain(item) for item in found)}
 
     def acquired_of(self, address: str) -> list[dict[str, Any]]:
-        items = self._partition(f"C#{address}", "A#", ConsistentRead=True)
-        return [{k: v for k, v in _plain(item).items() if k not in ("pk", "sk", "postal_pk")} for item in items]
+        items = self._partition(f"C#{self.key_of(address)}", "A#", ConsistentRead=True)
+        return [_without_keys(_plain(item)) for item in items]
 
     def postal_holders(self) -> list[tuple[str, str]]:
         """(address, sort key) of every item holding a postal address, from the sparse `postal` index."""
         return [
-            (item["pk"]["S"].removeprefix("C#"), item["sk"]["S"])
+            (item["address"]["S"], item["sk"]["S"])
             for shard in range(DUE_SHARDS)
             for item in self._query_all(
                 IndexName="postal",
@@ -587,7 +618,7 @@ class DynamoContactStore:
         if last:
             kwargs["ExclusiveStartKey"] = json.loads(last)
         response = self._client.query(**kwargs)
-        addresses = [i["pk"]["S"].removeprefix("C#") for i in response.get("Items", [])]
+        addresses = [i["address"]["S"] for i in response.get("Items", [])]
         if "LastEvaluatedKey" in response:
             return addresses, f"{shard}|{json.dumps(response['LastEvaluatedKey'])}"
         return addresses, f"{shard + 1}|" if shard + 1 < DUE_SHARDS else "done"

@@ -1,9 +1,11 @@
 """Erasure (SPEC §1.8): on request, or on learning that a person is under 13.
 
-Order matters: first the contact is suppressed for good, so that requests racing the erasure change nothing more
-on it; then the tombstone — a record keyed by a keyed hash of the address, holding only suppressions, the removal
-records and a receipt — so the address is suppressed on every channel before anything is deleted; then every item
-with personal data. A crash in between leaves the address suppressed and the erasure safe to repeat."""
+The contact is first suppressed for good; then the address's item becomes its tombstone in one write conditioned
+on the version read: the same key, keyed by the
+keyed hash of the address, holding only suppressions, the removal records and the erasure's ledger entries. A
+request that read the contact before finds its version gone and reads the tombstone; one that read "nobody" finds
+the key taken. Only then is everything else with personal data deleted. A crash in between leaves the address
+suppressed, and the erasure safe to repeat."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -14,8 +16,8 @@ from ..domain.removals import STRENGTH, opt_out
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL
 from ..domain.topics import FIXED_TOPICS
-from .contacts import change_contact
-from .ports import Deps
+from .contacts import MAX_ATTEMPTS, Contended
+from .ports import Deps, VersionConflict
 
 
 @dataclass(frozen=True)
@@ -33,48 +35,14 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
     secrets = deps.secrets.get()
     alias = secrets.hash_address(address)
     now = deps.clock.now()
-    loaded = deps.store.load(address)
-    tombstone_address = loaded.tombstone.address if loaded.tombstone else alias
     prov = Provenance(at=now, source=source, channel="system", policy_version=deps.policy_version)
-    previous = _seal(deps, address, loaded.contact, reason, prov)
     receipt = ErasureReceipt(
-        receipt_id=hashlib.sha256(f"{tombstone_address}|{iso(now)}".encode()).hexdigest()[:20],
+        receipt_id=hashlib.sha256(f"{alias}|{iso(now)}".encode()).hexdigest()[:20],
         erased_at=iso(now),
         reason=reason.value,
-        subject=tombstone_address,
+        subject=alias,
     )
-
-    # rows the mail house got about this person's earlier postal removals are taken back with the erasure
-    earlier = {
-        r.id: r.received_at[:10]
-        for r in (previous.removals.values() if previous else [])
-        if "mailhouse" in r.destinations
-    }
-
-    # a bounce or complaint outlives the erasure: no plain address in it, and it must never be lifted by an opt-in
-    lasting = {
-        channel: suppression
-        for channel, suppression in (previous.suppressions.items() if previous else [])
-        if suppression.reason in (SuppressionReason.BOUNCE, SuppressionReason.COMPLAINT)
-    }
-
-    still_open = [r for r in (previous.removals.values() if previous else []) if r.state != "done"]
-
-    def decide(tombstone: Contact) -> bool:
-        entries = len(tombstone.ledger)
-        for kept in still_open:  # their 48-hour clocks go on (no personal data in them)
-            tombstone.removals.setdefault(kept.id, kept)
-        for channel in ("email", "postal"):
-            record = opt_out(tombstone, channel, prov, now, deps.destinations_for(channel), reason)
-            if record is not None and channel == "postal":
-                record.forget = dict(earlier)
-            if channel in lasting and tombstone.suppressions[channel].reason is not SuppressionReason.CHILD:
-                tombstone.suppressions[channel] = lasting[channel]
-        if len(tombstone.ledger) != entries:
-            tombstone.record("erase", "all", reason.value, prov)
-        return len(tombstone.ledger) != entries
-
-    change_contact(deps, tombstone_address, decide)
+    previous = _replace_with_tombstone(deps, address, alias, reason, prov)
     deleted = receipt.deleted
     # mailto: handles seal the address in their token: every one a link may have been made with goes, for every
     # scope the person held, left, entered or was sent a link for, under every token key still held
@@ -88,6 +56,7 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
     handles = sorted({h for scope in scopes for h in secrets.tokens.mailto_handles_under_every_key(address, scope)})
     deps.store.delete_link_handles(handles)
     deleted["link_handles_checked"] = len(handles)
+    deleted["contact"] = int(previous is not None)
     if previous is not None:
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
@@ -95,8 +64,64 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
         deps.store.forget_archived_recipient(previous.archived)
         deleted["archived_removals_unnamed"] = len(done) + len(previous.archived)
     deleted.update(_erase_review_items(deps, address))
-    deleted["contact_items"] = deps.store.delete_contact_items(address)  # contact, older ledger, third-party records
+    deleted["contact_items"] = deps.store.delete_contact_items(address)  # older ledger, third-party records
     return receipt
+
+
+def _replace_with_tombstone(
+    deps: Deps, address: str, alias: str, reason: SuppressionReason, prov: Provenance
+) -> Contact | None:
+    """Write the tombstone over the address's item; returns the contact it replaced (None if there was none)."""
+    for _ in range(MAX_ATTEMPTS):
+        loaded = deps.store.load(address)
+        previous = loaded.contact
+        if previous is not None and _seal(previous, reason, prov):
+            # Suppressed for good first: a request that read the contact before finds its version gone and
+            # decides again on a contact that takes no new removal and is sent nothing, so no mail is owed to an
+            # address being erased. One more write, on a rare operation.
+            try:
+                deps.store.save(previous)
+            except VersionConflict:
+                continue
+        if previous is not None:  # the same key: written on the contact's version, it replaces the contact
+            tombstone = Contact(address=alias, created_at=prov.at_iso, version=previous.version)
+        else:
+            tombstone = loaded.tombstone or Contact(address=alias, created_at=prov.at_iso)
+        if not _seal_tombstone(deps, tombstone, previous, reason, prov) and previous is None:
+            return None  # erased before, and nothing more to record
+        try:
+            deps.store.save(tombstone)
+        except VersionConflict:
+            continue
+        return previous
+    raise Contended("the contact is being changed by many requests at once; try again")
+
+
+def _seal_tombstone(
+    deps: Deps, tombstone: Contact, previous: Contact | None, reason: SuppressionReason, prov: Provenance
+) -> bool:
+    """Suppress every channel on the tombstone, keeping from the contact only what carries no personal data and
+    must outlive it: open removals (their 48-hour clocks go on), bounces and complaints (never lifted by an opt-in),
+    and which mail-house rows to take back."""
+    held = previous.removals.values() if previous else []
+    earlier = {r.id: r.received_at[:10] for r in held if "mailhouse" in r.destinations}
+    lasting = {
+        channel: suppression
+        for channel, suppression in (previous.suppressions.items() if previous else [])
+        if suppression.reason in (SuppressionReason.BOUNCE, SuppressionReason.COMPLAINT)
+    }
+    for kept in (r for r in held if r.state != "done"):
+        tombstone.removals.setdefault(kept.id, kept)
+    entries = len(tombstone.ledger)
+    for channel in ("email", "postal"):
+        record = opt_out(tombstone, channel, prov, prov.at, deps.destinations_for(channel), reason)
+        if record is not None and channel == "postal":
+            record.forget = dict(earlier)
+        if channel in lasting and tombstone.suppressions[channel].reason is not SuppressionReason.CHILD:
+            tombstone.suppressions[channel] = lasting[channel]
+    if len(tombstone.ledger) != entries:
+        tombstone.record("erase", "all", reason.value, prov)
+    return len(tombstone.ledger) != entries
 
 
 def _erase_review_items(deps: Deps, address: str) -> dict[str, int]:
@@ -120,27 +145,14 @@ def _mentions(item: dict[str, Any], address: str) -> bool:
     return address.lower() in words
 
 
-def _seal(
-    deps: Deps, address: str, contact: Contact | None, reason: SuppressionReason, prov: Provenance
-) -> Contact | None:
-    """Suppress the contact itself for good before the tombstone copies it. A request that read the contact before
-    this write finds its version gone and decides again on a contact that takes no new removal and is sent nothing,
-    so no removal lands after the copy (to be deleted unseen) and no mail is owed to an address being erased.
-    Returns the contact as sealed: every removal written before it is in it."""
-    if contact is None:
-        return None
-
-    def decide(current: Contact) -> bool:
-        changed = False
-        for channel in ("email", "postal"):
-            held = current.suppressions.get(channel)
-            if held is None or STRENGTH[held.reason] < STRENGTH[reason]:
-                current.suppressions[channel] = Suppression(reason, prov.at_iso, prov.source)
-                changed = True
-        return changed
-
-    sealed = change_contact(deps, address, decide, create=False, current=contact)
-    return sealed.contact or contact
+def _seal(contact: Contact, reason: SuppressionReason, prov: Provenance) -> bool:
+    changed = False
+    for channel in ("email", "postal"):
+        held = contact.suppressions.get(channel)
+        if held is None or STRENGTH[held.reason] < STRENGTH[reason]:
+            contact.suppressions[channel] = Suppression(reason, prov.at_iso, prov.source)
+            changed = True
+    return changed
 
 
 def being_erased(contact: Contact) -> bool:

@@ -64,5 +64,5 @@ def import_records(deps: Deps, body: Any) -> dict[str, int]:
         keep.append(
             {**record, "source": source, "topic": topic, "imported_at": now, "policy_version": deps.policy_version}
         )
-    imported = deps.store.put_acquired(keep) if keep else 0
-    return {"imported": imported, "skipped_suppressed": skipped, "invalid": invalid}
+    imported = deps.store.put_acquired(keep) if keep else 0  # fewer when an erasure landed meanwhile
+    return {"imported": imported, "skipped_suppressed": skipped + len(keep) - imported, "invalid": invalid}

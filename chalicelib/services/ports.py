@@ -26,7 +26,7 @@ class ClaimOutcome(StrEnum):
 class Loaded:
     contact: Contact | None
     erased: bool = False
-    tombstone: Contact | None = None  # the erased person's record, keyed by a keyed hash of the address
+    tombstone: Contact | None = None  # what an erasure left of the person (address: the keyed hash), same key
     waiting: dict[str, Any] | None = None  # a fact that came before the contact (SPEC §1.8), read in the same request
 
 
@@ -184,13 +184,9 @@ class Secrets:
     active_pepper: str = ""
 
     def hash_address(self, address: str) -> str:
+        """The keyed hash under the active pepper: where the address's item (contact or tombstone) lives. Rotating
+        the pepper re-keys every item (a migration), so one key always answers."""
         return keyed_hash(address, self.active_pepper, self.peppers[self.active_pepper])
-
-    def aliases(self, address: str) -> list[str]:
-        """The address's keyed hash under every pepper version: where a tombstone of it may be."""
-        active = [self.active_pepper] if self.active_pepper else []
-        versions = active + sorted(p for p in self.peppers if p != self.active_pepper)
-        return [keyed_hash(address, pid, self.peppers[pid]) for pid in versions]
 
 
 class SecretsSource(Protocol):

@@ -585,3 +585,49 @@ def test_redeliveries_at_the_same_moment_apply_once_and_a_reused_id_is_refused(s
         if welcomes != 1:
             tally.wrong("duplicate_sends" if welcomes > 1 else "wrong_state_changes", address, f"{welcomes} welcomes")
     report(tally, "race: duplicate deliveries")
+
+
+# --- 5. an erasure and a first sign-up at the same moment ----------------------------------------------------------
+
+
+def test_an_erasure_and_a_first_sign_up_at_the_same_moment_leave_nothing_of_the_person(stack: Stack) -> None:
+    """SPEC §1.8: `DELETE` of an address nobody holds yet, released with the sign-up that would create it (name,
+    postal address). Whichever lands first, the address ends erased: eligible for nothing, and not one item in the
+    table holds it (the sign-up that read "nobody" finds the tombstone under the key it wanted)."""
+    tally = Tally()
+    addresses = [fresh_address("erase") for _ in range(TRIALS)]
+
+    def trial(index: int) -> None:
+        address = addresses[index]
+        signup = event(
+            f"evt-erase-{time.time_ns()}-{index}", email=address, name="Robin Example", postal_address=POSTAL
+        )
+        actions = [partial(erase, stack, address), partial(webhook, stack, signup)]
+        answers = together(actions if index % 2 else actions[::-1])
+        tally.answers(answers)
+
+    two_at_a_time(trial, TRIALS)
+    time.sleep(SETTLE_SECONDS)
+    for channel, topic in (("email", "updates"), ("postal", "catalog")):
+        for address, result in eligible(stack, channel, topic, addresses).items():
+            if result["allowed"]:
+                tally.wrong("wrong_state_changes", address, f"erased, yet eligible for {topic}")
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    items = [
+        str(item)
+        for page in dynamodb.get_paginator("scan").paginate(TableName="listkeeper-local")  # the test's audit only
+        for item in page["Items"]
+    ]
+    held = " ".join(items)
+    for address in addresses:
+        for item in (i for i in items if address in i):
+            tally.wrong("wrong_state_changes", address, f"erased, yet an item holds the address: {item[:120]}")
+    if "Robin Example" in held:  # every person who gave this name here was erased
+        tally.wrong("wrong_state_changes", "Robin Example", "erased, yet an item still holds the name")
+    report(tally, "privacy: erasure vs first sign-up")

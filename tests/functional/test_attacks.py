@@ -32,6 +32,12 @@ from tests.functional.helpers import FORM, form_tag, subscribe, table_snapshot, 
 from tests.support.events import POSTAL, body_of, event
 from tests.support.reliability import Outcome, assert_clean
 
+
+def item_pk(address: str) -> str:
+    """The partition key of an address's item (its keyed hash under the stage's pepper)."""
+    return f"C#{wiring.store().key_of(address)}"
+
+
 pytestmark = pytest.mark.reliability
 
 SECRET = "dev-webhook-secret"
@@ -363,7 +369,7 @@ def test_forged_replayed_stale_and_reserialised_webhooks_change_nothing(
         answer = post_webhook(client, body, header)
         assert answer.status_code == 200 and is_status("processed")(answer), answer.body
         written, mail = watch.since(mark)
-        assert f"C#{payload['data']['email']}" in written and len(mail) == 1
+        assert item_pk(payload["data"]["email"]) in written and len(mail) == 1
         deliveries.append((payload, body, header))
     before = table_snapshot()
 
@@ -707,7 +713,7 @@ def cross_site_posts_and_forged_form_tags_change_nothing(client: Client, watch: 
     genuine = [("form_tag", tag), ("action", "stop_postal")]
     mark = watch.mark()
     answer = save_form(client, welcome_link, genuine, {"Host": HOST, "Origin": "null", "Sec-Fetch-Site": "same-origin"})
-    assert answer.status_code == 200 and "C#jane@example.com" in watch.since(mark)[0]
+    assert answer.status_code == 200 and item_pk("jane@example.com") in watch.since(mark)[0]
     answer = save_form(client, welcome_link, genuine, {"Host": HOST, "Origin": f"http://{HOST}"})
     assert answer.status_code == 200 and "Nothing needed to change" in answer.body.decode()
 
@@ -872,7 +878,7 @@ SEPARATORS = ["\u2028", "\u2029", "\x85", "\u000b\u2028", "\u200b", "\ufeff", "\
 
 def keys_of(address: str) -> Callable[[str], bool]:
     """The items a webhook about `address` writes: its contact, the event id's claim, its mailto: handles."""
-    return lambda key: key == f"C#{address}" or key.startswith(("E#", "H#"))
+    return lambda key: key == item_pk(address) or key.startswith(("E#", "H#"))
 
 
 def mail_is_clean(recipient: str) -> Callable[[Message], bool]:
@@ -1051,7 +1057,7 @@ def header_injection_is_rejected_or_folded(client: Client, watch: Watch) -> None
             f"a request from {display!r} about {subject!r}",
             lambda raw=raw, index=index: deliver(client, raw, f"inj-{index}"),
             lambda verdict: verdict in ("removal_request", "review"),
-            may_write=lambda key, sender=sender: key in (f"C#{sender}", "REVIEW"),
+            may_write=lambda key, sender=sender: key in (item_pk(sender), "REVIEW"),
             may_mail=mail_is_clean(sender),
         )
     tally.close()
@@ -1184,7 +1190,7 @@ def agent_forward(agent_from: str, inline: bool) -> bytes:
 def spoofed_senders_never_remove_anyone_else(client: Client, watch: Watch) -> None:
     subscribe(client, VICTIM, "evt_victim")
     subscribe(client, "agent@shop.example", "evt_agent")
-    victim_items = [i for i in table_snapshot() if i["pk"]["S"] == f"C#{VICTIM}"]
+    victim_items = [i for i in table_snapshot() if i["pk"]["S"] == item_pk(VICTIM)]
     tally = Tally("spoofed senders", watch)
     bodies = [
         "Please unsubscribe me from all emails.",
@@ -1192,7 +1198,7 @@ def spoofed_senders_never_remove_anyone_else(client: Client, watch: Watch) -> No
         "stop",
         "Take me off your list and stop the catalogs.",
     ]
-    not_the_victim = lambda key: key in ("REVIEW", f"C#{ATTACKER}") or key.startswith("H#")  # noqa: E731
+    not_the_victim = lambda key: key in ("REVIEW", item_pk(ATTACKER)) or key.startswith("H#")  # noqa: E731
     mail_to_attacker = lambda mail: mail["To"] == ATTACKER  # noqa: E731
     count = 0
     for from_header in SPOOFED_FROM:
@@ -1255,7 +1261,7 @@ def spoofed_senders_never_remove_anyone_else(client: Client, watch: Watch) -> No
                 lambda verdict: verdict == "review",
                 may_write=lambda key: key == "REVIEW",
             )
-    if [i for i in table_snapshot() if i["pk"]["S"] == f"C#{VICTIM}"] != victim_items:
+    if [i for i in table_snapshot() if i["pk"]["S"] == item_pk(VICTIM)] != victim_items:
         tally.wrong.append("the victim's contact changed")
     tally.close()
 
@@ -1320,7 +1326,7 @@ def automatic_mail_never_acts_or_gets_a_reply(client: Client, watch: Watch) -> N
                     lambda verdict, machine=machine: (
                         verdict == "delivery_status" if machine else verdict in ("removal_request", "review", "other")
                     ),
-                    may_write=lambda key, sender=sender: key in ("REVIEW", f"C#{sender}") or key.startswith("H#"),
+                    may_write=lambda key, sender=sender: key in ("REVIEW", item_pk(sender)) or key.startswith("H#"),
                     may_mail=lambda mail, sender=sender: mail["To"] == sender,
                 )
     tally.close()

@@ -10,24 +10,32 @@ import pytest
 
 from bench import memory
 from bench.overhead import (
+    SECRETS_PARAMETER,
     TABLE,
     LambdaContext,
     NullTransport,
     RawHandler,
     Requests,
     _app_clients,
+    contact_pk,
     one_click_event,
     subscribed_item,
     webhook_event,
 )
 from chalicelib import wiring
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.dynamo_store import contact_from_item, contact_key
+from chalicelib.adapters.dynamo_store import contact_from_item
 from chalicelib.domain.consent import Contact
 from devstack.bootstrap import local_secrets
 from tests.support.fakes import TOKEN_KEY
 
 SEEDED_AT = "2026-11-01T10:00:00Z"
+
+
+def _secrets_json() -> str:
+    """The secrets document the emulated parameter store holds (the one the app reads)."""
+    parameter = client("ssm").get_parameter(Name=SECRETS_PARAMETER, WithDecryption=True)
+    return str(parameter["Parameter"]["Value"])
 
 
 def _handlers(raw: RawHandler, null: NullTransport | None = None) -> dict[str, Requests]:
@@ -73,7 +81,8 @@ def test_the_raw_handler_makes_the_apps_requests_and_leaves_the_apps_state(
     events = {}
     for side in ("app", "raw"):
         address = f"click-{side}@example.com"
-        seeded = subscribed_item(address, f"seed-{side}", f"cust-{side}", "Jane Doe", SEEDED_AT, 2)
+        pk = contact_pk(address, _secrets_json())
+        seeded = subscribed_item(pk, address, f"seed-{side}", f"cust-{side}", "Jane Doe", SEEDED_AT, 2)
         raw.dynamodb.put_item(TableName=TABLE, Item=seeded)
         events[side] = _event(operation, side)
     for count in counts.values():
@@ -86,7 +95,8 @@ def test_the_raw_handler_makes_the_apps_requests_and_leaves_the_apps_state(
     assert sum(counts["app"].per_call(1).values()) == (4 if operation == "one_click" else 6)
     states = {}
     for side, (address, _) in events.items():
-        item = client("dynamodb").get_item(TableName=TABLE, Key=contact_key(address), ConsistentRead=True)["Item"]
+        key = {"pk": {"S": contact_pk(address, _secrets_json())}, "sk": {"S": "C"}}
+        item = client("dynamodb").get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]
         states[side] = _state(contact_from_item(item))  # the app can read what the raw handler wrote
     assert states["app"] == states["raw"]
     assert states["app"]["outbox"] == 0  # both sent their mail and settled it
@@ -104,12 +114,13 @@ def test_the_null_transport_answers_both_handlers_alike_and_lets_nothing_through
     from app import app
 
     wiring.reset()
-    seeded = {
-        f"C#click-{side}@example.com": subscribed_item(f"click-{side}@example.com", "s", "c", "Jane", SEEDED_AT, 2)
-        for side in ("app", "raw")
-    }
+    secrets_json = local_secrets(TOKEN_KEY)
+    seeded = {}
+    for side in ("app", "raw"):
+        pk = contact_pk(f"click-{side}@example.com", secrets_json)
+        seeded[pk] = subscribed_item(pk, f"click-{side}@example.com", "s", "c", "Jane", SEEDED_AT, 2)
     raw = RawHandler()
-    counts = _handlers(raw, NullTransport(local_secrets(TOKEN_KEY), seeded))
+    counts = _handlers(raw, NullTransport(secrets_json, seeded))
     try:
         for operation, expected in (("one_click", "unsubscribed"), ("webhook", '"processed"')):
             for count in counts.values():

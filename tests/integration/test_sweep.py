@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib import wiring
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo_store import contact_to_item
 from chalicelib.domain.consent import Contact
@@ -147,6 +148,7 @@ def _fill(table_size: int, due: int) -> None:
     from chalicelib.domain.removals import opt_out
     from tests.support.fakes import FakeClock
 
+    store = wiring.store()
     now = FakeClock().now()
     prov = Provenance(at=now, source="test", channel="api", policy_version="2026-01")
     items = []
@@ -154,7 +156,7 @@ def _fill(table_size: int, due: int) -> None:
         contact = Contact(address=f"quiet{i}@example.com")
         if i < due:
             opt_out(contact, "email", prov, now, ("partners",))
-        items.append({"PutRequest": {"Item": contact_to_item(contact, 1)}})
+        items.append({"PutRequest": {"Item": contact_to_item(contact, 1, store.key_of(contact.address))}})
     ddb = client("dynamodb")
     for start in range(0, len(items), 25):
         ddb.batch_write_item(RequestItems={"listkeeper-local": items[start : start + 25]})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.consent import Contact
+from chalicelib.domain.hashing import is_keyed_hash
 from chalicelib.domain.tokens import TokenCodec
 from chalicelib.services.ports import (
     ClaimOutcome,
@@ -36,11 +37,11 @@ class FakeClock:
 
 
 class FakeStore:
-    """Keeps deep copies, so a service can only change state through save(), as with DynamoDB. Tombstones live
-    under the keyed hashes that `aliases_of` gives, as in the real store."""
+    """Keeps deep copies, so a service can only change state through save(), as with DynamoDB. As in the real
+    store, an address's item lives under its keyed hash, and an erasure turns it into the tombstone."""
 
-    def __init__(self, aliases_of: Any = None) -> None:
-        self.contacts: dict[str, Contact] = {}
+    def __init__(self, hash_address: Any) -> None:
+        self.items: dict[str, Contact] = {}  # by keyed hash: a contact, or a tombstone (address = the hash)
         self.claims: dict[str, str] = {}
         self.handles: dict[str, str] = {}
         self.reviews: dict[str, dict[str, Any]] = {}
@@ -49,7 +50,7 @@ class FakeStore:
         self.waiting: dict[str, dict[str, str]] = {}
         self.archived: list[Any] = []
         self.acquired: dict[tuple[str, str], dict[str, Any]] = {}
-        self.aliases_of = aliases_of or (lambda _address: [])
+        self.hash_address = hash_address
         self.conflicts_to_inject = 0
         self.saves = 0
 
@@ -59,14 +60,24 @@ class FakeStore:
             return ClaimOutcome.NEW
         return ClaimOutcome.SAME if self.claims[event_id] == digest else ClaimOutcome.CONFLICT
 
+    def key_of(self, address: str) -> str:
+        return address if is_keyed_hash(address) else str(self.hash_address(address))
+
+    @property
+    def contacts(self) -> dict[str, Contact]:
+        """The live contacts by address (a view, for assertions)."""
+        return {c.address: c for c in self.items.values() if not is_keyed_hash(c.address)}
+
     def load(self, address: str, waiting: str | None = None) -> Loaded:
-        found = self.contacts.get(address)
-        tombstone = next((self.contacts[a] for a in self.aliases_of(address) if a in self.contacts), None)
+        held = copy.deepcopy(self.items.get(self.key_of(address)))
         fact = self.waiting.get(waiting) if waiting is not None else None
+        erased = held is not None and is_keyed_hash(held.address) and not is_keyed_hash(address)
+        if held is not None and not erased and is_keyed_hash(held.address) != is_keyed_hash(address):
+            held = None  # a live contact asked for by its keyed hash: not how anyone names it
         return Loaded(
-            copy.deepcopy(found) if found else None,
-            erased=tombstone is not None,
-            tombstone=copy.deepcopy(tombstone) if tombstone else None,
+            None if erased else held,
+            erased=erased,
+            tombstone=held if erased else None,
             waiting=dict(fact) if fact else None,
         )
 
@@ -86,12 +97,13 @@ class FakeStore:
         if self.conflicts_to_inject:
             self.conflicts_to_inject -= 1
             raise VersionConflict(contact.address)
-        stored = self.contacts.get(contact.address)
+        key = self.key_of(contact.address)
+        stored = self.items.get(key)
         if (stored.version if stored else 0) != contact.version:
             raise VersionConflict(contact.address)
         contact.version += 1
         self.saves += 1
-        self.contacts[contact.address] = copy.deepcopy(contact)
+        self.items[key] = copy.deepcopy(contact)
 
     def put_link_handle(self, handle: str, token: str, keep_days: int) -> None:
         self.handles[handle] = token
@@ -104,9 +116,10 @@ class FakeStore:
             self.handles.pop(handle, None)
 
     def delete_contact_items(self, address: str) -> int:
-        for key in [k for k in self.acquired if k[0] == address]:
+        records = [k for k in self.acquired if k[0] == address]
+        for key in records:
             del self.acquired[key]
-        return 1 if self.contacts.pop(address, None) else 0
+        return len(records)
 
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         return [a for a, c in self.contacts.items() if c.profile.customer_id == customer_id]
@@ -115,9 +128,10 @@ class FakeStore:
         return []
 
     def put_acquired(self, records: list[dict[str, Any]]) -> int:
-        for record in records:
+        kept = [r for r in records if not self.load(r["email"]).erased]  # as the real store's check after writing
+        for record in kept:
             self.acquired[(record["email"], record["source"])] = dict(record)
-        return len(records)
+        return len(kept)
 
     def acquired_many(self, addresses: Iterable[str], source: str) -> dict[str, dict[str, Any]]:
         return {a: dict(self.acquired[(a, source)]) for a in addresses if (a, source) in self.acquired}
@@ -190,7 +204,7 @@ class FakeRawMail:
 
 def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
     secrets = FakeSecrets()
-    store, mailer, clock = FakeStore(lambda a: secrets.get().aliases(a)), FakeMailer(), FakeClock()
+    store, mailer, clock = FakeStore(lambda a: secrets.get().hash_address(a)), FakeMailer(), FakeClock()
     deps = Deps(
         store=store,
         mailer=mailer,

@@ -158,4 +158,4 @@ def test_only_a_confirmed_opt_in_makes_a_suppressed_or_erased_address_eligible_a
     erasures = [i for i, a in enumerate(actions) if a in ("erasure", "child")]
     if erasures and "confirm" not in actions[erasures[-1] :]:
         assert session.store.load(ADDRESS).contact is None
-        assert all("jane" not in repr(c) for c in session.store.contacts.values())
+        assert all("jane" not in repr(c) for c in session.store.items.values())

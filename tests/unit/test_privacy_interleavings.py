@@ -83,7 +83,7 @@ def run(actions: list[str]) -> str | None:
             return f"mailed {mailed} after erasure, at step {index}: {actions}"
         if session.eligible_anywhere():
             return f"eligible for {session.eligible_anywhere()} after erasure, at step {index}: {actions}"
-        if any(ADDRESS in repr(c) for c in session.store.contacts.values()) or any(
+        if any(ADDRESS in repr(c) for c in session.store.items.values()) or any(
             a == ADDRESS for a, _ in session.store.acquired
         ):
             return f"the plain address is stored after erasure, at step {index}: {actions}"

@@ -87,7 +87,7 @@ def test_an_order_never_lifts_a_suppression_nor_sends_a_welcome() -> None:
 def test_unknown_types_are_ignored_and_store_nothing() -> None:
     deps, store, _, _ = make_deps()
     assert deliver(deps, event("e1", "customer.something_new")).status == "ignored"
-    assert store.claims == {} and store.contacts == {}
+    assert store.claims == {} and store.items == {}
 
 
 def test_a_bad_signature_or_payload_changes_nothing() -> None:
@@ -96,7 +96,7 @@ def test_a_bad_signature_or_payload_changes_nothing() -> None:
         deliver(deps, event("e1"), secret="wrong")
     with pytest.raises(InvalidInput):
         deliver(deps, event("e1", email="not an address"))
-    assert store.claims == {} and store.contacts == {}
+    assert store.claims == {} and store.items == {}
 
 
 def test_a_redelivery_after_a_crash_between_claim_and_write_is_applied() -> None:
@@ -138,15 +138,15 @@ def test_endless_contention_answers_try_again_without_a_partial_write() -> None:
     store.conflicts_to_inject = 100
     with pytest.raises(Contended):
         deliver(deps, event("e1"))
-    assert store.contacts == {}
+    assert store.items == {}
 
 
 def test_a_child_is_neither_stored_nor_mailed() -> None:
     deps, store, mailer, _ = make_deps()
     assert deliver(deps, event("e1", birthdate="2020-05-01", name="Kid")).status == "processed"
     assert mailer.sent == []
-    (key,) = store.contacts  # only the tombstone: a keyed hash, suppressions and a receipt
-    tombstone = store.contacts[key]
+    (key,) = store.items  # only the tombstone: a keyed hash, suppressions and a receipt
+    tombstone = store.items[key]
     assert "@" not in key and tombstone.profile.name is None
     assert {s.reason.value for s in tombstone.suppressions.values()} == {"child"}
     assert "jane" not in repr(tombstone)
