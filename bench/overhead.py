@@ -218,10 +218,15 @@ def keyed(value: str, pepper_id: str, pepper: bytes) -> str:
     return f"{pepper_id}:{hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()}"
 
 
+def item_key(address: str, pepper_id: str, pepper: bytes) -> str:
+    """Where an address's item lives: 128 bits of its keyed hash."""
+    return keyed(address, pepper_id, pepper)[: len(pepper_id) + 1 + 32]
+
+
 def contact_pk(address: str, secrets_json: str) -> str:
     doc = json.loads(secrets_json)
     pepper_id = doc["active_hash_pepper"]
-    return f"C#{keyed(address, pepper_id, base64.b64decode(doc['hash_peppers'][pepper_id]))}"
+    return f"C#{item_key(address, pepper_id, base64.b64decode(doc['hash_peppers'][pepper_id]))}"
 
 
 def subscribed_item(
@@ -334,7 +339,7 @@ class RawHandler:
     ) -> tuple[dict[str, Any] | None, bool]:
         """The contact, or whether its item is a tombstone, in one consistent read as the app reads it (with a fact
         waiting for the customer id, in the same BatchGetItem)."""
-        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        pk = f"C#{item_key(address, secrets.pepper_id, secrets.pepper)}"
         if customer_id is None:
             key = {"pk": _s(pk), "sk": _s("C")}
             item = self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True).get("Item")
@@ -424,7 +429,7 @@ class RawHandler:
         contact, erased = self._read(address, secrets, data["customer_id"])
         if erased or contact is not None:
             return _answer(200, json.dumps({"status": "processed", "event_id": event_id}))
-        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        pk = f"C#{item_key(address, secrets.pepper_id, secrets.pepper)}"
         item = subscribed_item(pk, address, event_id, data["customer_id"], data["name"], at, version=1)
         message_id = f"welcome-{hashlib.sha256(f'{address}|welcome|{at}'.encode()).hexdigest()[:20]}"
         item["outbox"] = {"M": {message_id: _outbox_entry(message_id, "welcome", at, {})}}
@@ -439,17 +444,10 @@ class RawHandler:
         }
         self._put_versioned(item, 0)
         token = self._seal(secrets, address, "*", now)
-        handle_mac = hmac.new(secrets.active_raw, b"mailto\x00*\x00" + address.encode(), hashlib.sha256).digest()
-        handle = base64.b32encode(handle_mac[:10]).decode().lower()
-        self.dynamodb.put_item(
-            TableName=TABLE,
-            Item={
-                "pk": _s(f"H#{handle}"),
-                "sk": _s("H"),
-                "token": _s(token),
-                "ttl": _n(int(time.time()) + 730 * 86400),
-            },
-        )
+        # the mailto: handle: item key, list code, tag; derived, nothing stored
+        body = bytes.fromhex(pk.partition(":")[2]) + hashlib.sha256(b"mailto-scope\x00*").digest()[:3]
+        tag = hmac.new(secrets.active_raw, b"mailto\x00" + body, hashlib.sha256).digest()[:6]
+        handle = base64.b32encode(body + tag).decode().lower()
         url = f"{self.BASE_URL}/u/{token}"
         unsubscribe = (
             f"List-Unsubscribe: <{url}>, <mailto:unsubscribe+{handle}@shop.example>\r\n"
@@ -498,7 +496,7 @@ class RawHandler:
             return page
         now = datetime.now(UTC)
         at = _iso(now)
-        pk = f"C#{keyed(address, secrets.pepper_id, secrets.pepper)}"
+        pk = f"C#{item_key(address, secrets.pepper_id, secrets.pepper)}"
         item = contact or {"pk": _s(pk), "sk": _s("C"), "address": _s(address), "v": _n(0)}
         if "email" in item.get("supp", {}).get("M", {}):
             return page

@@ -31,7 +31,7 @@ def secrets() -> SsmSecretsSource:
 
 @cache
 def store() -> DynamoContactStore:
-    return DynamoContactStore(client("dynamodb"), get_settings().table_name, lambda a: secrets().get().hash_address(a))
+    return DynamoContactStore(client("dynamodb"), get_settings().table_name, lambda a: secrets().get().address_key(a))
 
 
 def destinations() -> tuple[Destination, ...]:

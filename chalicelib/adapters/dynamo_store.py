@@ -2,7 +2,7 @@
 
 Keys: the address's item `C#<keyed hash of the address>` / `C` (the address itself is an attribute); its older
 ledger entries `… / L#<at>#<n>` and third-party records `… / A#<source>` in the same partition; event claims
-`E#<id>` / `E`; mailto handles `H#<handle>` / `H`. Erasure turns the address's item into its tombstone (same key,
+`E#<id>` / `E`. Erasure turns the address's item into its tombstone (same key,
 every personal attribute gone), so a write that expected "no item" or the version it read fails its condition, and
 one read answers "contact, tombstone or nobody". Contacts with pending work carry `due_pk` / `due_at`, a sparse,
 sharded, time-keyed index the sweep reads (its cost follows due items, not table size).
@@ -179,15 +179,12 @@ def _conditional_failed(exc: ClientError) -> bool:
 
 
 class DynamoContactStore:
-    def __init__(self, client: Any, table: str, hash_address: Callable[[str], str]) -> None:
+    def __init__(self, client: Any, table: str, key_of: Callable[[str], str]) -> None:
         self._client = client
         self._table = table
-        self._hash_address = hash_address  # the keyed hash under the active pepper (SPEC §1.8)
+        # where an address's item lives: its keyed hash under the active pepper, cut to 128 bits (SPEC §1.8)
+        self.key_of = key_of
         self.items_read = 0  # index items read, for the sweep's cost accounting
-
-    def key_of(self, address: str) -> str:
-        """Where an address's item lives: its keyed hash (a tombstone's address is that hash already)."""
-        return address if is_keyed_hash(address) else self._hash_address(address)
 
     def _loaded(self, item: dict[str, Any] | None, asked: str) -> Loaded:
         """Asked by address, a tombstone means "erased"; asked by its keyed hash, it is the record itself (the
@@ -335,22 +332,21 @@ class DynamoContactStore:
                     attempt += 1
                     time.sleep(min(1.0, 0.02 * 2**attempt))
 
-    def put_link_handle(self, handle: str, token: str, keep_days: int) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "pk": {"S": f"H#{handle}"},
-                "sk": {"S": "H"},
-                "token": {"S": token},
-                "ttl": {"N": str(int(time.time()) + keep_days * 86400)},
-            },
-        )
-
-    def get_link_handle(self, handle: str) -> str | None:
-        item = self._client.get_item(TableName=self._table, Key={"pk": {"S": f"H#{handle}"}, "sk": {"S": "H"}}).get(
-            "Item"
-        )
-        return item["token"]["S"] if item else None
+    def address_at(self, key: str) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=item_key(key), ConsistentRead=True, ProjectionExpression="address"
+        ).get("Item")
+        if item is None:  # known only from a third-party list
+            records = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+                ExpressionAttributeValues={":pk": {"S": f"C#{key}"}, ":a": {"S": "A#"}},
+                ProjectionExpression="address",
+                ConsistentRead=True,
+                Limit=1,
+            ).get("Items", [])
+            item = records[0] if records else None
+        return str(item["address"]["S"]) if item and "address" in item else None
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every item a Query finds, page after page."""
@@ -516,9 +512,6 @@ class DynamoContactStore:
         keys = [key for key in partition if key["sk"]["S"] != "C"]
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
         return len(keys)
-
-    def delete_link_handles(self, handles: list[str]) -> None:
-        self._batch_write([{"DeleteRequest": {"Key": {"pk": {"S": f"H#{h}"}, "sk": {"S": "H"}}}} for h in handles])
 
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         """Every contact holding this storefront customer id (one person may have ordered under several)."""

@@ -60,9 +60,25 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _handle(key: bytes, address: str, scope: str) -> str:
-    digest = hmac.new(key, b"mailto\x00" + scope.encode() + b"\x00" + address.encode(), hashlib.sha256)
-    return base64.b32encode(digest.digest()[:10]).decode("ascii").lower()
+HANDLE_KEY_BYTES = 16  # the address's item key: 128 bits of its keyed hash
+SCOPE_CODE_BYTES = 3  # which of the person's lists: matched against the scopes their item names
+HANDLE_TAG_BYTES = 6  # a forger must guess 48 bits, one email per guess
+HANDLE_BYTES = HANDLE_KEY_BYTES + SCOPE_CODE_BYTES + HANDLE_TAG_BYTES  # 25 bytes: 40 base32 characters
+
+
+def scope_code(scope: str) -> bytes:
+    """A short name for a scope; list names are not secret, the handle's tag is what binds it."""
+    return hashlib.sha256(b"mailto-scope\x00" + scope.encode()).digest()[:SCOPE_CODE_BYTES]
+
+
+def _handle_tag(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, b"mailto\x00" + body, hashlib.sha256).digest()[:HANDLE_TAG_BYTES]
+
+
+@dataclass(frozen=True)
+class MailtoHandle:
+    item_key: bytes  # where the person's item lives: what their address hashes to under the pepper
+    scope_code: bytes
 
 
 class TokenCodec:
@@ -119,11 +135,24 @@ class TokenCodec:
     def check_form_tag(self, token: str, tag: object) -> bool:
         return isinstance(tag, str) and hmac.compare_digest(self.form_tag(token).encode(), tag.encode()[:64])
 
-    def mailto_handle(self, address: str, scope: str) -> str:
-        """A short, case-insensitive handle for the mailto: unsubscribe address (a local part holds at most 64
-        octets, so the token itself cannot go there). Deterministic, so re-issuing a link stores nothing new."""
-        return _handle(self._raw_active, address, scope)
+    def mailto_handle(self, item_key: bytes, scope: str) -> str:
+        """The local-part handle of a mailto: unsubscribe address (at most 64 octets, so the token itself cannot go
+        there): the person's item key, a code for the list, and a tag. Nothing is stored to read it back, and it
+        holds no address: once the item is a tombstone, the handle names nobody."""
+        if len(item_key) != HANDLE_KEY_BYTES:
+            raise ValueError("an item key is 16 bytes")
+        body = item_key + scope_code(scope)
+        return base64.b32encode(body + _handle_tag(self._raw_active, body)).decode("ascii").lower()
 
-    def mailto_handles_under_every_key(self, address: str, scope: str) -> list[str]:
-        """The handle a link for (address, scope) had under each key still held: what an erasure deletes."""
-        return sorted({_handle(key, address, scope) for key in self._raw.values()})
+    def read_mailto_handle(self, handle: str) -> MailtoHandle | None:
+        """The item key and list code of a handle made under any key still held; None for anything else."""
+        try:
+            raw = base64.b32decode(handle.upper())
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) != HANDLE_BYTES:
+            return None
+        body, tag = raw[:-HANDLE_TAG_BYTES], raw[-HANDLE_TAG_BYTES:]
+        if not any(hmac.compare_digest(_handle_tag(key, body), tag) for key in self._raw.values()):
+            return None
+        return MailtoHandle(item_key=body[:HANDLE_KEY_BYTES], scope_code=body[HANDLE_KEY_BYTES:])

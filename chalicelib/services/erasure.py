@@ -14,8 +14,6 @@ from typing import Any
 from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
 from ..domain.removals import STRENGTH, opt_out
 from ..domain.timeutil import iso
-from ..domain.tokens import ALL_EMAIL
-from ..domain.topics import FIXED_TOPICS
 from .contacts import MAX_ATTEMPTS, Contended
 from .ports import Deps, VersionConflict
 
@@ -44,18 +42,7 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
     )
     previous = _replace_with_tombstone(deps, address, alias, reason, prov)
     deleted = receipt.deleted
-    # mailto: handles seal the address in their token: every one a link may have been made with goes, for every
-    # scope the person held, left, entered or was sent a link for, under every token key still held
-    scopes = {ALL_EMAIL, *FIXED_TOPICS}
-    if previous is not None:
-        scopes |= {
-            *previous.topics,
-            *(e.subject for e in previous.ledger),
-            *(r.scope for r in previous.removals.values()),
-        }
-    handles = sorted({h for scope in scopes for h in secrets.tokens.mailto_handles_under_every_key(address, scope)})
-    deps.store.delete_link_handles(handles)
-    deleted["link_handles_checked"] = len(handles)
+    # mailto: handles are read back from the person's item, now the tombstone: nothing of them to delete
     deleted["contact"] = int(previous is not None)
     if previous is not None:
         done = [r for r in previous.removals.values() if r.state == "done"]

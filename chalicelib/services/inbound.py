@@ -13,13 +13,14 @@ from typing import Any
 
 from ..domain.addresses import normalize_address
 from ..domain.consent import Contact, Provenance, RemovalRecord, Status, SuppressionReason
-from ..domain.errors import InvalidInput, InvalidToken, NotFound
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.hashing import is_keyed_hash
 from ..domain.inbound import InboundMail, Kind, Verdict, classify, is_machine
 from ..domain.redaction import redact
 from ..domain.removals import REMOVAL_DEADLINE, notify_removed_by_someone_else, opt_out, queue_removal_confirmation
 from ..domain.timeutil import iso, parse_iso
-from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
-from ..domain.topics import ALL_ACQUIRED, PARTNER_SHARING, Channel, channels_of
+from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX, scope_code
+from ..domain.topics import ACQUIRED_PREFIX, ALL_ACQUIRED, FIXED_TOPICS, PARTNER_SHARING, Channel, channels_of
 from ..domain.work import deadline_state
 from .erasure import erase
 from .outbox import change_and_deliver
@@ -173,17 +174,16 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
         event_id=received.message_id,
     )
     if verdict.kind is Kind.MAILTO and verdict.handle:
-        token = deps.store.get_link_handle(verdict.handle)
-        try:
-            claims = deps.secrets.get().tokens.verify(token or "", deps.clock.now())
-        except InvalidToken:
+        found = _mailto_target(deps, received, verdict.handle)
+        if found is None:
             return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
-        if claims.scope.startswith(OPT_IN_PREFIX):
-            return InboundOutcome(verdict)
-        scope = "email" if claims.scope == ALL_EMAIL else claims.scope
+        address, scope = found
+        if is_keyed_hash(address) or scope.startswith(OPT_IN_PREFIX):
+            return InboundOutcome(verdict)  # erased already (suppressed for good), or not a list to leave
+        scope = "email" if scope == ALL_EMAIL else scope
         # an auto-responder's mailto: removal is applied, but never answered (RFC 3834)
-        _remove(deps, claims.address, (scope,), prov, by_someone_else=False, confirm=not _automated(received.mail))
-        return InboundOutcome(verdict, applied_to=claims.address)
+        _remove(deps, address, (scope,), prov, by_someone_else=False, confirm=not _automated(received.mail))
+        return InboundOutcome(verdict, applied_to=address)
     if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
         _remove(deps, verdict.address, verdict.scopes, prov, by_someone_else=verdict.kind is Kind.FORWARDED)
         review_id = _queue_review(deps, received, verdict, erase=True) if verdict.erase else None
@@ -194,6 +194,32 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     if verdict.kind is Kind.REVIEW:
         return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
     return InboundOutcome(verdict)  # DSN, auto-reply, anything else: recorded in the log, nothing more
+
+
+def _mailto_target(deps: Deps, received: Received, handle: str) -> tuple[str, str] | None:
+    """Whose item the handle names and which of their lists: the address from the item (or from the sender, when
+    nothing is held for it yet and the sender's own address is the one the handle names), the list from the scopes
+    the person's records name. None when either cannot be settled: a human reads it then."""
+    secrets = deps.secrets.get()
+    read = secrets.tokens.read_mailto_handle(handle)
+    if read is None:
+        return None
+    key = f"{secrets.active_pepper}:{read.item_key.hex()}"
+    address = deps.store.address_at(key)
+    sender = received.mail.sender
+    if address is None and sender and secrets.address_key(sender) == key:
+        address = sender
+    if address is None:
+        return None
+    if is_keyed_hash(address):
+        return address, ALL_EMAIL
+    scopes = {ALL_EMAIL, ALL_ACQUIRED, *FIXED_TOPICS}
+    held = deps.store.load(address).contact
+    if held is not None:
+        scopes |= {*held.topics, *(e.subject for e in held.ledger), *(r.scope for r in held.removals.values())}
+    scopes |= {f"{ACQUIRED_PREFIX}{record['source']}" for record in deps.store.acquired_of(address)}
+    named = [scope for scope in scopes if scope_code(scope) == read.scope_code]
+    return (address, named[0]) if len(named) == 1 else None
 
 
 def _on(topic: str, scopes: list[str]) -> bool:

@@ -14,11 +14,10 @@ class UnsubscribeLinks:
 
 
 def unsubscribe_links(deps: Deps, address: str, scope: str) -> UnsubscribeLinks:
-    codec = deps.secrets.get().tokens
-    token = codec.issue(address, scope, deps.clock.now())
-    handle = codec.mailto_handle(address, scope)
-    # The handle is deterministic: storing it again is an idempotent overwrite, so a retry is harmless.
-    deps.store.put_link_handle(handle, token, keep_days=deps.mail.token_max_age_days)
+    secrets = deps.secrets.get()
+    token = secrets.tokens.issue(address, scope, deps.clock.now())
+    # read back from the person's item when it is used: nothing is stored for it, and erasure leaves it naming nobody
+    handle = secrets.tokens.mailto_handle(bytes.fromhex(secrets.address_key(address).partition(":")[2]), scope)
     url = f"{deps.mail.public_base_url}/u/{token}"
     mailto = f"mailto:unsubscribe+{handle}@{deps.mail.mailto_domain}"
     return UnsubscribeLinks(preferences_url=url, mailto=mailto, list_unsubscribe=f"<{url}>, <{mailto}>")

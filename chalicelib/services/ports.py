@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ..domain.consent import Contact, LedgerEntry, RemovalRecord
-from ..domain.hashing import keyed_hash
+from ..domain.hashing import is_keyed_hash, item_key, keyed_hash
 from ..domain.tokens import TokenCodec
 from ..domain.topics import page_channel
 
@@ -49,8 +49,6 @@ class ContactStore(Protocol):
         the version. Raises VersionConflict otherwise."""
         ...
 
-    def put_link_handle(self, handle: str, token: str, keep_days: int) -> None: ...
-
     # the sparse "due" index and what hangs off it (see adapters/dynamo_store.py)
     def due_addresses(self, now_iso: str, limit: int) -> list[str]: ...
 
@@ -72,7 +70,10 @@ class ContactStore(Protocol):
         """The keyed hashes of the addresses SES accepted that message for (empty when it was not sent)."""
         ...
 
-    def get_link_handle(self, handle: str) -> str | None: ...
+    def address_at(self, key: str) -> str | None:
+        """The address whose item (or third-party record) is kept under this item key; a tombstone answers with
+        its keyed hash; None when nothing is."""
+        ...
 
     # the customer-service review queue
     def put_review(self, item: dict[str, Any]) -> None: ...
@@ -85,8 +86,6 @@ class ContactStore(Protocol):
 
     # erasure, and events that name a customer instead of an address
     def delete_contact_items(self, address: str) -> int: ...
-
-    def delete_link_handles(self, handles: list[str]) -> None: ...
 
     def addresses_of_customer(self, customer_id: str) -> list[str]: ...
 
@@ -184,9 +183,13 @@ class Secrets:
     active_pepper: str = ""
 
     def hash_address(self, address: str) -> str:
-        """The keyed hash under the active pepper: where the address's item (contact or tombstone) lives. Rotating
-        the pepper re-keys every item (a migration), so one key always answers."""
+        """The keyed hash under the active pepper."""
         return keyed_hash(address, self.active_pepper, self.peppers[self.active_pepper])
+
+    def address_key(self, address: str) -> str:
+        """Where the address's item (contact or tombstone) lives; a tombstone's address is its keyed hash already.
+        Rotating the pepper re-keys every item (a migration), so one key always answers."""
+        return item_key(address if is_keyed_hash(address) else self.hash_address(address))
 
 
 class SecretsSource(Protocol):

@@ -846,7 +846,7 @@ def nothing_is_echoed_unescaped(client: Client, watch: Watch, welcome_link: str)
             lambda answer, address=address: (
                 answer.status_code == 200 and html.escape(mask(address)).encode() in answer.body
             ),
-            may_write=lambda key: key.startswith("H#"),
+            may_write=lambda key: False,
         )
     tally.close()
 
@@ -878,7 +878,7 @@ SEPARATORS = ["\u2028", "\u2029", "\x85", "\u000b\u2028", "\u200b", "\ufeff", "\
 
 def keys_of(address: str) -> Callable[[str], bool]:
     """The items a webhook about `address` writes: its contact, the event id's claim, its mailto: handles."""
-    return lambda key: key == item_pk(address) or key.startswith(("E#", "H#"))
+    return lambda key: key == item_pk(address) or key.startswith("E#")
 
 
 def mail_is_clean(recipient: str) -> Callable[[Message], bool]:
@@ -1198,7 +1198,7 @@ def spoofed_senders_never_remove_anyone_else(client: Client, watch: Watch) -> No
         "stop",
         "Take me off your list and stop the catalogs.",
     ]
-    not_the_victim = lambda key: key in ("REVIEW", item_pk(ATTACKER)) or key.startswith("H#")  # noqa: E731
+    not_the_victim = lambda key: key in ("REVIEW", item_pk(ATTACKER))  # noqa: E731
     mail_to_attacker = lambda mail: mail["To"] == ATTACKER  # noqa: E731
     count = 0
     for from_header in SPOOFED_FROM:
@@ -1326,7 +1326,7 @@ def automatic_mail_never_acts_or_gets_a_reply(client: Client, watch: Watch) -> N
                     lambda verdict, machine=machine: (
                         verdict == "delivery_status" if machine else verdict in ("removal_request", "review", "other")
                     ),
-                    may_write=lambda key, sender=sender: key in ("REVIEW", item_pk(sender)) or key.startswith("H#"),
+                    may_write=lambda key, sender=sender: key in ("REVIEW", item_pk(sender)),
                     may_mail=lambda mail, sender=sender: mail["To"] == sender,
                 )
     tally.close()

@@ -108,6 +108,8 @@ def test_mixed_requests_under_random_faults_lose_nothing_and_send_nothing_twice(
                 event_id = f"evt-{address}" if kind == "redeliver" else f"evt-again-{rng.random()}"
                 ok = with_retries(world, lambda a=address, e=event_id: world.subscribe(a, e))
             assert ok, "every request eventually succeeds when retried"
+            # SES's Send events reach ses_events within seconds, well inside the 15-minute send lease
+            assert with_retries(world, world.feed_send_events, attempts=1000)
             if kind in ("all_email", "catalog", "surveys"):
                 asked[f"{address}|{'email' if kind == 'all_email' else kind}"] += 1
             world.advance(seconds=rng.randint(1, 30))
@@ -115,7 +117,7 @@ def test_mixed_requests_under_random_faults_lose_nothing_and_send_nothing_twice(
         sweeps = 0
         while sweeps < 48 * 12:
             world.advance(minutes=5)
-            with_retries(world, world.feed_send_events)
+            assert with_retries(world, world.feed_send_events, attempts=1000)
             with_retries(world, lambda: run_sweep(world.deps))
             sweeps += 1
             plan.enabled = False  # the test's own look, not part of the system under faults

@@ -40,17 +40,16 @@ class FakeStore:
     """Keeps deep copies, so a service can only change state through save(), as with DynamoDB. As in the real
     store, an address's item lives under its keyed hash, and an erasure turns it into the tombstone."""
 
-    def __init__(self, hash_address: Any) -> None:
+    def __init__(self, key_of: Any) -> None:
         self.items: dict[str, Contact] = {}  # by keyed hash: a contact, or a tombstone (address = the hash)
         self.claims: dict[str, str] = {}
-        self.handles: dict[str, str] = {}
         self.reviews: dict[str, dict[str, Any]] = {}
         self.sent_log: set[str] = set()
         self.sent_to_log: dict[str, frozenset[str]] = {}
         self.waiting: dict[str, dict[str, str]] = {}
         self.archived: list[Any] = []
         self.acquired: dict[tuple[str, str], dict[str, Any]] = {}
-        self.hash_address = hash_address
+        self._key_of = key_of
         self.conflicts_to_inject = 0
         self.saves = 0
 
@@ -61,7 +60,7 @@ class FakeStore:
         return ClaimOutcome.SAME if self.claims[event_id] == digest else ClaimOutcome.CONFLICT
 
     def key_of(self, address: str) -> str:
-        return address if is_keyed_hash(address) else str(self.hash_address(address))
+        return str(self._key_of(address))
 
     @property
     def contacts(self) -> dict[str, Contact]:
@@ -105,15 +104,11 @@ class FakeStore:
         self.saves += 1
         self.items[key] = copy.deepcopy(contact)
 
-    def put_link_handle(self, handle: str, token: str, keep_days: int) -> None:
-        self.handles[handle] = token
-
-    def get_link_handle(self, handle: str) -> str | None:
-        return self.handles.get(handle)
-
-    def delete_link_handles(self, handles: list[str]) -> None:
-        for handle in handles:
-            self.handles.pop(handle, None)
+    def address_at(self, key: str) -> str | None:
+        held = self.items.get(key)
+        if held is not None:
+            return held.address
+        return next((a for a, _ in sorted(self.acquired) if self.key_of(a) == key), None)
 
     def delete_contact_items(self, address: str) -> int:
         records = [k for k in self.acquired if k[0] == address]
@@ -204,7 +199,7 @@ class FakeRawMail:
 
 def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
     secrets = FakeSecrets()
-    store, mailer, clock = FakeStore(lambda a: secrets.get().hash_address(a)), FakeMailer(), FakeClock()
+    store, mailer, clock = FakeStore(lambda a: secrets.get().address_key(a)), FakeMailer(), FakeClock()
     deps = Deps(
         store=store,
         mailer=mailer,

@@ -162,3 +162,36 @@ def test_an_erasure_takes_every_review_item_naming_the_person_with_its_raw_messa
     assert [item["sender"] for item in list_review(deps)] == ["zed@example.com"]
     assert receipt.deleted["review_items"] == 2 and receipt.deleted["raw_messages"] == 2
     assert sorted(deps.raw_mail.deleted) == ["s3://b/inbound/m1", "s3://b/inbound/m2"]  # type: ignore[union-attr]
+
+
+def _mailto_from(deps, sender: str, recipient: str, scope: str, message_id: str = "m-mailto"):  # type: ignore[no-untyped-def]
+    from chalicelib.services.links import unsubscribe_links
+
+    mailto = unsubscribe_links(deps, recipient, scope).mailto.removeprefix("mailto:")
+    raw = f"From: {sender}\r\nTo: {mailto}\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n".encode()
+    return handle_inbound(deps, Received(message_id, parse_inbound(raw, (mailto,)), None, {}, None))
+
+
+def test_a_mailto_link_a_sender_made_for_an_address_nobody_holds_removes_it_when_that_address_writes() -> None:
+    deps, store, _, clock = make_deps()
+    outcome = _mailto_from(deps, "new@example.com", "new@example.com", "updates")
+    assert outcome.applied_to == "new@example.com"
+    assert reason(store, clock, "new@example.com") is Reason.UNSUBSCRIBED
+
+
+def test_a_mailto_link_naming_nobody_held_sent_from_elsewhere_waits_in_review_and_is_not_lost() -> None:
+    deps, store, _, _ = make_deps()
+    outcome = _mailto_from(deps, "forwarder@example.net", "new@example.com", "updates")
+    assert outcome.applied_to is None and outcome.review_id is not None
+    assert store.load("new@example.com").contact is None
+
+
+def test_a_mailto_link_for_an_address_known_only_from_a_third_party_list_removes_it_from_that_list() -> None:
+    from chalicelib.services.imports import import_records
+
+    deps, store, _, clock = make_deps()
+    import_records(deps, {"source": "fair", "records": [{"email": "lead@example.com"}]})
+    outcome = _mailto_from(deps, "relay@example.net", "lead@example.com", "acquired:fair")
+    assert outcome.applied_to == "lead@example.com"
+    verdict = eligibility(store.load("lead@example.com").contact, Channel.EMAIL, "acquired:fair", clock.now())
+    assert not verdict.allowed

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.errors import InvalidToken
-from chalicelib.domain.tokens import ALL_EMAIL, TokenCodec
+from chalicelib.domain.tokens import ALL_EMAIL, TokenCodec, scope_code
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 KEY1, KEY2 = bytes(32), bytes(range(32))
@@ -80,8 +80,34 @@ def test_a_keyring_cannot_be_configured_for_less_than_400_days() -> None:
         TokenCodec({"k1": KEY1}, "k1", max_age_days=399)
 
 
+JANE_KEY, JOHN_KEY = bytes(range(16)), bytes(range(1, 17))
+
+
 def test_mailto_handles_are_short_case_insensitive_and_stable() -> None:
-    handle = codec().mailto_handle("jane@example.com", ALL_EMAIL)
-    assert handle == codec().mailto_handle("jane@example.com", ALL_EMAIL)
-    assert handle != codec().mailto_handle("john@example.com", ALL_EMAIL)
+    handle = codec().mailto_handle(JANE_KEY, ALL_EMAIL)
+    assert handle == codec().mailto_handle(JANE_KEY, ALL_EMAIL)
+    assert handle != codec().mailto_handle(JOHN_KEY, ALL_EMAIL)
+    assert handle != codec().mailto_handle(JANE_KEY, "promotions")
     assert handle == handle.lower() and handle.isalnum() and len(f"unsubscribe+{handle}") <= 64
+    read = codec().read_mailto_handle(handle.upper())
+    assert read is not None and (read.item_key, read.scope_code) == (JANE_KEY, scope_code(ALL_EMAIL))
+
+
+def test_a_mailto_handle_cannot_be_altered_or_made_without_the_key() -> None:
+    handle = codec().mailto_handle(JANE_KEY, ALL_EMAIL)
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    for i in range(len(handle)):  # every single-character change: another person, another list, another tag
+        changed = handle[:i] + alphabet[(alphabet.index(handle[i]) + 1) % 32] + handle[i + 1 :]
+        assert codec().read_mailto_handle(changed) is None
+    foreign = TokenCodec({"k9": KEY2}, "k9").mailto_handle(JANE_KEY, ALL_EMAIL)
+    assert codec().read_mailto_handle(foreign) is None
+    for junk in ("", handle[:-1], handle + "a", "0" * 40, "!" * 40):
+        assert codec().read_mailto_handle(junk) is None
+
+
+def test_mailto_handles_made_under_an_earlier_key_are_still_read_after_a_rotation() -> None:
+    old = codec().mailto_handle(JANE_KEY, ALL_EMAIL)
+    rotated = TokenCodec({"k1": KEY1, "k2": KEY2}, "k2")
+    read = rotated.read_mailto_handle(old)
+    assert read is not None and read.item_key == JANE_KEY
+    assert rotated.mailto_handle(JANE_KEY, ALL_EMAIL) != old
