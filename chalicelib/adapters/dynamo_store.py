@@ -224,19 +224,23 @@ class DynamoContactStore:
             return ClaimOutcome.SAME if old.get("digest", {}).get("S") == digest else ClaimOutcome.CONFLICT
         return ClaimOutcome.NEW
 
-    def load(self, address: str, waiting: str | None = None) -> Loaded:
-        """The contact or its tombstone — one item, one key — and, in the same request, a waiting fact."""
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
+        """The contact or its tombstone — one item, one key — and, in the same request, the facts waiting under
+        the `waiting` keys (merged; their fields do not overlap)."""
         key = self.key_of(address)
-        if waiting is None:
+        if not waiting:
             response = self._client.get_item(TableName=self._table, Key=item_key(key), ConsistentRead=True)
             return self._loaded(response.get("Item"), address)
-        items = self._batch_get([item_key(key), waiting_key(waiting)])
-        fact = items.get(f"W#{waiting}")
+        items = self._batch_get([item_key(key), *(waiting_key(k) for k in waiting)])
         loaded = self._loaded(items.get(f"C#{key}"), address)
-        if fact is None:
+        facts = [_plain(items[f"W#{k}"]) for k in waiting if f"W#{k}" in items]
+        if not facts:
             return loaded
-        kept = {k: v for k, v in _plain(fact).items() if k not in ("pk", "sk", "ttl")}
+        kept = {k: v for fact in facts for k, v in fact.items() if k not in ("pk", "sk", "ttl")}
         return Loaded(loaded.contact, loaded.erased, loaded.tombstone, waiting=kept)
+
+    def delete_waiting_fact(self, key: str) -> None:
+        self._client.delete_item(TableName=self._table, Key=waiting_key(key))
 
     def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
         item = {**waiting_key(key), "ttl": {"N": str(int(time.time()) + keep_days * 86400)}}

@@ -40,7 +40,7 @@ def change_contact(
     *,
     create: bool = True,
     current: Contact | None = None,
-    waiting: str | None = None,
+    waiting: tuple[str, ...] = (),
 ) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 

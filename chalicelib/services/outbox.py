@@ -197,7 +197,7 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
 
 
 def change_and_deliver(
-    deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True, waiting: str | None = None
+    deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True, waiting: tuple[str, ...] = ()
 ) -> Change:
     """Change a contact and claim, in the same write, any mail now due; then send it. A failed send leaves the mail
     in the outbox for the sweep; the change itself is committed and is never undone by a mail problem."""

@@ -33,9 +33,11 @@ class Loaded:
 class ContactStore(Protocol):
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome: ...
 
-    def load(self, address: str, waiting: str | None = None) -> Loaded:
-        """The contact and its tombstone; with `waiting`, also the fact kept under that key, in the same request."""
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
+        """The contact or its tombstone; with `waiting`, also the facts kept under those keys, in the same request."""
         ...
+
+    def delete_waiting_fact(self, key: str) -> None: ...
 
     def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
         """Keep a fact about a person not held yet (an age report, an erasure), under a keyed hash, for later; a

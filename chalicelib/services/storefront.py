@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
 from ..domain.errors import EventIdReused
+from ..domain.hashing import is_keyed_hash
 from ..domain.removals import offer_confirmation, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
 from ..domain.signatures import verify_signature
@@ -137,13 +138,24 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         remember_event(contact, envelope.id, deps.clock.now())
         return True
 
-    waiting = _waiting_key(deps, event.customer_id) if event.customer_id else None
+    customer = (_waiting_key(deps, event.customer_id),) if event.customer_id else ()
     try:
-        return change_and_deliver(deps, event.email, decide, waiting=waiting).written
+        return change_and_deliver(deps, event.email, decide, waiting=(*customer, _moved_key(deps, event.email))).written
     except FactWaiting as waiting_fact:
+        fact = waiting_fact.fact
+    if "reason" in fact or "to" not in fact:
         # the storefront reported this customer's age (or erasure) before this sign-up: apply it, send nothing
-        reason = SuppressionReason(waiting_fact.fact.get("reason", SuppressionReason.ERASURE.value))
-        erase(deps, event.email, reason, str(waiting_fact.fact.get("source", f"storefront:{envelope.type}")))
+        reason = SuppressionReason(fact.get("reason", SuppressionReason.ERASURE.value))
+        erase(deps, event.email, reason, str(fact.get("source", f"storefront:{envelope.type}")))
+        return True
+    # the person had already moved from this address to another when this older event came: it is theirs there
+    moved_to = deps.store.address_at(str(fact["to"]))
+    if moved_to is None or is_keyed_hash(moved_to):
+        return False  # the new address was erased since: nothing is kept of this one either
+    try:
+        return change_and_deliver(deps, moved_to, decide, waiting=customer).written
+    except FactWaiting:
+        erase(deps, moved_to, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
         return True
 
 
@@ -153,6 +165,11 @@ WAITING_DAYS = 400  # how long a fact about a customer not held yet is kept for 
 def _waiting_key(deps: Deps, customer_id: str) -> str:
     """Keyed (HMAC under the pepper), never the customer id itself."""
     return deps.secrets.get().hash_address(f"customer:{customer_id}")
+
+
+def _moved_key(deps: Deps, address: str) -> str:
+    """Where the fact "the person moved away from this address" waits for events about it that come late."""
+    return deps.secrets.get().hash_address(f"moved:{address}")
 
 
 def _keep_for_later(deps: Deps, who: CustomerRef, reason: SuppressionReason, source: str) -> None:
@@ -237,9 +254,13 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
     one. The new address is written first, so no suppression is ever missing in between."""
     if change.old_email == change.new_email:
         return False
+    # the person lives at the new address now: events that come late about it are theirs there again
+    deps.store.delete_waiting_fact(_moved_key(deps, change.new_email))
     old = deps.store.load(change.old_email)
-    if old.contact is None:
+    if old.erased:
         return False
+    if old.contact is None:
+        return _move_before_the_old_contact(deps, envelope, change)
     source = old.contact
     prov = _prov(deps, envelope)
 
@@ -283,6 +304,33 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
         # an opt-out that landed on the old address after `source` was read, before it moved out, follows too
         _follow_late_opt_outs(deps, change.new_email, source, seen[0], prov)
     return moved
+
+
+def _move_before_the_old_contact(deps: Deps, envelope: Envelope, change: EmailChange) -> bool:
+    """The change came before anything about the old address (webhooks are not ordered): the new address is held
+    for the customer, and a fact under a keyed hash of the old address sends any later event about it there. Only
+    keyed hashes are kept in the fact. A sign-up that raced this and created the old contact after our read is
+    moved like any other, so no interleaving leaves the person at the old address."""
+    prov = _prov(deps, envelope)
+
+    held_id = f"{envelope.id}#held"  # not the event's own id: a move that still follows must be able to apply
+
+    def hold(contact: Contact) -> bool:
+        if held_id in contact.applied_events:
+            return False
+        contact.profile.customer_id = change.customer_id
+        contact.record("email_changed", "address", "moved_in", prov)
+        remember_event(contact, held_id, deps.clock.now())
+        return True
+
+    held = change_contact(deps, change.new_email, hold)
+    if held.erased:
+        return False
+    fact = {"to": deps.secrets.get().address_key(change.new_email), "source": prov.source, "at": prov.at_iso}
+    deps.store.put_waiting_fact(_moved_key(deps, change.old_email), fact, WAITING_DAYS)
+    if deps.store.load(change.old_email).contact is not None:
+        return apply_email_change(deps, envelope, change)  # a sign-up landed in between: move it now
+    return held.written
 
 
 def _follow_late_opt_outs(deps: Deps, new_email: str, before: Contact, after: Contact, prov: Provenance) -> None:

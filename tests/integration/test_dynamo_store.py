@@ -205,10 +205,10 @@ def test_a_waiting_fact_is_read_with_the_contact_in_one_request_and_a_childs_is_
     store.put_waiting_fact("p1:abc", {"reason": "child", "source": "storefront:customer.age_reported"}, 400)
     store.put_waiting_fact("p1:abc", {"reason": "erasure", "source": "storefront:customer.erasure_requested"}, 400)
     dynamodb_calls.reset()
-    loaded = store.load("kid@example.com", waiting="p1:abc")
+    loaded = store.load("kid@example.com", waiting=("p1:abc",))
     assert dynamodb_calls.calls == ["BatchGetItem"]
     assert loaded.contact is None and loaded.waiting is not None and loaded.waiting["reason"] == "child"
-    assert store.load("kid@example.com", waiting="p1:other").waiting is None
+    assert store.load("kid@example.com", waiting=("p1:other",)).waiting is None
     items = wiring.store()._client.scan(TableName=store._table)["Items"]
     (fact,) = [i for i in items if i["pk"]["S"].startswith("W#")]
     assert int(fact["ttl"]["N"]) > 0 and "kid" not in str(fact)

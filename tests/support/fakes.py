@@ -67,9 +67,9 @@ class FakeStore:
         """The live contacts by address (a view, for assertions)."""
         return {c.address: c for c in self.items.values() if not is_keyed_hash(c.address)}
 
-    def load(self, address: str, waiting: str | None = None) -> Loaded:
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
         held = copy.deepcopy(self.items.get(self.key_of(address)))
-        fact = self.waiting.get(waiting) if waiting is not None else None
+        fact = {k: v for key in waiting for k, v in self.waiting.get(key, {}).items()}
         erased = held is not None and is_keyed_hash(held.address) and not is_keyed_hash(address)
         if held is not None and not erased and is_keyed_hash(held.address) != is_keyed_hash(address):
             held = None  # a live contact asked for by its keyed hash: not how anyone names it
@@ -79,6 +79,9 @@ class FakeStore:
             tombstone=held if erased else None,
             waiting=dict(fact) if fact else None,
         )
+
+    def delete_waiting_fact(self, key: str) -> None:
+        self.waiting.pop(key, None)
 
     def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
         if self.waiting.get(key, {}).get("reason") != "child":

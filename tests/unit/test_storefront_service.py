@@ -114,7 +114,7 @@ def test_of_two_deliveries_of_one_id_at_once_only_the_one_that_applied_it_says_p
     statuses: list[str] = []
     load = store.load
 
-    def load_after_a_redelivery_overtakes(address: str, waiting: str | None = None):  # type: ignore[no-untyped-def]
+    def load_after_a_redelivery_overtakes(address: str, waiting: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
         store.load = load  # type: ignore[method-assign]
         statuses.append(deliver(deps, payload).status)  # claims the id second, writes the contact first
         return load(address, waiting)
