@@ -510,12 +510,13 @@ class DynamoContactStore:
 
     # --- erasure ---------------------------------------------------------------------------------------------
 
-    def delete_contact_items(self, address: str) -> int:
+    def delete_contact_items(self, address: str) -> dict[str, int]:
         """Every item in the address's partition but the tombstone: older ledger entries, third-party records."""
         partition = self._partition(f"C#{self.key_of(address)}", ProjectionExpression="pk, sk", ConsistentRead=True)
         keys = [key for key in partition if key["sk"]["S"] != "C"]
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
-        return len(keys)
+        records = sum(1 for key in keys if key["sk"]["S"].startswith("A#"))
+        return {"older_ledger_entries": len(keys) - records, "third_party_records": records}
 
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         """Every contact holding this storefront customer id (one person may have ordered under several)."""

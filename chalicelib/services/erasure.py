@@ -44,6 +44,11 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
     deleted = receipt.deleted
     # mailto: handles are read back from the person's item, now the tombstone: nothing of them to delete
     deleted["contact"] = int(previous is not None)
+    deleted["pending_mail"] = len(previous.outbox) if previous else 0  # went with the contact item
+    # postal removals the mail house got rows for: taken back by the erasure's own postal removal
+    deleted["mail_house_rows_taken_back"] = sum(
+        "mailhouse" in r.destinations for r in (previous.removals.values() if previous else ())
+    )
     if previous is not None:
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
@@ -51,7 +56,7 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
         deps.store.forget_archived_recipient(previous.archived)
         deleted["archived_removals_unnamed"] = len(done) + len(previous.archived)
     deleted.update(_erase_review_items(deps, address))
-    deleted["contact_items"] = deps.store.delete_contact_items(address)  # older ledger, third-party records
+    deleted.update(deps.store.delete_contact_items(address))
     return receipt
 
 

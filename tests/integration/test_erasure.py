@@ -119,3 +119,30 @@ def test_erasure_takes_the_address_out_of_every_archived_removal(world: World) -
 def archived_items() -> list[dict[str, object]]:
     items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
     return [item for item in items if item["pk"]["S"].startswith("RD#")]
+
+
+def test_the_receipt_counts_what_went_from_each_place(world: World) -> None:
+    """SPEC §1.8: the contact, its older ledger entries and third-party records in its partition, its pending mail."""
+    from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
+    from chalicelib.services.imports import import_records
+
+    world.subscribe("jane@example.com", "evt-1")
+    import_records(world.deps, {"source": "fair", "records": [{"email": "jane@example.com", "name": "Jane"}]})
+    ends = (world.clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
+    for i in range(LEDGER_IN_ITEM):  # enough entries to move the oldest ledger entries to their own items
+        payload = event(
+            f"c-{i}",
+            "contest.entered",
+            email="jane@example.com",
+            contest_id=f"c{i}",
+            contest_ends_at=ends,
+            marketing_opt_in=False,
+        )
+        body = body_of(payload)
+        handle_storefront_webhook(
+            world.deps, body, signature("dev-webhook-secret", body, world.clock.now().timestamp())
+        )
+    receipt = erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    deleted = receipt.deleted
+    assert deleted["contact"] == 1 and deleted["third_party_records"] == 1 and deleted["older_ledger_entries"] >= 1
+    assert not plain_address_stored()

@@ -113,11 +113,11 @@ class FakeStore:
             return held.address
         return next((a for a, _ in sorted(self.acquired) if self.key_of(a) == key), None)
 
-    def delete_contact_items(self, address: str) -> int:
+    def delete_contact_items(self, address: str) -> dict[str, int]:
         records = [k for k in self.acquired if k[0] == address]
         for key in records:
             del self.acquired[key]
-        return len(records)
+        return {"older_ledger_entries": 0, "third_party_records": len(records)}
 
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         return [a for a, c in self.contacts.items() if c.profile.customer_id == customer_id]
