@@ -434,8 +434,10 @@ class DynamoContactStore:
         self._batch_write(puts)
 
     def forget_archived_recipient(self, archived: dict[str, str]) -> None:
-        """Take the address out of archived removal records (removal id -> done_at), keeping the records."""
-        for removal_id, done_at in archived.items():
+        """Take the address out of archived removal records (removal id -> done_at[#mail-house day]), keeping the
+        records."""
+        for removal_id, archived_at in archived.items():
+            done_at = archived_at.partition("#")[0]
             try:
                 self._client.update_item(
                     TableName=self._table,

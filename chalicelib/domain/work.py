@@ -101,6 +101,8 @@ def expire_contests(contact: Contact, now: datetime, prov: Provenance) -> list[s
 def prune_done_removals(contact: Contact, keep: int = 20) -> None:
     """Done records are archived outside the contact by the sweep; the item keeps only the newest few."""
     done = sorted((r for r in contact.removals.values() if r.state == "done"), key=lambda r: r.done_at or "")
-    for record in done[:-keep] if len(done) > keep else []:
-        contact.archived[record.id] = record.done_at or ""  # so an erasure can still find its archived copy
+    for record in done[: max(0, len(done) - keep)]:
+        # so an erasure can still find its archived copy, and the mail-house file its row went to
+        day = f"#{record.received_at[:10]}" if "mailhouse" in record.destinations else ""
+        contact.archived[record.id] = f"{record.done_at or ''}{day}"
         del contact.removals[record.id]

@@ -48,7 +48,7 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
     # postal removals the mail house got rows for: taken back by the erasure's own postal removal
     deleted["mail_house_rows_taken_back"] = sum(
         "mailhouse" in r.destinations for r in (previous.removals.values() if previous else ())
-    )
+    ) + sum(1 for at in (previous.archived.values() if previous else ()) if "#" in at)
     if previous is not None:
         done = [r for r in previous.removals.values() if r.state == "done"]
         if done:
@@ -97,6 +97,9 @@ def _seal_tombstone(
     and which mail-house rows to take back."""
     held = previous.removals.values() if previous else []
     earlier = {r.id: r.received_at[:10] for r in held if "mailhouse" in r.destinations}
+    # and those already pruned from the item into the archive: their mail-house day was kept with them
+    archived = previous.archived.items() if previous else []
+    earlier |= {rid: at.partition("#")[2] for rid, at in archived if at.partition("#")[2]}
     lasting = {
         channel: suppression
         for channel, suppression in (previous.suppressions.items() if previous else [])

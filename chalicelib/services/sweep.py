@@ -21,6 +21,7 @@ from .mail_claims import claim_due_mail, expired_claims
 from .outbox import send_claimed
 from .policy import notify_pending
 from .ports import Deps, RemovalNotice
+from .review_retention import forget_old_review_text
 
 log = logging.getLogger(__name__)
 BATCH = 400  # contacts per sweep run; the rest wait for the next run, still in due order
@@ -125,6 +126,10 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
     for item in deps.store.list_reviews():
         state = deadline_state(RemovalRecord("", "", "", item["received_at"], item["due_at"]), now)
         report.counts["ReviewOpen"] += 1
+        try:
+            forget_old_review_text(deps, item)
+        except Exception:
+            log.exception("a review item's old text could not be removed")
         if state == "at_risk":
             report.counts["RemovalsAtRisk"] += 1
         elif state == "overdue":

@@ -220,6 +220,50 @@ def test_an_erasure_takes_back_the_mail_houses_rows_about_the_person(world: Worl
     assert "jane" not in day_file().lower()
 
 
+def test_an_erasure_takes_back_the_mail_house_row_of_a_removal_already_pruned_from_the_contact(world: World) -> None:
+    from chalicelib.domain.consent import SuppressionReason
+    from chalicelib.domain.work import prune_done_removals
+    from chalicelib.services.contacts import change_contact
+    from chalicelib.services.erasure import erase
+
+    world.subscribe("jane@example.com")
+    world.one_click("jane@example.com", "catalog")
+    run_sweep(world.deps)
+    day = world.clock.now().strftime("%Y-%m-%d")
+    key = f"postal-removals/{day}.csv"
+    assert "1 Main St" in client("s3").get_object(Bucket="listkeeper-local", Key=key)["Body"].read().decode()
+    # the done record leaves the item for the archive, as it does once 20 newer ones are done
+    change_contact(world.deps, "jane@example.com", lambda c: prune_done_removals(c, keep=0) is None, create=False)
+    loaded = world.deps.store.load("jane@example.com").contact
+    assert loaded is not None and not loaded.removals and loaded.archived
+    receipt = erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    assert receipt.deleted["mail_house_rows_taken_back"] == 1
+    world.advance(minutes=5)
+    run_sweep(world.deps)
+    text = client("s3").get_object(Bucket="listkeeper-local", Key=key)["Body"].read().decode()
+    assert "1 Main St" not in text and "jane" not in text.lower()
+
+
+def test_a_review_item_waiting_30_days_keeps_its_request_but_no_longer_the_persons_words(world: World) -> None:
+    from chalicelib.domain.timeutil import iso
+    from chalicelib.services.inbound import list_review
+    from chalicelib.services.review_retention import TEXT_REMOVED
+
+    received_at = iso(world.clock.now())
+    item = {"id": "r1", "message_id": "m1", "received_at": received_at, "due_at": received_at, "sender": "a@b.example",
+            "subject": "my account", "text": "please remove me, my password is [redacted]", "reason": "unsure",
+            "suggested_address": "a@b.example", "storage_key": "inbound/m1"}  # fmt: skip
+    world.deps.store.put_review(item)
+    world.advance(days=29)
+    run_sweep(world.deps)
+    assert list_review(world.deps)[0]["text"] == item["text"]
+    world.advance(days=2)
+    run_sweep(world.deps)
+    (kept,) = list_review(world.deps)
+    assert kept["text"] == TEXT_REMOVED and kept["subject"] is None and kept["storage_key"] is None
+    assert (kept["id"], kept["sender"], kept["due_at"], kept["state"]) == ("r1", "a@b.example", received_at, "overdue")
+
+
 @pytest.mark.parametrize("scope", ["partner_sharing", "catalog"])
 def test_partners_get_the_name_and_postal_address_they_hold_with_a_postal_or_sharing_removal(
     world: World, scope: str
