@@ -443,6 +443,8 @@ class RawHandler:
             "n_dead": _n(0),
         }
         self._put_versioned(item, 0)
+        # an age report for this customer kept since the read: read again before anything is sent
+        self._read(address, secrets, data["customer_id"])
         token = self._seal(secrets, address, "*", now)
         # the mailto: handle: item key, list code, tag; derived, nothing stored
         body = bytes.fromhex(pk.partition(":")[2]) + hashlib.sha256(b"mailto-scope\x00*").digest()[:3]

@@ -197,10 +197,17 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
 
 
 def change_and_deliver(
-    deps: Deps, address: str, decide: Callable[[Contact], bool], *, create: bool = True, waiting: tuple[str, ...] = ()
+    deps: Deps,
+    address: str,
+    decide: Callable[[Contact], bool],
+    *,
+    create: bool = True,
+    waiting: tuple[str, ...] = (),
+    may_send: Callable[[Contact], bool] | None = None,
 ) -> Change:
-    """Change a contact and claim, in the same write, any mail now due; then send it. A failed send leaves the mail
-    in the outbox for the sweep; the change itself is committed and is never undone by a mail problem."""
+    """Change a contact and claim, in the same write, any mail now due; then send it (unless `may_send`, asked
+    after the write, says no: the caller then deals with the contact). A failed send leaves the mail in the outbox
+    for the sweep; the change itself is committed and is never undone by a mail problem."""
     claimed: list[str] = []
 
     def decide_and_claim(contact: Contact) -> bool:
@@ -210,6 +217,8 @@ def change_and_deliver(
         return True
 
     change = change_contact(deps, address, decide_and_claim, create=create, waiting=waiting)
+    if change.written and change.contact is not None and may_send is not None and not may_send(change.contact):
+        return change
     if change.written and change.contact is not None and claimed:
         try:
             send_claimed(deps, change.contact, claimed)

@@ -117,6 +117,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         return True
     prov = _prov(deps, envelope, event.ip, event.user_agent)
     topics = IMPLIED_EMAIL_TOPICS + (IMPLIED_POSTAL_TOPICS if event.postal_address else ())
+    gains_id: list[bool] = []  # does this write first give the contact the customer id?
 
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
@@ -132,6 +133,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
             joined = join_implied_topics(contact, topics, prov)
             if began_email_subscription(joined):
                 queue_mail(contact, "welcome", prov, deps.clock.now())
+        gains_id[:] = [contact.profile.customer_id != event.customer_id]
         profile_changed = _update_profile(contact, event)
         if not joined and not profile_changed and not offered:
             return False
@@ -139,8 +141,29 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
         return True
 
     customer = (_waiting_key(deps, event.customer_id),) if event.customer_id else ()
+    late: list[dict[str, Any]] = []
+
+    def no_fact_came_meanwhile(contact: Contact) -> bool:
+        """An age report or erasure naming only this customer id may have been kept after our read, and missed this
+        contact (not written yet, or not in the eventually consistent customer index): read it again once the
+        contact holds the id, before anything is sent. One read, on the write that first gives the contact the id."""
+        if not customer or not gains_id or not gains_id[0]:
+            return True
+        fact = deps.store.load(event.email, waiting=customer).waiting
+        late.extend([fact] if fact else [])
+        return not late
+
     try:
-        return change_and_deliver(deps, event.email, decide, waiting=(*customer, _moved_key(deps, event.email))).written
+        change = change_and_deliver(
+            deps,
+            event.email,
+            decide,
+            waiting=(*customer, _moved_key(deps, event.email)),
+            may_send=no_fact_came_meanwhile,
+        )
+        if not late:
+            return change.written
+        fact = late[0]
     except FactWaiting as waiting_fact:
         fact = waiting_fact.fact
     if "reason" in fact or "to" not in fact:

@@ -95,6 +95,7 @@ def test_dynamodb_requests_per_webhook_are_the_designed_number(aws: dict[str, st
         "PutItem",  # claim the event id
         "BatchGetItem",  # read the address's item (contact or tombstone) and any fact waiting for the customer
         "PutItem",  # write it, conditioned on the version read, with the welcome in its outbox
+        "BatchGetItem",  # the contact now holds the customer id: a fact about it kept since the read? (none)
         "PutItem",  # clear the sent welcome from the outbox (the mailto: handle is derived: nothing stored)
     ]
     # a change without mail (a postal address now): claim + read + write

@@ -64,3 +64,23 @@ def test_an_adult_reported_before_their_sign_up_is_signed_up_as_usual() -> None:
     deliver(deps, fact_about("cust-55", "customer.age_reported", "age-4", age=40))
     deliver(deps, event("signup-5", customer_id="cust-55", email="adult@example.com"))
     assert store.load("adult@example.com").contact is not None and [m.to for m in mailer.sent] == ["adult@example.com"]
+
+
+def test_a_child_reported_between_the_sign_ups_read_and_its_write_is_neither_kept_nor_welcomed() -> None:
+    """The report finds no contact (not written yet) and keeps its fact; the sign-up had read before the fact was
+    there. The sign-up reads the fact again once its contact holds the customer id, before sending anything."""
+    deps, store, mailer, _ = make_deps()
+    save = store.save
+    reported: list[str] = []
+
+    def report_lands_first(contact):  # type: ignore[no-untyped-def]
+        if contact.address == "kid@example.com" and not reported:
+            reported.append(deliver(deps, fact_about("cust-99", "customer.age_reported", "age-9", age=9)))
+        save(contact)
+
+    store.save = report_lands_first  # type: ignore[method-assign]
+    deliver(deps, event("signup-9", customer_id="cust-99", email="kid@example.com", name="Kid", postal_address=POSTAL))
+    assert reported == ["processed"]
+    loaded = store.load("kid@example.com")
+    assert loaded.contact is None and loaded.erased and mailer.sent == []
+    assert "Kid" not in repr(list(store.items.values()))
