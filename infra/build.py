@@ -10,8 +10,9 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
-from .resources import function_policies, merge_template, stage_settings
+from .resources import FUNCTIONS, function_name, function_policies, merge_template, stage_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files of the dependencies that nothing deployed reads: the Swagger UI assets of Powertools' event handler
@@ -43,11 +44,34 @@ def build(stage: str, out: Path) -> Path:
     prune_package(out / "deployment.zip")
     template_path = out / "sam.json"
     template = json.loads(template_path.read_text())
-    # Chalice subscribes functions to topics by name: make sure the topics exist first.
-    for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
-        template["Resources"][function]["DependsOn"] = [topic, f"{topic}Policy"]
+    finish_template(template, env)
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     return template_path
+
+
+def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
+    """What `chalice package` cannot say: fixed function names (so policies and log groups name them), each function
+    after its log group (or Lambda would create one without retention or key), and account-scoped ARNs."""
+    found = template["Resources"]
+    for name, logical in FUNCTIONS.items():
+        found[logical]["Properties"]["FunctionName"] = function_name(env, name)
+        found[logical]["DependsOn"] = [f"{logical}Logs"]
+    # Chalice subscribes functions to topics by name: make sure the topics exist first.
+    for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
+        found[function]["DependsOn"] += [topic, f"{topic}Policy"]
+    for resource in found.values():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    statement["Resource"] = _substituted(statement["Resource"])
+
+
+def _substituted(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_substituted(v) for v in value]
+    if isinstance(value, str) and "${" in value:
+        return {"Fn::Sub": value}
+    return value
 
 
 def prune_package(archive: Path) -> None:

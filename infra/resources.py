@@ -15,11 +15,189 @@ EVENT_FUNCTIONS = ("sweep", "ses_events", "inbound_email")
 DATA_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
+    "dynamodb:UpdateItem",  # announcement cursors, archived removals losing their address on erasure
     "dynamodb:DeleteItem",
     "dynamodb:Query",
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
 ]
+
+
+LOG_RETENTION_DAYS = 30  # logs carry no personal data, but are kept no longer than the raw mail
+PARTNER_ARCHIVE_DAYS = 7  # partner events may carry a name and postal address: out of erasure's reach that long
+
+
+def function_name(env: dict[str, str], name: str) -> str:
+    """Fixed names, unique per stage: log groups and policies can name them without a circular reference."""
+    return f"listkeeper-{env['LISTKEEPER_STAGE']}-{name}"
+
+
+def _account_arn(service: str, rest: str) -> str:
+    """An ARN in this stack's region and account (resolved by Fn::Sub when the template is built)."""
+    return f"arn:aws:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{rest}"
+
+
+def receipt_rule_arn(env: dict[str, str]) -> str:
+    rule_set = f"listkeeper-{env['LISTKEEPER_STAGE']}"
+    return _account_arn("ses", f"receipt-rule-set/{rule_set}:receipt-rule/customer-service")
+
+
+def configuration_set(env: dict[str, str]) -> str:
+    return env.get("LISTKEEPER_CONFIGURATION_SET", f"listkeeper-{env['LISTKEEPER_STAGE']}")
+
+
+def _service_may_use_key(service: str) -> dict[str, Any]:
+    return {
+        "Sid": f"{service.split('.')[0].title()}EncryptsWithIt",
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+    }
+
+
+def _data_key() -> dict[str, Any]:
+    """The key of the topics SES and CloudWatch publish to, of the queues, and of the log groups. The AWS-managed SNS
+    and SQS keys cannot be used by other services: their policies cannot grant one."""
+    logs_principal = {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+    return {
+        "DataKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "listkeeper: topics written by SES and CloudWatch, and the functions' log groups",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        _service_may_use_key("ses.amazonaws.com"),
+                        _service_may_use_key("cloudwatch.amazonaws.com"),
+                        _service_may_use_key("events.amazonaws.com"),  # the partner rule's dead letters
+                        {
+                            "Sid": "LogsEncryptsTheFunctionsLogGroups",
+                            "Effect": "Allow",
+                            "Principal": {"Service": logs_principal},
+                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnLike": {
+                                    "kms:EncryptionContext:aws:logs:arn": {
+                                        "Fn::Sub": _account_arn("logs", "log-group:/aws/lambda/listkeeper-*")
+                                    }
+                                }
+                            },
+                        },
+                    ],
+                },
+            },
+        }
+    }
+
+
+def _log_groups(env: dict[str, str]) -> dict[str, Any]:
+    return {
+        f"{logical}Logs": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{function_name(env, name)}",
+                "RetentionInDays": LOG_RETENTION_DAYS,
+                "KmsKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+            },
+        }
+        for name, logical in FUNCTIONS.items()
+    }
+
+
+def _partner_bus(env: dict[str, str]) -> dict[str, Any]:
+    """Removal events go to the partners' bus (a parameter: another account's bus, or one the store runs), a failed
+    delivery to a queue with an alarm, and an archive kept a short time so a partner outage can be replayed."""
+    return {
+        "EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": env["LISTKEEPER_BUS"]}},
+        "PartnerArchive": {
+            "Type": "AWS::Events::Archive",
+            "Properties": {
+                "SourceArn": {"Fn::GetAtt": ["EventBus", "Arn"]},
+                "RetentionDays": PARTNER_ARCHIVE_DAYS,
+                "Description": "removal events, replayable after a partner outage; they may hold name and address",
+            },
+        },
+        "PartnerDeadLetters": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": {"Ref": "DataKey"}},
+        },
+        "PartnerDeadLettersPolicy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": "PartnerDeadLetters"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TheRuleKeepsWhatItCouldNotDeliver",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": {"Fn::GetAtt": ["PartnerDeadLetters", "Arn"]},
+                            "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["PartnerRule", "Arn"]}}},
+                        }
+                    ],
+                },
+            },
+        },
+        "PartnerForwardRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "forward-removals",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Ref": "PartnerBusArn"}}
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+        "PartnerRule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "EventBusName": {"Ref": "EventBus"},
+                "EventPattern": {"source": ["listkeeper"], "detail-type": ["RemovalRequested"]},
+                "State": "ENABLED",
+                "Targets": [
+                    {
+                        "Id": "partners",
+                        "Arn": {"Ref": "PartnerBusArn"},
+                        "RoleArn": {"Fn::GetAtt": ["PartnerForwardRole", "Arn"]},
+                        "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["PartnerDeadLetters", "Arn"]}},
+                    }
+                ],
+            },
+        },
+    }
 
 
 def stage_settings(config: dict[str, Any], stage: str) -> dict[str, str]:
@@ -80,7 +258,7 @@ def _bucket(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _bucket_policy() -> dict[str, Any]:
+def _bucket_policy(env: dict[str, str]) -> dict[str, Any]:
     bucket_arn = {"Fn::GetAtt": ["Bucket", "Arn"]}
     return {
         "Type": "AWS::S3::BucketPolicy",
@@ -95,7 +273,10 @@ def _bucket_policy() -> dict[str, Any]:
                         "Principal": {"Service": "ses.amazonaws.com"},
                         "Action": "s3:PutObject",
                         "Resource": {"Fn::Sub": "${Bucket.Arn}/inbound/*"},
-                        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                            "ArnLike": {"aws:SourceArn": {"Fn::Sub": receipt_rule_arn(env)}},
+                        },
                     },
                     {
                         "Sid": "TlsOnly",
@@ -111,11 +292,13 @@ def _bucket_policy() -> dict[str, Any]:
     }
 
 
-def _topic(name: str, logical: str) -> dict[str, dict[str, Any]]:
+def _topic(name: str, logical: str, publisher: str, source_arn: str) -> dict[str, dict[str, Any]]:
+    """A topic an AWS service publishes to: encrypted with the data key (which grants that service), and writable
+    only by that service, from this account, from the one resource named."""
     return {
         logical: {
             "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": name, "KmsMasterKeyId": "alias/aws/sns"},
+            "Properties": {"TopicName": name, "KmsMasterKeyId": {"Ref": "DataKey"}},
         },
         f"{logical}Policy": {
             "Type": "AWS::SNS::TopicPolicy",
@@ -125,12 +308,15 @@ def _topic(name: str, logical: str) -> dict[str, dict[str, Any]]:
                     "Version": "2012-10-17",
                     "Statement": [
                         {
-                            "Sid": "SesPublishes",
+                            "Sid": "OnlyItsPublisher",
                             "Effect": "Allow",
-                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Principal": {"Service": publisher},
                             "Action": "sns:Publish",
                             "Resource": {"Ref": logical},
-                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "ArnLike": {"aws:SourceArn": {"Fn::Sub": source_arn}},
+                            },
                         }
                     ],
                 },
@@ -140,7 +326,7 @@ def _topic(name: str, logical: str) -> dict[str, dict[str, Any]]:
 
 
 def _ses(env: dict[str, str]) -> dict[str, Any]:
-    config_set = env.get("LISTKEEPER_CONFIGURATION_SET", f"listkeeper-{env['LISTKEEPER_STAGE']}")
+    config_set = configuration_set(env)
     return {
         "ConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {"Name": config_set}},
         "ConfigurationSetEvents": {
@@ -186,13 +372,18 @@ def _ses(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _dead_letters() -> dict[str, Any]:
+def _dead_letters(env: dict[str, str]) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for name in EVENT_FUNCTIONS:
         logical = FUNCTIONS[name]
         resources[f"{logical}DeadLetters"] = {
             "Type": "AWS::SQS::Queue",
-            "Properties": {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": "alias/aws/sqs"},
+            # named, so the function's role can name it (Lambda writes here with that role, and the data key)
+            "Properties": {
+                "QueueName": f"{function_name(env, name)}-dead-letters",
+                "MessageRetentionPeriod": 1209600,
+                "KmsMasterKeyId": {"Ref": "DataKey"},
+            },
         }
         resources[f"{logical}OnFailure"] = {
             "Type": "AWS::Lambda::EventInvokeConfig",
@@ -212,7 +403,7 @@ INTAKE_RECEIVES = 400  # one receive per sweep (every 5 minutes): a request wait
 def _intake(env: dict[str, str]) -> dict[str, Any]:
     """The queue that keeps one-clicks the table could not take (services/intake.py), and its dead letters."""
     name = env["LISTKEEPER_INTAKE_QUEUE"]
-    encrypted = {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": "alias/aws/sqs"}
+    encrypted = {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": {"Ref": "DataKey"}}
     return {
         "IntakeDeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-dead", **encrypted}},
         "IntakeQueue": {
@@ -253,10 +444,25 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
     stage = env["LISTKEEPER_STAGE"]
     sweep_metric = {"Namespace": namespace, "Dimensions": [{"Name": "service", "Value": "listkeeper-sweep"}]}
     resources: dict[str, Any] = {
-        "AlarmTopic": {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": f"listkeeper-{stage}-alarms", "KmsMasterKeyId": "alias/aws/sns"},
+        **_topic(
+            f"listkeeper-{stage}-alarms",
+            "AlarmTopic",
+            "cloudwatch.amazonaws.com",
+            _account_arn("cloudwatch", f"alarm:listkeeper-{stage}-*"),
+        ),
+        "AlarmSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
         },
+        "PartnerDeliveryFailedAlarm": _alarm(
+            f"listkeeper-{stage}-partner-delivery-failed",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PartnerDeadLetters", "QueueName"]}}],
+            },
+            "A removal event could not be delivered to the partners' bus: replay it from the dead-letter queue.",
+        ),
         "RemovalsAtRiskAlarm": _alarm(
             f"listkeeper-{stage}-removals-at-risk",
             {**sweep_metric, "MetricName": "RemovalsAtRisk"},
@@ -402,18 +608,33 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "Table": _dynamo_table(env),
         "Bucket": _bucket(env),
-        "BucketPolicy": _bucket_policy(),
-        "EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": env["LISTKEEPER_BUS"]}},
-        **_topic(env["LISTKEEPER_INBOUND_TOPIC"], "InboundTopic"),
-        **_topic(env["LISTKEEPER_SES_EVENTS_TOPIC"], "SesEventsTopic"),
+        "BucketPolicy": _bucket_policy(env),
+        **_data_key(),
+        **_log_groups(env),
+        **_partner_bus(env),
+        **_topic(env["LISTKEEPER_INBOUND_TOPIC"], "InboundTopic", "ses.amazonaws.com", receipt_rule_arn(env)),
+        **_topic(
+            env["LISTKEEPER_SES_EVENTS_TOPIC"],
+            "SesEventsTopic",
+            "ses.amazonaws.com",
+            _account_arn("ses", f"configuration-set/{configuration_set(env)}"),
+        ),
         **_ses(env),
-        **_dead_letters(),
+        **_dead_letters(env),
         **_intake(env),
         **_alarms(env),
         **_dashboard(env),
     }
     assert env["LISTKEEPER_INBOUND_TOPIC"] == INBOUND_TOPIC and env["LISTKEEPER_SES_EVENTS_TOPIC"] == SES_EVENTS_TOPIC
     return {
+        "Parameters": {
+            "AlarmEmail": {"Type": "String", "Description": "who is told when a removal deadline is at risk"},
+            "PartnerBusArn": {
+                "Type": "String",
+                "Description": "the EventBridge bus partners read removal events from (their account's, or yours)",
+                "AllowedPattern": "arn:aws:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+",
+            },
+        },
         "Resources": resources,
         "Outputs": {
             "TableName": {"Value": {"Ref": "Table"}},
@@ -428,27 +649,49 @@ def _statement(actions: list[str], resources: list[str], **extra: Any) -> dict[s
     return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
+def sender_address(env: dict[str, str]) -> str:
+    return env["LISTKEEPER_SENDER"].rpartition("<")[2].rstrip(">").strip()
+
+
 def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """One least-privilege policy per function: only the actions it makes, only on this stage's resources."""
-    table = f"arn:aws:dynamodb:*:*:table/{env['LISTKEEPER_TABLE']}"
+    """One least-privilege policy per function: only the actions it makes, only on this stage's resources, in this
+    stack's region and account (`${AWS::…}` is substituted when the template is built)."""
+    table = _account_arn("dynamodb", f"table/{env['LISTKEEPER_TABLE']}")
     bucket = f"arn:aws:s3:::{env['LISTKEEPER_BUCKET']}"
-    parameter = f"arn:aws:ssm:*:*:parameter{env['LISTKEEPER_SECRETS_PARAMETER']}"
-    logs = _statement(
-        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        ["arn:aws:logs:*:*:log-group:/aws/lambda/*"],
-    )
+    parameter = _account_arn("ssm", f"parameter{env['LISTKEEPER_SECRETS_PARAMETER']}")
     data = _statement(DATA_ACTIONS, [table, f"{table}/index/*"])
     secrets = _statement(["ssm:GetParameter"], [parameter])
     decrypt = _statement(
         ["kms:Decrypt"], ["*"], Condition={"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
     )  # the AWS-managed SSM key; only through SSM
-    send = _statement(["ses:SendRawEmail"], ["arn:aws:ses:*:*:identity/*", "arn:aws:ses:*:*:configuration-set/*"])
-    base = [logs, data, secrets, decrypt]
-    intake = f"arn:aws:sqs:*:*:{env['LISTKEEPER_INTAKE_QUEUE']}"
+    sender = sender_address(env)
+    send = _statement(
+        ["ses:SendRawEmail"],
+        [
+            _account_arn("ses", f"identity/{sender.partition('@')[2]}"),
+            _account_arn("ses", f"configuration-set/{configuration_set(env)}"),
+        ],
+        Condition={"StringEquals": {"ses:FromAddress": sender}},  # only as the configured sender
+    )
+    intake = _account_arn("sqs", env["LISTKEEPER_INTAKE_QUEUE"])
+
+    def own(name: str) -> list[dict[str, Any]]:
+        """Its own log group (made by the template, so no CreateLogGroup), and for an event function the queue
+        its failed events go to (Lambda writes there with the function's role)."""
+        group = _account_arn("logs", f"log-group:/aws/lambda/{function_name(env, name)}:*")
+        found = [
+            _statement(["logs:CreateLogStream", "logs:PutLogEvents"], [group]),
+            _statement(["kms:GenerateDataKey", "kms:Decrypt"], ["${DataKey.Arn}"]),  # the queues' key
+        ]
+        if name in EVENT_FUNCTIONS:
+            queue = _account_arn("sqs", f"{function_name(env, name)}-dead-letters")
+            found.append(_statement(["sqs:SendMessage"], [queue]))
+        return [*found, data, secrets, decrypt]
+
     return {
         "api_handler": {
             "Statement": [
-                *base,
+                *own("api_handler"),
                 send,
                 _statement(["s3:PutObject"], [f"{bucket}/exports/*"]),
                 _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
@@ -457,14 +700,16 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         },
         "sweep": {
             "Statement": [
-                *base,
+                *own("sweep"),
                 send,
                 _statement(["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage"], [intake]),
-                _statement(["events:PutEvents"], [f"arn:aws:events:*:*:event-bus/{env['LISTKEEPER_BUS']}"]),
+                _statement(["events:PutEvents"], [_account_arn("events", f"event-bus/{env['LISTKEEPER_BUS']}")]),
                 _statement(["s3:GetObject", "s3:PutObject"], [f"{bucket}/postal-removals/*"]),
                 _statement(["s3:ListBucket"], [bucket]),  # so a missing day file is a 404, not a 403
             ]
         },
-        "ses_events": {"Statement": base},
-        "inbound_email": {"Statement": [*base, send, _statement(["s3:GetObject"], [f"{bucket}/inbound/*"])]},
+        "ses_events": {"Statement": own("ses_events")},
+        "inbound_email": {
+            "Statement": [*own("inbound_email"), send, _statement(["s3:GetObject"], [f"{bucket}/inbound/*"])]
+        },
     }
