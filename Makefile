@@ -65,11 +65,13 @@ deploy: package
 	@test -n "$(ARTIFACTS_BUCKET)" || { echo "set ARTIFACTS_BUCKET=<an S3 bucket for the deployment package>"; exit 1; }
 	@test -n "$(ALARM_EMAIL)" || { echo "set ALARM_EMAIL=<who is told when a removal deadline is at risk>"; exit 1; }
 	@test -n "$(PARTNER_BUS_ARN)" || { echo "set PARTNER_BUS_ARN=<the EventBridge bus partners read removals from>"; exit 1; }
+	@test -n "$(CERTIFICATE_ARN)" || { echo "set CERTIFICATE_ARN=<an ACM certificate for the links' domain>"; exit 1; }
 	aws cloudformation package --template-file build/$(STAGE)/sam.json --s3-bucket $(ARTIFACTS_BUCKET) \
 	  --output-template-file build/$(STAGE)/packaged.json --use-json
 	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name listkeeper-$(STAGE) \
 	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
-	  --parameter-overrides AlarmEmail=$(ALARM_EMAIL) PartnerBusArn=$(PARTNER_BUS_ARN)
+	  --parameter-overrides AlarmEmail=$(ALARM_EMAIL) PartnerBusArn=$(PARTNER_BUS_ARN) \
+	    CertificateArn=$(CERTIFICATE_ARN)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

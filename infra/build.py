@@ -12,7 +12,15 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .resources import FUNCTIONS, function_name, function_policies, merge_template, stage_settings
+from .resources import (
+    API_RATE_PER_SECOND,
+    FUNCTIONS,
+    bucket_name,
+    function_name,
+    function_policies,
+    merge_template,
+    stage_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files of the dependencies that nothing deployed reads: the Swagger UI assets of Powertools' event handler
@@ -53,12 +61,43 @@ def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
     """What `chalice package` cannot say: fixed function names (so policies and log groups name them), each function
     after its log group (or Lambda would create one without retention or key), and account-scoped ARNs."""
     found = template["Resources"]
+    bucket = bucket_name(env)
     for name, logical in FUNCTIONS.items():
         found[logical]["Properties"]["FunctionName"] = function_name(env, name)
         found[logical]["DependsOn"] = [f"{logical}Logs"]
+        variables = found[logical]["Properties"]["Environment"]["Variables"]
+        variables["LISTKEEPER_BUCKET"] = {"Fn::Sub": bucket}
+        mailhouse = f"s3:{env['LISTKEEPER_BUCKET']}/"
+        variables["LISTKEEPER_DESTINATIONS"] = {
+            "Fn::Sub": variables["LISTKEEPER_DESTINATIONS"].replace(mailhouse, f"s3:{bucket}/")
+        }
     # Chalice subscribes functions to topics by name: make sure the topics exist first.
     for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
         found[function]["DependsOn"] += [topic, f"{topic}Policy"]
+    api = found["RestAPI"]["Properties"]
+    api["MethodSettings"] = [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": API_RATE_PER_SECOND,
+            "ThrottlingBurstLimit": 2 * API_RATE_PER_SECOND,
+        }
+    ]
+    api["AccessLogSetting"] = {
+        "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
+        # no path: it holds the link token; no query string; the client address, kept 30 days
+        "Format": json.dumps(
+            {
+                "requestId": "$context.requestId",
+                "ip": "$context.identity.sourceIp",
+                "route": "$context.resourcePath",
+                "method": "$context.httpMethod",
+                "status": "$context.status",
+                "latencyMs": "$context.responseLatency",
+                "wafStatus": "$context.waf.status",
+            }
+        ),
+    }
     for resource in found.values():
         if resource["Type"] == "AWS::IAM::Role":
             for policy in resource["Properties"].get("Policies", []):

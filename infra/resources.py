@@ -23,8 +23,20 @@ DATA_ACTIONS = [
 ]
 
 
+API_RATE_PER_SECOND = 200  # the stage's steady rate; bursts to twice that
+REQUESTS_PER_IP_PER_5_MINUTES = 1000  # WAF's rate rule: far above a person, far below a flood
 LOG_RETENTION_DAYS = 30  # logs carry no personal data, but are kept no longer than the raw mail
 PARTNER_ARCHIVE_DAYS = 7  # partner events may carry a name and postal address: out of erasure's reach that long
+
+
+def bucket_name(env: dict[str, str]) -> str:
+    """Bucket names are global: the stage's name, made unique by the account and region (resolved by Fn::Sub)."""
+    return f"{env['LISTKEEPER_BUCKET']}-${{AWS::AccountId}}-${{AWS::Region}}"
+
+
+def public_host(env: dict[str, str]) -> str:
+    """The host links in mail point at: the API's custom domain (so it is in the template, not left to chance)."""
+    return env["LISTKEEPER_PUBLIC_BASE_URL"].split("://", 1)[1].split("/", 1)[0]
 
 
 def function_name(env: dict[str, str], name: str) -> str:
@@ -100,6 +112,94 @@ def _data_key() -> dict[str, Any]:
                 },
             },
         }
+    }
+
+
+def _api_protection(env: dict[str, str]) -> dict[str, Any]:
+    """The public routes' front: a rate limit per client address (WAF), and an access log. The stage's own
+    throttling and the functions' reserved concurrency are set in infra/build.py and .chalice/config.json."""
+    stage = env["LISTKEEPER_STAGE"]
+    return {
+        "ApiAccessLogs": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "LogGroupName": f"/aws/apigateway/listkeeper-{stage}-access",
+                "RetentionInDays": LOG_RETENTION_DAYS,  # holds client addresses: kept no longer than the rest
+                "KmsKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+            },
+        },
+        "ApiFirewall": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": f"listkeeper-{stage}",
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "VisibilityConfig": {
+                    "SampledRequestsEnabled": False,  # samples would keep link tokens and bodies
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": f"listkeeper-{stage}-waf",
+                },
+                "Rules": [
+                    {
+                        "Name": "rate-per-client",
+                        "Priority": 0,
+                        "Action": {"Block": {}},
+                        "Statement": {
+                            "RateBasedStatement": {"Limit": REQUESTS_PER_IP_PER_5_MINUTES, "AggregateKeyType": "IP"}
+                        },
+                        "VisibilityConfig": {
+                            "SampledRequestsEnabled": False,
+                            "CloudWatchMetricsEnabled": True,
+                            "MetricName": f"listkeeper-{stage}-rate",
+                        },
+                    },
+                    {
+                        "Name": "known-bad-inputs",  # Log4Shell-style payloads; inspects headers and the first 8 KB
+                        "Priority": 1,
+                        "OverrideAction": {"None": {}},
+                        "Statement": {
+                            "ManagedRuleGroupStatement": {
+                                "VendorName": "AWS",
+                                "Name": "AWSManagedRulesKnownBadInputsRuleSet",
+                            }
+                        },
+                        "VisibilityConfig": {
+                            "SampledRequestsEnabled": False,
+                            "CloudWatchMetricsEnabled": True,
+                            "MetricName": f"listkeeper-{stage}-bad-inputs",
+                        },
+                    },
+                ],
+            },
+        },
+        # every link in mail goes to this domain: without it in the template, they would all be dead
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Properties": {
+                "DomainName": public_host(env),
+                "RegionalCertificateArn": {"Ref": "CertificateArn"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiBasePath": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Properties": {
+                "DomainName": {"Ref": "ApiDomain"},
+                "RestApiId": {"Ref": "RestAPI"},
+                "Stage": {"Ref": "RestAPI.Stage"},
+            },
+        },
+        "ApiFirewallAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": {
+                    "Fn::Sub": "arn:aws:apigateway:${AWS::Region}::/restapis/${RestAPI}/stages/${RestAPI.Stage}"
+                },
+                "WebACLArn": {"Fn::GetAtt": ["ApiFirewall", "Arn"]},
+            },
+        },
     }
 
 
@@ -228,7 +328,7 @@ def _bucket(env: dict[str, str]) -> dict[str, Any]:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "BucketName": env["LISTKEEPER_BUCKET"],
+            "BucketName": {"Fn::Sub": bucket_name(env)},
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
@@ -421,7 +521,14 @@ def _intake(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _alarm(name: str, metric: dict[str, Any], description: str, threshold: int = 0) -> dict[str, Any]:
+def _alarm(
+    name: str,
+    metric: dict[str, Any],
+    description: str,
+    threshold: int = 0,
+    periods: int = 1,
+    statistic: str = "Maximum",
+) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
@@ -429,9 +536,9 @@ def _alarm(name: str, metric: dict[str, Any], description: str, threshold: int =
             "AlarmDescription": description,
             "ComparisonOperator": "GreaterThanThreshold",
             "Threshold": threshold,
-            "EvaluationPeriods": 1,
+            "EvaluationPeriods": periods,
             "Period": 300,
-            "Statistic": "Maximum",
+            "Statistic": statistic,
             "TreatMissingData": "notBreaching",
             "AlarmActions": [{"Ref": "AlarmTopic"}],
             **metric,
@@ -454,6 +561,24 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
             "Type": "AWS::SNS::Subscription",
             "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
         },
+        # a failing route still answers (500), so Lambda's Errors metric stays at zero: the app counts them itself
+        "ApiServerErrorsAlarm": _alarm(
+            f"listkeeper-{stage}-api-server-errors",
+            {
+                "Namespace": namespace,
+                "MetricName": "ServerErrors",
+                "Dimensions": [{"Name": "service", "Value": "listkeeper-http"}],
+            },
+            "API requests answered 500: one-clicks, webhooks or pages are failing.",
+            statistic="Sum",
+        ),
+        # steps the sweep catches and retries next run (a destination, a notice, a contact): alarmed when they last
+        "SweepFailuresAlarm": _alarm(
+            f"listkeeper-{stage}-sweep-failures",
+            {**sweep_metric, "MetricName": "SweepFailures"},
+            "The sweep has failed some of its work three runs in a row (see its log).",
+            periods=3,
+        ),
         "PartnerDeliveryFailedAlarm": _alarm(
             f"listkeeper-{stage}-partner-delivery-failed",
             {
@@ -611,6 +736,7 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         "BucketPolicy": _bucket_policy(env),
         **_data_key(),
         **_log_groups(env),
+        **_api_protection(env),
         **_partner_bus(env),
         **_topic(env["LISTKEEPER_INBOUND_TOPIC"], "InboundTopic", "ses.amazonaws.com", receipt_rule_arn(env)),
         **_topic(
@@ -629,6 +755,11 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
     return {
         "Parameters": {
             "AlarmEmail": {"Type": "String", "Description": "who is told when a removal deadline is at risk"},
+            "CertificateArn": {
+                "Type": "String",
+                "Description": "an ACM certificate in this region for the links' domain (LISTKEEPER_PUBLIC_BASE_URL)",
+                "AllowedPattern": "arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+",
+            },
             "PartnerBusArn": {
                 "Type": "String",
                 "Description": "the EventBridge bus partners read removal events from (their account's, or yours)",
@@ -641,6 +772,10 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
             "BucketName": {"Value": {"Ref": "Bucket"}},
             "ReceiptRuleSet": {"Value": {"Ref": "ReceiptRuleSet"}},
             "AlarmTopic": {"Value": {"Ref": "AlarmTopic"}},
+            "LinksDomainTarget": {
+                "Description": "point the links' domain here (a CNAME, or an alias record)",
+                "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+            },
         },
     }
 
@@ -657,7 +792,7 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     """One least-privilege policy per function: only the actions it makes, only on this stage's resources, in this
     stack's region and account (`${AWS::…}` is substituted when the template is built)."""
     table = _account_arn("dynamodb", f"table/{env['LISTKEEPER_TABLE']}")
-    bucket = f"arn:aws:s3:::{env['LISTKEEPER_BUCKET']}"
+    bucket = f"arn:aws:s3:::{bucket_name(env)}"
     parameter = _account_arn("ssm", f"parameter{env['LISTKEEPER_SECRETS_PARAMETER']}")
     data = _statement(DATA_ACTIONS, [table, f"{table}/index/*"])
     secrets = _statement(["ssm:GetParameter"], [parameter])

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..domain.errors import InvalidInput
+from ..domain.inbound import InboundMail
 from ..domain.timeutil import parse_rfc3339
 from ..services.inbound import Received
 from .mime import parse_inbound
@@ -39,16 +40,31 @@ def read_raw(notification: dict[str, Any], s3: Any) -> tuple[bytes, str | None]:
     return str(content).encode("utf-8", errors="replace"), None
 
 
+VERDICTS = ("spf", "dkim", "dmarc", "spam", "virus")
+VIRUS_NOT_OPENED = "flagged by SES receiving as carrying a virus: not opened"
+
+
 def received_from(notification: dict[str, Any], s3: Any) -> Received:
     mail = notification.get("mail") or {}
     receipt = notification.get("receipt") or {}
-    raw, storage_key = read_raw(notification, s3)
     recipients = tuple(receipt.get("recipients") or mail.get("destination") or ())
-    verdicts = {name: str((receipt.get(f"{name}Verdict") or {}).get("status", "")) for name in ("spf", "dkim", "dmarc")}
+    verdicts = {name: str((receipt.get(f"{name}Verdict") or {}).get("status", "")) for name in VERDICTS}
     try:
         received_at = parse_rfc3339(mail.get("timestamp"), "mail.timestamp")
     except InvalidInput:
         received_at = None
+    if verdicts["virus"] == "FAIL":
+        # not even read: a person opens it from the bucket, with care, from the review queue
+        action = receipt.get("action") or {}
+        stored = f"s3://{action['bucketName']}/{action['objectKey']}" if action.get("type") == "S3" else None
+        return Received(
+            message_id=str(mail.get("messageId") or stored or "unknown"),
+            mail=InboundMail(sender=None, recipients=recipients, problem=VIRUS_NOT_OPENED),
+            storage_key=stored,
+            verdicts=verdicts,
+            received_at=received_at,
+        )
+    raw, storage_key = read_raw(notification, s3)
     return Received(
         message_id=str(mail.get("messageId") or storage_key or "unknown"),
         mail=parse_inbound(raw, recipients),

@@ -6,7 +6,9 @@
 """
 
 import base64
+import binascii
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -14,15 +16,54 @@ from typing import Any
 from ..domain.tokens import TokenCodec
 from ..services.ports import Secrets
 
+MIN_SECRET_CHARS = 8  # shorter is a mistake, not a secret (the local stage's documented `dev-api-key` is 11)
+MIN_PEPPER_BYTES = 16
+RETRY_AFTER_FAILURE_SECONDS = 30
+
+log = logging.getLogger(__name__)
+
+
+def _secret_list(doc: dict[str, Any], field: str) -> tuple[str, ...]:
+    values = doc.get(field)
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"secrets document: {field} must be a non-empty list")
+    if not all(isinstance(v, str) and len(v.strip()) >= MIN_SECRET_CHARS for v in values):
+        raise ValueError(f"secrets document: every {field} entry needs at least {MIN_SECRET_CHARS} characters")
+    return tuple(values)
+
+
+def _keyring(doc: dict[str, Any], field: str, min_bytes: int) -> dict[str, bytes]:
+    raw = doc.get(field)
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"secrets document: {field} must map ids to base64 keys")
+    try:
+        keys = {str(kid): base64.b64decode(value, validate=True) for kid, value in raw.items()}
+    except (binascii.Error, ValueError, TypeError):
+        raise ValueError(f"secrets document: {field} holds a value that is not base64") from None
+    if any(len(key) < min_bytes for key in keys.values()):
+        raise ValueError(f"secrets document: {field} keys need at least {min_bytes} bytes")
+    return keys
+
 
 def secrets_from_json(text: str, token_max_age_days: int) -> Secrets:
-    doc = json.loads(text)
-    keys = {kid: base64.b64decode(raw) for kid, raw in doc["token_keys"].items()}
+    """Parse and check the document; a ValueError names the field at fault, never a value."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ValueError("secrets document: not JSON") from None
+    if not isinstance(doc, dict):
+        raise ValueError("secrets document: not a JSON object")
+    keys = _keyring(doc, "token_keys", 32)
+    peppers = _keyring(doc, "hash_peppers", MIN_PEPPER_BYTES)
+    if doc.get("active_hash_pepper") not in peppers:
+        raise ValueError("secrets document: active_hash_pepper names no pepper in hash_peppers")
+    if doc.get("active_token_key") not in keys:
+        raise ValueError("secrets document: active_token_key names no key in token_keys")
     return Secrets(
-        webhook_secrets=tuple(doc["webhook_secrets"]),
-        api_keys=tuple(doc["api_keys"]),
+        webhook_secrets=_secret_list(doc, "webhook_secrets"),
+        api_keys=_secret_list(doc, "api_keys"),
         tokens=TokenCodec(keys, doc["active_token_key"], token_max_age_days),
-        peppers={pid: base64.b64decode(raw) for pid, raw in doc["hash_peppers"].items()},
+        peppers=peppers,
         active_pepper=doc["active_hash_pepper"],
     )
 
@@ -42,7 +83,16 @@ class SsmSecretsSource:
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
         with self._lock:
-            response = self._client.get_parameter(Name=self._name, WithDecryption=True)
-            secrets = secrets_from_json(response["Parameter"]["Value"], self._max_age)
+            try:
+                response = self._client.get_parameter(Name=self._name, WithDecryption=True)
+                secrets = secrets_from_json(response["Parameter"]["Value"], self._max_age)
+            except Exception:
+                if self._cached is None:
+                    raise  # nothing good to fall back on: the request fails, and says so in the log
+                # mid-rotation or throttled: keep serving the last good secrets, ask again a little later
+                log.exception("secrets refresh failed; keeping the last good secrets")
+                last = self._cached[1]
+                self._cached = (now - self._ttl + min(self._ttl, RETRY_AFTER_FAILURE_SECONDS), last)
+                return last
             self._cached = (now, secrets)
             return secrets

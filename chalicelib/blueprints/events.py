@@ -24,6 +24,7 @@ def publish_metrics(report: SweepReport) -> None:
     for name, value in report.counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     metrics.add_metric(name="RemovalsDelivered", unit=MetricUnit.Count, value=sum(report.delivered.values()))
+    metrics.add_metric(name="SweepFailures", unit=MetricUnit.Count, value=report.failures)
     metrics.flush_metrics()
 
 

@@ -16,12 +16,25 @@ def logger() -> Logger:
     return Logger(service="listkeeper-http")
 
 
+def count_server_error() -> None:
+    """A route that failed still answers (a 500 in SPEC §3's shape), so Lambda's own Errors metric never sees it:
+    count it ourselves, for the alarm. Imported here: only a failing request pays for the metrics module."""
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = Metrics(service="listkeeper-http")
+    metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
 def http_middleware(request: Request, get_response: Callable[[Request], Response]) -> Response:
     started = time.perf_counter()
     if body_too_large(request):
         response = error_response(413, "payload_too_large", "request bodies are limited to 256 KiB")
     else:
         response = conform_error_shape(get_response(request))
+    if response.status_code >= 500:
+        count_server_error()
     logger().info(
         "request",
         extra={

@@ -143,6 +143,10 @@ def trusted_complaint(deps: Deps, received: Received, verdict: Verdict) -> str |
     return None
 
 
+def _spam(received: Received) -> bool:
+    return received.verdicts.get("spam") == "FAIL"
+
+
 def _automated(mail: InboundMail) -> bool:
     return is_machine(mail) is not None
 
@@ -182,10 +186,20 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
             return InboundOutcome(verdict)  # erased already (suppressed for good), or not a list to leave
         scope = "email" if scope == ALL_EMAIL else scope
         # an auto-responder's mailto: removal is applied, but never answered (RFC 3834)
-        _remove(deps, address, (scope,), prov, by_someone_else=False, confirm=not _automated(received.mail))
+        confirm = not _automated(received.mail) and not _spam(received)
+        _remove(deps, address, (scope,), prov, by_someone_else=False, confirm=confirm)
         return InboundOutcome(verdict, applied_to=address)
     if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
-        _remove(deps, verdict.address, verdict.scopes, prov, by_someone_else=verdict.kind is Kind.FORWARDED)
+        # flagged as spam: the removal is applied (never lose one) but not answered — the From may be forged, and
+        # a reply would be backscatter that raises the complaint rate
+        _remove(
+            deps,
+            verdict.address,
+            verdict.scopes,
+            prov,
+            by_someone_else=verdict.kind is Kind.FORWARDED,
+            confirm=not _spam(received),
+        )
         review_id = _queue_review(deps, received, verdict, erase=True) if verdict.erase else None
         return InboundOutcome(verdict, applied_to=verdict.address, review_id=review_id)
     if verdict.kind is Kind.COMPLAINT and verdict.address:

@@ -37,6 +37,7 @@ class SweepReport:
     notices: int = 0
     deferred_applied: int = 0  # one-clicks taken from the intake queue
     counts: dict[str, int] = field(default_factory=dict)
+    failures: int = 0  # steps that failed and were left for the next run (each logged): alarmed when it persists
 
 
 METRIC_NAMES = {
@@ -82,6 +83,7 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
         report.deferred_applied = apply_deferred(deps)
     except Exception:
         log.exception("the intake queue could not be read")
+        report.failures += 1
     addresses = deps.store.due_addresses(iso(now), batch)
     loaded = deps.store.load_many(addresses)
     contacts = [found.contact for found in loaded.values() if found.contact is not None]
@@ -101,8 +103,11 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
         notices = by_destination.get(destination.name, [])
         try:
             acknowledged[destination.name] = destination.deliver(notices) if notices else set()
+            if len(acknowledged[destination.name]) < len(notices):
+                report.failures += 1  # some were refused: retried next run, and counted so a lasting outage shows
         except Exception:
             log.exception("destination %s failed", destination.name)
+            report.failures += 1
             acknowledged[destination.name] = set()
         report.delivered[destination.name] = len(acknowledged[destination.name])
 
@@ -112,12 +117,14 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
             _sweep_contact(deps, contact, acknowledged, report)
         except Exception:
             log.exception("sweep could not update a contact")
+            report.failures += 1
 
     # 3. Tell the next people about any newly announced use of their data (SPEC §1.9).
     try:
         report.notices = notify_pending(deps)
     except Exception:
         log.exception("policy notices failed")
+        report.failures += 1
 
     # 4. What is pending now, for the metrics and alarms.
     report.counts = {METRIC_NAMES[k]: v for k, v in deps.store.pending_counts().items()}
@@ -130,6 +137,7 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
             forget_old_review_text(deps, item)
         except Exception:
             log.exception("a review item's old text could not be removed")
+            report.failures += 1
         if state == "at_risk":
             report.counts["RemovalsAtRisk"] += 1
         elif state == "overdue":
@@ -188,3 +196,4 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
             report.mail_sent += len(send_claimed(deps, change.contact, claimed))
         except Exception:
             log.exception("sweep delivery failed")
+            report.failures += 1

@@ -230,15 +230,28 @@ def test_every_bus_has_a_rule_a_target_with_dead_letters_and_a_short_archive(tem
 
 
 def test_every_custom_alarm_watches_a_metric_the_code_publishes(template: dict[str, Any]) -> None:
+    import re
+    from pathlib import Path
+
     from chalicelib.services.sweep import METRIC_NAMES
 
-    published = set(METRIC_NAMES.values()) | {"ReviewOpen"}
+    blueprints = Path(__file__).resolve().parents[2] / "chalicelib" / "blueprints"
+    named = {  # every add_metric(name="…") in the code, under the service its Metrics(...) names in that file
+        (re.findall(r'Metrics\(service="([^"]+)"\)', f.read_text())[0], metric)
+        for f in blueprints.glob("*.py")
+        for metric in re.findall(r'add_metric\(name="([^"]+)"', f.read_text())
+    }
+    published = named | {("listkeeper-sweep", m) for m in (*METRIC_NAMES.values(), "ReviewOpen")}
+    custom = []
     for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
         properties = alarm["Properties"]
         if properties["Namespace"].startswith("AWS/"):
             continue
-        assert properties["Namespace"] == "listkeeper" and properties["MetricName"] in published
-        assert properties["Dimensions"] == [{"Name": "service", "Value": "listkeeper-sweep"}]
+        ((dimension,),) = [properties["Dimensions"]]
+        assert properties["Namespace"] == "listkeeper" and dimension["Name"] == "service"
+        custom.append((dimension["Value"], properties["MetricName"]))
+    assert set(custom) <= published and ("listkeeper-http", "ServerErrors") in custom
+    assert ("listkeeper-sweep", "SweepFailures") in custom
     subscription = resources(template, "AWS::SNS::Subscription")
     assert [s["Properties"]["Endpoint"] for s in subscription.values()] == [{"Ref": "AlarmEmail"}]
 
@@ -274,3 +287,44 @@ def test_the_data_actions_include_every_dynamodb_call_the_code_makes() -> None:
     called = set(re.findall(r"self\._client\.([a-z_]+)\(", source))
     wanted = {"dynamodb:" + "".join(part.title() for part in call.split("_")) for call in called}
     assert wanted <= set(DATA_ACTIONS), wanted - set(DATA_ACTIONS)
+
+
+def test_a_flood_on_the_public_routes_is_limited_and_cannot_starve_the_mail_functions(template: dict[str, Any]) -> None:
+    api = template["Resources"]["RestAPI"]["Properties"]
+    (throttle,) = api["MethodSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] >= throttle["ThrottlingRateLimit"]
+    access = json.loads(api["AccessLogSetting"]["Format"])
+    assert "$context.path" not in access.values()  # a path holds a link token
+    assert _ref(api["AccessLogSetting"]["DestinationArn"]) == "ApiAccessLogs"
+    firewall = template["Resources"]["ApiFirewall"]["Properties"]
+    rate = [r for r in firewall["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert rate and rate[0]["Action"] == {"Block": {}}
+    assert not firewall["VisibilityConfig"]["SampledRequestsEnabled"]  # samples would keep tokens and bodies
+    association = template["Resources"]["ApiFirewallAssociation"]["Properties"]
+    assert "${RestAPI.Stage}" in association["ResourceArn"]["Fn::Sub"]
+    reserved = {
+        logical: f["Properties"].get("ReservedConcurrentExecutions")
+        for logical, f in resources(template, "AWS::Serverless::Function").items()
+    }
+    assert all(reserved.values()), reserved
+    # the API is capped below the account's default pool with room left for what reserves its own
+    assert reserved["APIHandler"] + reserved["SesEvents"] + reserved["InboundEmail"] + reserved["Sweep"] < 1000 - 100
+    assert reserved["SesEvents"] >= 10 and reserved["InboundEmail"] >= 10
+
+
+def test_names_are_unique_per_account_and_every_link_in_mail_has_its_domain(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["Bucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert "${AWS::AccountId}" in bucket and "${AWS::Region}" in bucket  # bucket names are global
+    for function in resources(template, "AWS::Serverless::Function").values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["LISTKEEPER_BUCKET"] == {"Fn::Sub": bucket}
+        assert f"s3:{bucket}/postal-removals/" in variables["LISTKEEPER_DESTINATIONS"]["Fn::Sub"]
+        assert function["Properties"]["FunctionName"].startswith("listkeeper-prod-")
+    domain = template["Resources"]["ApiDomain"]["Properties"]
+    links = next(iter(resources(template, "AWS::Serverless::Function").values()))
+    base_url = links["Properties"]["Environment"]["Variables"]["LISTKEEPER_PUBLIC_BASE_URL"]
+    assert base_url == f"https://{domain['DomainName']}" and domain["SecurityPolicy"] == "TLS_1_2"
+    assert domain["RegionalCertificateArn"] == {"Ref": "CertificateArn"}
+    mapping = template["Resources"]["ApiBasePath"]["Properties"]
+    assert mapping["RestApiId"] == {"Ref": "RestAPI"} and mapping["DomainName"] == {"Ref": "ApiDomain"}
+    assert "LinksDomainTarget" in template["Outputs"]

@@ -195,3 +195,69 @@ def test_a_mailto_link_for_an_address_known_only_from_a_third_party_list_removes
     assert outcome.applied_to == "lead@example.com"
     verdict = eligibility(store.load("lead@example.com").contact, Channel.EMAIL, "acquired:fair", clock.now())
     assert not verdict.allowed
+
+
+class Bucket:
+    """S3 as `inbound_email` reads it: the raw message under its key, and whether anyone opened it."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw, self.opened = raw, 0
+
+    def get_object(self, **_: object) -> dict[str, object]:
+        import io
+
+        self.opened += 1
+        return {"Body": io.BytesIO(self.raw)}
+
+
+def ses_notification(spam: str = "PASS", virus: str = "PASS") -> dict[str, object]:
+    """SES receiving's notification for an S3 action (fields as SES documents them)."""
+    return {
+        "mail": {
+            "messageId": "ses-1",
+            "timestamp": "2026-11-25T12:00:00.000Z",
+            "destination": ["service@shop.example"],
+        },
+        "receipt": {
+            "recipients": ["service@shop.example"],
+            "action": {"type": "S3", "bucketName": "b", "objectKey": "inbound/ses-1"},
+            **{f"{name}Verdict": {"status": "PASS"} for name in ("spf", "dkim", "dmarc")},
+            "spamVerdict": {"status": spam},
+            "virusVerdict": {"status": virus},
+        },
+    }
+
+
+def test_a_removal_flagged_as_spam_is_applied_but_not_answered() -> None:
+    """The From of spam may be forged: a confirmation would be backscatter to a stranger, raising the complaint rate;
+    the removal itself is never lost."""
+    from chalicelib.adapters.ses_inbound import received_from
+
+    deps, store, mailer, clock = make_deps()
+    subscribe(deps)
+    before = len(mailer.sent)
+    bucket = Bucket(mail("Please unsubscribe me from your emails."))
+    outcome = handle_inbound(deps, received_from(ses_notification(spam="FAIL"), bucket))
+    assert outcome.applied_to == "jane@example.com"
+    assert reason(store, clock, "jane@example.com") is Reason.SUPPRESSED
+    assert len(mailer.sent) == before
+    assert not [m for m in store.load("jane@example.com").contact.outbox.values() if m.kind == "removal_confirmation"]
+    # the same message not flagged is answered as usual
+    deps2, _, mailer2, _ = make_deps()
+    subscribe(deps2)
+    handle_inbound(deps2, received_from(ses_notification(), Bucket(bucket.raw)))
+    assert any("unsubscribed" in m.subject for m in mailer2.sent)
+
+
+def test_a_message_flagged_as_carrying_a_virus_goes_to_review_unopened() -> None:
+    from chalicelib.adapters.ses_inbound import received_from
+
+    deps, _, mailer, _ = make_deps()
+    subscribe(deps)
+    before = len(mailer.sent)
+    bucket = Bucket(mail("Please unsubscribe me from your emails."))
+    outcome = handle_inbound(deps, received_from(ses_notification(virus="FAIL"), bucket))
+    assert bucket.opened == 0 and outcome.review_id is not None and outcome.applied_to is None
+    (item,) = list_review(deps)
+    assert "virus" in str(item["reason"]) and item["storage_key"] == "s3://b/inbound/ses-1"
+    assert len(mailer.sent) == before
