@@ -21,6 +21,15 @@ DATA_ACTIONS = [
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
 ]
+# Each function's share (tests/infra/test_iam_coverage.py records what each one calls). Every writer may move old
+# ledger entries to their own items (BatchWriteItem); only the API deletes (erasure, review, facts).
+FUNCTION_DATA_ACTIONS = {
+    "api_handler": DATA_ACTIONS,
+    "sweep": [a for a in DATA_ACTIONS if a != "dynamodb:DeleteItem"],
+    "ses_events": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+    # mailto: handles name an item key: its address may be a third-party record's (a Query of the partition)
+    "inbound_email": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
+}
 
 
 API_RATE_PER_SECOND = 200  # the stage's steady rate; bursts to twice that
@@ -794,7 +803,6 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     table = _account_arn("dynamodb", f"table/{env['LISTKEEPER_TABLE']}")
     bucket = f"arn:aws:s3:::{bucket_name(env)}"
     parameter = _account_arn("ssm", f"parameter{env['LISTKEEPER_SECRETS_PARAMETER']}")
-    data = _statement(DATA_ACTIONS, [table, f"{table}/index/*"])
     secrets = _statement(["ssm:GetParameter"], [parameter])
     decrypt = _statement(
         ["kms:Decrypt"], ["*"], Condition={"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
@@ -821,7 +829,7 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         if name in EVENT_FUNCTIONS:
             queue = _account_arn("sqs", f"{function_name(env, name)}-dead-letters")
             found.append(_statement(["sqs:SendMessage"], [queue]))
-        return [*found, data, secrets, decrypt]
+        return [*found, _statement(FUNCTION_DATA_ACTIONS[name], [table, f"{table}/index/*"]), secrets, decrypt]
 
     return {
         "api_handler": {
