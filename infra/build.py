@@ -71,9 +71,12 @@ def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
         variables["LISTKEEPER_DESTINATIONS"] = {
             "Fn::Sub": variables["LISTKEEPER_DESTINATIONS"].replace(mailhouse, f"s3:{bucket}/")
         }
-    # Chalice subscribes functions to topics by name: make sure the topics exist first.
+    # Chalice subscribes functions to the topic names in chalicelib/names.py: point each at its stage's own topic
+    # (so two stages can share an account); the reference orders the topic first, and its policy is waited for.
     for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
-        found[function]["DependsOn"] += [topic, f"{topic}Policy"]
+        for source in found[function]["Properties"]["Events"].values():
+            source["Properties"]["Topic"] = {"Ref": topic}
+        found[function]["DependsOn"] += [f"{topic}Policy"]
     api = found["RestAPI"]["Properties"]
     api["MethodSettings"] = [
         {

@@ -6,8 +6,6 @@ local stack (infra/table.py) and names come from the stage's .chalice/config.jso
 import json
 from typing import Any
 
-from chalicelib.names import INBOUND_TOPIC, SES_EVENTS_TOPIC
-
 from .table import table_definition
 
 FUNCTIONS = {"api_handler": "APIHandler", "sweep": "Sweep", "ses_events": "SesEvents", "inbound_email": "InboundEmail"}
@@ -739,6 +737,7 @@ def _dashboard(env: dict[str, str]) -> dict[str, Any]:
 
 
 def merge_template(env: dict[str, str]) -> dict[str, Any]:
+    stage = env["LISTKEEPER_STAGE"]
     resources: dict[str, Any] = {
         "Table": _dynamo_table(env),
         "Bucket": _bucket(env),
@@ -747,9 +746,10 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         **_log_groups(env),
         **_api_protection(env),
         **_partner_bus(env),
-        **_topic(env["LISTKEEPER_INBOUND_TOPIC"], "InboundTopic", "ses.amazonaws.com", receipt_rule_arn(env)),
+        # named per stage (infra/build.py points each function's subscription at its stage's topic)
+        **_topic(f"listkeeper-{stage}-inbound", "InboundTopic", "ses.amazonaws.com", receipt_rule_arn(env)),
         **_topic(
-            env["LISTKEEPER_SES_EVENTS_TOPIC"],
+            f"listkeeper-{stage}-ses-events",
             "SesEventsTopic",
             "ses.amazonaws.com",
             _account_arn("ses", f"configuration-set/{configuration_set(env)}"),
@@ -760,7 +760,6 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         **_alarms(env),
         **_dashboard(env),
     }
-    assert env["LISTKEEPER_INBOUND_TOPIC"] == INBOUND_TOPIC and env["LISTKEEPER_SES_EVENTS_TOPIC"] == SES_EVENTS_TOPIC
     return {
         "Parameters": {
             "AlarmEmail": {"Type": "String", "Description": "who is told when a removal deadline is at risk"},

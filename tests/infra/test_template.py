@@ -328,3 +328,12 @@ def test_names_are_unique_per_account_and_every_link_in_mail_has_its_domain(temp
     mapping = template["Resources"]["ApiBasePath"]["Properties"]
     assert mapping["RestApiId"] == {"Ref": "RestAPI"} and mapping["DomainName"] == {"Ref": "ApiDomain"}
     assert "LinksDomainTarget" in template["Outputs"]
+
+
+def test_each_stage_has_its_own_topics_and_each_function_listens_to_its_stages(template: dict[str, Any]) -> None:
+    for function, topic in (("InboundEmail", "InboundTopic"), ("SesEvents", "SesEventsTopic")):
+        assert template["Resources"][topic]["Properties"]["TopicName"].startswith("listkeeper-prod-")
+        (source,) = template["Resources"][function]["Properties"]["Events"].values()
+        assert source["Type"] == "SNS" and source["Properties"]["Topic"] == {"Ref": topic}
+    destination = template["Resources"]["ConfigurationSetEvents"]["Properties"]["EventDestination"]
+    assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesEventsTopic"}
