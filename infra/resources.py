@@ -553,6 +553,16 @@ def _alarm(
     }
 
 
+def _waiting_in(queue: str, name: str, description: str) -> dict[str, Any]:
+    """An alarm on anything waiting in a (dead-letter) queue."""
+    metric = {
+        "Namespace": "AWS/SQS",
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+    }
+    return _alarm(name, metric, description)
+
+
 def _alarms(env: dict[str, str]) -> dict[str, Any]:
     namespace = env.get("POWERTOOLS_METRICS_NAMESPACE", "listkeeper")
     stage = env["LISTKEEPER_STAGE"]
@@ -586,13 +596,9 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
             "The sweep has failed some of its work three runs in a row (see its log).",
             periods=3,
         ),
-        "PartnerDeliveryFailedAlarm": _alarm(
+        "PartnerDeliveryFailedAlarm": _waiting_in(
+            "PartnerDeadLetters",
             f"listkeeper-{stage}-partner-delivery-failed",
-            {
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PartnerDeadLetters", "QueueName"]}}],
-            },
             "A removal event could not be delivered to the partners' bus: replay it from the dead-letter queue.",
         ),
         "RemovalsAtRiskAlarm": _alarm(
@@ -621,13 +627,9 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
             "One-clicks have waited over 15 minutes in the intake queue: the table is failing or throttled.",
             threshold=900,
         ),
-        "IntakeDeadLettersAlarm": _alarm(
+        "IntakeDeadLettersAlarm": _waiting_in(
+            "IntakeDeadLetters",
             f"listkeeper-{stage}-intake-dead-letters",
-            {
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["IntakeDeadLetters", "QueueName"]}}],
-            },
             "A one-click failed for a day and more and waits in the intake's dead-letter queue: apply it by hand.",
         ),
     }
@@ -643,15 +645,9 @@ def _alarms(env: dict[str, str]) -> dict[str, Any]:
                 f"{name}: Lambda {metric.lower()}.",
             )
         if name in EVENT_FUNCTIONS:
-            resources[f"{logical}DeadLettersAlarm"] = _alarm(
+            resources[f"{logical}DeadLettersAlarm"] = _waiting_in(
+                f"{logical}DeadLetters",
                 f"listkeeper-{stage}-{name}-dead-letters",
-                {
-                    "Namespace": "AWS/SQS",
-                    "MetricName": "ApproximateNumberOfMessagesVisible",
-                    "Dimensions": [
-                        {"Name": "QueueName", "Value": {"Fn::GetAtt": [f"{logical}DeadLetters", "QueueName"]}}
-                    ],
-                },
                 f"{name}: an event failed every retry and waits in the dead-letter queue.",
             )
     return resources

@@ -42,6 +42,17 @@ _serial = itertools.count()
 Answer = tuple[int, Any]
 
 
+def emulated_dynamodb(stack: Stack) -> Any:
+    """The local stack's DynamoDB, for a test's own look at the table."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
 def fresh_address(kind: str) -> str:
     return f"race-{kind}-{time.time_ns()}-{next(_serial)}@example.com"
 
@@ -294,13 +305,7 @@ def test_of_conditional_writes_racing_on_one_item_exactly_one_succeeds_on_the_lo
     """listkeeper's only locks are conditional writes (the contact's version, the event-id claim): of writes
     conditioned on the same state of one item, DynamoDB lets exactly one succeed, and so must the emulation. The
     condition is long so that each evaluation takes a while, as a busy table's would."""
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = emulated_dynamodb(stack)
     table = f"race-probe-{time.time_ns()}"
     dynamodb.create_table(
         TableName=table,
@@ -647,13 +652,7 @@ def test_an_erasure_racing_sign_ups_orders_contests_imports_clicks_age_reports_a
         for address, result in eligible(stack, channel, topic, addresses).items():
             if result["allowed"]:
                 tally.wrong("wrong_state_changes", address, f"erased, yet eligible for {topic}")
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = emulated_dynamodb(stack)
     items = [
         str(item)
         for page in dynamodb.get_paginator("scan").paginate(TableName="listkeeper-local")  # the test's audit only
