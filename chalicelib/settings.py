@@ -24,6 +24,7 @@ class Settings:
     feedback_loop_domains: frozenset[str]  # mailbox providers whose ARF reports may suppress (SPEC §4)
     destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
     intake_queue: str | None = None  # SQS queue keeping one-clicks the table could not take at that moment
+    api_secrets_parameter: str | None = None  # in AWS, the API function's own: API keys and webhook secrets
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -54,6 +55,7 @@ def get_settings() -> Settings:
         feedback_loop_domains=_domains("LISTKEEPER_FEEDBACK_LOOP_DOMAINS"),
         destinations=_destinations(os.environ.get("LISTKEEPER_DESTINATIONS", "")),
         intake_queue=os.environ.get("LISTKEEPER_INTAKE_QUEUE") or None,
+        api_secrets_parameter=os.environ.get("LISTKEEPER_API_SECRETS_PARAMETER") or None,
     )
 
 

@@ -25,7 +25,11 @@ class SystemClock:
 def secrets() -> SsmSecretsSource:
     settings = get_settings()
     return SsmSecretsSource(
-        client("ssm"), settings.secrets_parameter, settings.token_max_age_days, settings.secrets_ttl_seconds
+        client("ssm"),
+        settings.secrets_parameter,
+        settings.token_max_age_days,
+        settings.secrets_ttl_seconds,
+        settings.api_secrets_parameter,
     )
 
 

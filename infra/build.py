@@ -15,6 +15,7 @@ from typing import Any
 from .resources import (
     API_RATE_PER_SECOND,
     FUNCTIONS,
+    api_secrets_parameter,
     bucket_name,
     function_name,
     function_policies,
@@ -64,9 +65,18 @@ def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
     bucket = bucket_name(env)
     for name, logical in FUNCTIONS.items():
         found[logical]["Properties"]["FunctionName"] = function_name(env, name)
+        # the runtime's own level for the standard library's loggers (its default, WARN, drops every info line the
+        # dashboard counts); JSON, so each line is a record CloudWatch Logs Insights can filter by field
+        found[logical]["Properties"]["LoggingConfig"] = {
+            "LogFormat": "JSON",
+            "ApplicationLogLevel": "INFO",
+            "SystemLogLevel": "WARN",
+        }
         found[logical]["DependsOn"] = [f"{logical}Logs"]
         variables = found[logical]["Properties"]["Environment"]["Variables"]
         variables["LISTKEEPER_BUCKET"] = {"Fn::Sub": bucket}
+        if name == "api_handler":
+            variables["LISTKEEPER_API_SECRETS_PARAMETER"] = api_secrets_parameter(env)
         mailhouse = f"s3:{env['LISTKEEPER_BUCKET']}/"
         variables["LISTKEEPER_DESTINATIONS"] = {
             "Fn::Sub": variables["LISTKEEPER_DESTINATIONS"].replace(mailhouse, f"s3:{bucket}/")

@@ -46,6 +46,11 @@ def public_host(env: dict[str, str]) -> str:
     return env["LISTKEEPER_PUBLIC_BASE_URL"].split("://", 1)[1].split("/", 1)[0]
 
 
+def api_secrets_parameter(env: dict[str, str]) -> str:
+    """API keys and webhook secrets apart from the shared secrets: only the API function may read them."""
+    return env["LISTKEEPER_SECRETS_PARAMETER"].rsplit("/", 1)[0] + "/api-secrets"
+
+
 def function_name(env: dict[str, str], name: str) -> str:
     """Fixed names, unique per stage: log groups and policies can name them without a circular reference."""
     return f"listkeeper-{env['LISTKEEPER_STAGE']}-{name}"
@@ -798,7 +803,7 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     table = _account_arn("dynamodb", f"table/{env['LISTKEEPER_TABLE']}")
     bucket = f"arn:aws:s3:::{bucket_name(env)}"
     parameter = _account_arn("ssm", f"parameter{env['LISTKEEPER_SECRETS_PARAMETER']}")
-    secrets = _statement(["ssm:GetParameter"], [parameter])
+    api_parameter = _account_arn("ssm", f"parameter{api_secrets_parameter(env)}")
     decrypt = _statement(
         ["kms:Decrypt"], ["*"], Condition={"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
     )  # the AWS-managed SSM key; only through SSM
@@ -824,7 +829,11 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         if name in EVENT_FUNCTIONS:
             queue = _account_arn("sqs", f"{function_name(env, name)}-dead-letters")
             found.append(_statement(["sqs:SendMessage"], [queue]))
-        return [*found, _statement(FUNCTION_DATA_ACTIONS[name], [table, f"{table}/index/*"]), secrets, decrypt]
+        if name == "api_handler":  # the shared secrets and its own, in one request
+            reads = _statement(["ssm:GetParameters"], [parameter, api_parameter])
+        else:
+            reads = _statement(["ssm:GetParameter"], [parameter])
+        return [*found, _statement(FUNCTION_DATA_ACTIONS[name], [table, f"{table}/index/*"]), reads, decrypt]
 
     return {
         "api_handler": {

@@ -23,7 +23,9 @@ RETRY_AFTER_FAILURE_SECONDS = 30
 log = logging.getLogger(__name__)
 
 
-def _secret_list(doc: dict[str, Any], field: str) -> tuple[str, ...]:
+def _secret_list(doc: dict[str, Any], field: str, required: bool) -> tuple[str, ...]:
+    if field not in doc and not required:
+        return ()  # a function that checks no API key or webhook is not given them (they live apart in AWS)
     values = doc.get(field)
     if not isinstance(values, list) or not values:
         raise ValueError(f"secrets document: {field} must be a non-empty list")
@@ -45,14 +47,22 @@ def _keyring(doc: dict[str, Any], field: str, min_bytes: int) -> dict[str, bytes
     return keys
 
 
-def secrets_from_json(text: str, token_max_age_days: int) -> Secrets:
-    """Parse and check the document; a ValueError names the field at fault, never a value."""
+def _document(text: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except ValueError:
         raise ValueError("secrets document: not JSON") from None
     if not isinstance(doc, dict):
         raise ValueError("secrets document: not a JSON object")
+    return doc
+
+
+def secrets_from_json(text: str, token_max_age_days: int, require_api: bool = True) -> Secrets:
+    """Parse and check the document; a ValueError names the field at fault, never a value."""
+    return secrets_from_doc(_document(text), token_max_age_days, require_api)
+
+
+def secrets_from_doc(doc: dict[str, Any], token_max_age_days: int, require_api: bool) -> Secrets:
     keys = _keyring(doc, "token_keys", 32)
     peppers = _keyring(doc, "hash_peppers", MIN_PEPPER_BYTES)
     if doc.get("active_hash_pepper") not in peppers:
@@ -60,8 +70,8 @@ def secrets_from_json(text: str, token_max_age_days: int) -> Secrets:
     if doc.get("active_token_key") not in keys:
         raise ValueError("secrets document: active_token_key names no key in token_keys")
     return Secrets(
-        webhook_secrets=_secret_list(doc, "webhook_secrets"),
-        api_keys=_secret_list(doc, "api_keys"),
+        webhook_secrets=_secret_list(doc, "webhook_secrets", require_api),
+        api_keys=_secret_list(doc, "api_keys", require_api),
         tokens=TokenCodec(keys, doc["active_token_key"], token_max_age_days),
         peppers=peppers,
         active_pepper=doc["active_hash_pepper"],
@@ -69,9 +79,13 @@ def secrets_from_json(text: str, token_max_age_days: int) -> Secrets:
 
 
 class SsmSecretsSource:
-    def __init__(self, client: Any, name: str, token_max_age_days: int, ttl_seconds: int = 300) -> None:
+    def __init__(
+        self, client: Any, name: str, token_max_age_days: int, ttl_seconds: int = 300, api_name: str | None = None
+    ) -> None:
         self._client = client
         self._name = name
+        # the API function's own parameter (API keys, webhook secrets), read with the shared one in one request
+        self._api_name = api_name
         self._max_age = token_max_age_days
         self._ttl = ttl_seconds
         self._cached: tuple[float, Secrets] | None = None
@@ -84,8 +98,7 @@ class SsmSecretsSource:
             return cached[1]
         with self._lock:
             try:
-                response = self._client.get_parameter(Name=self._name, WithDecryption=True)
-                secrets = secrets_from_json(response["Parameter"]["Value"], self._max_age)
+                secrets = secrets_from_doc(self._fetch(), self._max_age, require_api=self._api_name is not None)
             except Exception:
                 if self._cached is None:
                     raise  # nothing good to fall back on: the request fails, and says so in the log
@@ -96,3 +109,15 @@ class SsmSecretsSource:
                 return last
             self._cached = (now, secrets)
             return secrets
+
+    def _fetch(self) -> dict[str, Any]:
+        if self._api_name is None:
+            response = self._client.get_parameter(Name=self._name, WithDecryption=True)
+            return _document(response["Parameter"]["Value"])
+        response = self._client.get_parameters(Names=[self._name, self._api_name], WithDecryption=True)
+        if response.get("InvalidParameters"):
+            raise ValueError("secrets: a parameter is missing: " + ", ".join(response["InvalidParameters"]))
+        merged: dict[str, Any] = {}
+        for parameter in response["Parameters"]:
+            merged.update(_document(parameter["Value"]))
+        return merged

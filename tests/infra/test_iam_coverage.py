@@ -89,7 +89,8 @@ def _calls(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
             touched.append(_arn("ses", f"configuration-set/{params['ConfigurationSetName']}"))
         return [Call(f"ses:{operation}", touched, from_address=address)]
     if service == "ssm":
-        return [Call(f"ssm:{operation}", [_arn("ssm", f"parameter{params['Name']}")])]
+        names = params.get("Names") or [params["Name"]]
+        return [Call(f"ssm:{operation}", [_arn("ssm", f"parameter{n}") for n in names])]
     raise AssertionError(f"no mapping for {service}.{operation}: add it, and to the policies if the code needs it")
 
 
@@ -247,7 +248,15 @@ def test_every_call_a_function_makes_is_allowed_and_nothing_more_is(
     from app import app
 
     config = json.loads((Path(__file__).resolve().parents[2] / ".chalice" / "config.json").read_text())
-    statements = policies(resources.stage_settings(config, "local"), monkeypatch)[function]
+    env = resources.stage_settings(config, "local")
+    statements = policies(env, monkeypatch)[function]
+    if function == "api_handler":  # as in AWS: its own parameter beside the shared one (the local stage has one)
+        parameter = resources.api_secrets_parameter(env)
+        shared = aws_client("ssm").get_parameter(Name=env["LISTKEEPER_SECRETS_PARAMETER"], WithDecryption=True)
+        aws_client("ssm").put_parameter(Name=parameter, Value=shared["Parameter"]["Value"], Type="SecureString")
+        monkeypatch.setenv("LISTKEEPER_API_SECRETS_PARAMETER", parameter)
+        for built in (wiring.get_settings, wiring.secrets, wiring.store, wiring.deps):  # not the clients
+            built.cache_clear()
     with Client(app, stage_name="local") as client:
         WORK[function](client, sent_mail, recorder, monkeypatch)
     assert recorder.calls, f"{function}: the work made no AWS call"

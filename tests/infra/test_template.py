@@ -273,6 +273,8 @@ def test_every_function_logs_at_info_to_its_own_group_with_retention_and_a_key(t
         group = groups[f"/aws/lambda/{name}"]["Properties"]
         assert group["RetentionInDays"] <= 30 and group["KmsKeyId"] and f"{logical}Logs" in function["DependsOn"]
         assert function["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        logging = function["Properties"]["LoggingConfig"]  # the standard library's loggers too (inbound, sweep)
+        assert logging["ApplicationLogLevel"] == "INFO" and logging["LogFormat"] == "JSON"
     assert _key_grants(template, "DataKey", "logs.${AWS::Region}.amazonaws.com")
 
 
@@ -337,3 +339,17 @@ def test_each_stage_has_its_own_topics_and_each_function_listens_to_its_stages(t
         assert source["Type"] == "SNS" and source["Properties"]["Topic"] == {"Ref": topic}
     destination = template["Resources"]["ConfigurationSetEvents"]["Properties"]["EventDestination"]
     assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesEventsTopic"}
+
+
+def test_only_the_api_function_can_read_the_api_keys_and_webhook_secrets(template: dict[str, Any]) -> None:
+    for logical, function in resources(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        reads = [s for n, s in _statements(template) if n == role and any(a.startswith("ssm:") for a in s["Action"])]
+        named = json.dumps(reads)
+        if logical == "APIHandler":
+            assert variables["LISTKEEPER_API_SECRETS_PARAMETER"] == "/listkeeper/prod/api-secrets"
+            assert "parameter/listkeeper/prod/api-secrets" in named
+        else:
+            assert "LISTKEEPER_API_SECRETS_PARAMETER" not in variables and "api-secrets" not in named, logical
+        assert "parameter/listkeeper/prod/secrets" in named

@@ -72,3 +72,38 @@ def test_without_any_good_secrets_a_failure_is_not_hidden() -> None:
     source = SsmSecretsSource(FlakyParameterStore([document(api_keys=[""])]), "/x", 730)
     with pytest.raises(ValueError, match="api_keys"):
         source.get()
+
+
+class SplitParameterStore:
+    """In AWS the API keys and webhook secrets live in the API function's own parameter."""
+
+    def __init__(self, shared: str, api: str | None) -> None:
+        self.values = {"/s/secrets": shared, **({"/s/api-secrets": api} if api is not None else {})}
+
+    def get_parameters(self, Names: list[str], **_: Any) -> dict[str, Any]:
+        return {
+            "Parameters": [{"Name": n, "Value": self.values[n]} for n in Names if n in self.values],
+            "InvalidParameters": [n for n in Names if n not in self.values],
+        }
+
+    def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:
+        return {"Parameter": {"Value": self.values[Name]}}
+
+
+def shared_only() -> str:
+    doc = json.loads(document())
+    return json.dumps({k: v for k, v in doc.items() if k not in ("api_keys", "webhook_secrets")})
+
+
+def test_the_api_function_reads_its_own_parameter_with_the_shared_one_and_the_others_never_see_it() -> None:
+    api = json.dumps({"api_keys": ["an-api-key-of-its-own-here"], "webhook_secrets": ["a-webhook-secret-here"]})
+    store = SplitParameterStore(shared_only(), api)
+    for_api = SsmSecretsSource(store, "/s/secrets", 730, api_name="/s/api-secrets").get()
+    assert for_api.api_keys == ("an-api-key-of-its-own-here",) and for_api.tokens is not None
+    for_sweep = SsmSecretsSource(store, "/s/secrets", 730).get()
+    assert for_sweep.api_keys == () and for_sweep.webhook_secrets == ()  # every API call would be refused there
+
+
+def test_the_api_function_without_its_parameter_fails_closed() -> None:
+    with pytest.raises(ValueError, match="missing"):
+        SsmSecretsSource(SplitParameterStore(shared_only(), None), "/s/secrets", 730, api_name="/s/api-secrets").get()
