@@ -35,6 +35,8 @@ class Api:
         except urllib.error.HTTPError as error:
             detail = json.load(error).get("error", {})
             raise SystemExit(f"error {error.code}: {detail.get('code')}: {detail.get('message')}") from None
+        except urllib.error.URLError as error:
+            raise SystemExit(f"cannot reach {self.url}: {error.reason}") from None
 
 
 def _left(due_at: str) -> str:
@@ -59,6 +61,13 @@ def review_list(api: Api, _: argparse.Namespace) -> int:
 
 
 def review_resolve(api: Api, args: argparse.Namespace) -> int:
+    item = next((i for i in api.call("GET", "/v1/review")["review"] if i["id"] == args.id), None)
+    if item is None:
+        raise SystemExit(f"no review item {args.id}")
+    whom = args.email or item.get("suggested_address")
+    if whom is None and args.action != ["dismiss"]:
+        raise SystemExit(f"{args.id} names nobody for certain: say whose address with --email")
+    print(f"{args.id}: {', '.join(args.action)}" + (f" for {whom}" if whom else ""), file=sys.stderr)
     body = {"actions": args.action, **({"email": args.email} if args.email else {})}
     result = api.call("POST", f"/v1/review/{args.id}", body)
     done = ", ".join(result["actions"])
@@ -67,7 +76,10 @@ def review_resolve(api: Api, args: argparse.Namespace) -> int:
 
 
 def removals(api: Api, args: argparse.Namespace) -> int:
-    for record in api.call("GET", f"/v1/removals?state={args.state}")["removals"]:
+    found = api.call("GET", f"/v1/removals?state={args.state}")["removals"]
+    if not found:
+        print(f"No removals are {args.state.replace('_', ' ')}.")
+    for record in found:
         pending = ", ".join(f"{k}={v}" for k, v in record["destinations"].items())
         print(
             f"{record['id']}  {record['state']:8} {_left(record['due_at'])}  {record['recipient']}  {record['scope']}"
@@ -90,22 +102,39 @@ def contacts_erase(api: Api, args: argparse.Namespace) -> int:
 
 
 POSTAL_COLUMNS = ("line1", "line2", "city", "region", "postal_code", "country")
+COLUMNS = ("email", "name", *POSTAL_COLUMNS)
 
 
-def read_records(path: str) -> list[dict[str, Any]]:
-    """A CSV with an `email` column, and optionally `name` and the postal address columns."""
+def read_records(path: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """A CSV whose header names its columns (any case): `email`, and optionally `name` and the postal address
+    columns. Returns the records, and the line numbers of rows whose email cannot be an address (not sent)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    records = []
-    for row in rows:
-        record: dict[str, Any] = {"email": (row.get("email") or "").strip()}
+        reader = csv.reader(handle)
+        header = [column.strip().lower() for column in next(reader, [])]
+        rows = list(reader)
+    if "email" not in header:
+        shown = ", ".join(repr(c) for c in header[:8]) or "nothing"
+        raise SystemExit(f"{path}: the first row must name the columns, one of them `email` (found {shown})")
+    unknown = [column for column in header if column not in COLUMNS]
+    if unknown:
+        raise SystemExit(f"{path}: unknown columns {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
+    records, invalid = [], []
+    for line, values in enumerate(rows, start=2):
+        if not any(v.strip() for v in values):
+            continue  # a blank line
+        row = dict(zip(header, (v.strip() for v in values), strict=False))
+        email = row.get("email", "")
+        if "@" not in email.strip("@") or any(c.isspace() for c in email):
+            invalid.append(line)
+            continue
+        record: dict[str, Any] = {"email": email}
         if row.get("name"):
-            record["name"] = row["name"].strip()
-        postal = {k: row[k].strip() for k in POSTAL_COLUMNS if row.get(k)}
+            record["name"] = row["name"]
+        postal = {k: row[k] for k in POSTAL_COLUMNS if row.get(k)}
         if postal:
             record["postal_address"] = postal
         records.append(record)
-    return records
+    return records, invalid
 
 
 def progress(done: int, total: int, width: int = 30) -> None:
@@ -115,8 +144,11 @@ def progress(done: int, total: int, width: int = 30) -> None:
 
 
 def import_csv(api: Api, args: argparse.Namespace) -> int:
-    records = read_records(args.file)
-    totals = {"imported": 0, "skipped_suppressed": 0, "invalid": 0}
+    records, unreadable = read_records(args.file)
+    if unreadable:
+        lines = ", ".join(str(n) for n in unreadable[:20]) + (" …" if len(unreadable) > 20 else "")
+        print(f"not an email address on line {lines} of {args.file}: not sent", file=sys.stderr)
+    totals = {"imported": 0, "skipped_suppressed": 0, "invalid": len(unreadable)}
     for start in range(0, len(records), 1000):
         result = api.call("POST", "/v1/imports", {"source": args.source, "records": records[start : start + 1000]})
         for key in totals:
@@ -124,6 +156,9 @@ def import_csv(api: Api, args: argparse.Namespace) -> int:
         progress(min(start + 1000, len(records)), len(records))
     sys.stderr.write("\n")
     print(", ".join(f"{k}: {v}" for k, v in totals.items()))
+    if totals["imported"] == 0 and (records or unreadable):
+        print("nothing was imported", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -148,14 +183,32 @@ def policy_announce(api: Api, args: argparse.Namespace) -> int:
     return 0
 
 
+class _Commands:
+    """Subcommands whose every leaf also takes the global options."""
+
+    def __init__(self, group: Any, parent: argparse.ArgumentParser) -> None:
+        self._group = group
+        self._parent = parent
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        made: argparse.ArgumentParser = self._group.add_parser(name, parents=[self._parent], **kwargs)
+        return made
+
+    def nested(self, name: str, dest: str, **kwargs: Any) -> "_Commands":
+        made = self._group.add_parser(name, **kwargs)
+        return _Commands(made.add_subparsers(dest=dest, required=True), self._parent)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m listkeeper_cli", description=__doc__)
     root.add_argument("--url", default=os.environ.get("LISTKEEPER_URL", "http://127.0.0.1:8000"))
     root.add_argument("--api-key", default=os.environ.get("LISTKEEPER_API_KEY", "dev-api-key"))
-    commands = root.add_subparsers(dest="command", required=True)
-    review = commands.add_parser("review", help="customer-service messages waiting for a person").add_subparsers(
-        dest="review_command", required=True
-    )
+    # the same options after the command too: given there, they win; not given, the values above stand
+    anywhere = argparse.ArgumentParser(add_help=False)
+    anywhere.add_argument("--url", default=argparse.SUPPRESS, help="the listkeeper API (LISTKEEPER_URL)")
+    anywhere.add_argument("--api-key", default=argparse.SUPPRESS, help="its key (LISTKEEPER_API_KEY)")
+    commands = _Commands(root.add_subparsers(dest="command", required=True), anywhere)
+    review = commands.nested("review", "review_command", help="customer-service messages waiting for a person")
     review.add_parser("list", help="the queue, soonest deadline first").set_defaults(run=review_list)
     resolve = review.add_parser("resolve", help="settle one item")
     resolve.add_argument("id")
@@ -168,9 +221,7 @@ def parser() -> argparse.ArgumentParser:
     )
     resolve.add_argument("--email", help="whose address to act on (required unless the item suggests exactly one)")
     resolve.set_defaults(run=review_resolve)
-    contacts = commands.add_parser("contacts", help="what is held about a person").add_subparsers(
-        dest="contacts_command", required=True
-    )
+    contacts = commands.nested("contacts", "contacts_command", help="what is held about a person")
     show = contacts.add_parser("show", help="topics, suppressions and the consent ledger")
     show.add_argument("email")
     show.set_defaults(run=contacts_show)
@@ -185,7 +236,7 @@ def parser() -> argparse.ArgumentParser:
     exporting = commands.add_parser("export", help="a CSV of eligible postal recipients, written to S3")
     exporting.add_argument("--topic", required=True, help="catalog, partner_sharing or acquired:<source>")
     exporting.set_defaults(run=export)
-    policy = commands.add_parser("policy", help="policy versions").add_subparsers(dest="policy_command", required=True)
+    policy = commands.nested("policy", "policy_command", help="policy versions")
     announcing = policy.add_parser("announce", help="announce a new use of data, with an opt-out window")
     announcing.add_argument("--use", required=True, help="a short name: the topic becomes use:<name>")
     announcing.add_argument("--policy-version", required=True)
