@@ -85,6 +85,19 @@ def reset() -> None:
     reset_clients()
 
 
+EXPORT_LINK_SECONDS = 900
+
+
+def export_download_url(key: str) -> str:
+    """A link that fetches the file for 15 minutes with the API's own rights (S3 presigning: no request is made)."""
+    bucket = get_settings().bucket
+    return str(
+        client("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=EXPORT_LINK_SECONDS
+        )
+    )
+
+
 def export_writer() -> Callable[[str, bytes], None]:
     """Writes an export into the stage's bucket, encrypted at rest."""
     bucket = get_settings().bucket

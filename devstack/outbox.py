@@ -3,6 +3,7 @@
 import email
 import html
 import json
+import re
 import urllib.request
 from email.message import Message
 from email.policy import default
@@ -45,9 +46,23 @@ def sent_mail(aws_endpoint: str) -> list[dict[str, Any]]:
     return messages  # moto keeps them in sending order: newest last
 
 
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _linked(text: str) -> str:
+    """The text part, escaped, with its links clickable (the HTML part sits in a sandboxed frame that cannot open
+    the preference page, which forbids being framed)."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        out += [html.escape(text[last : match.start()]), f'<a href="{html.escape(url)}">{html.escape(url)}</a>']
+        last = match.end()
+    return "".join([*out, html.escape(text[last:])])
+
+
 def outbox_page(messages: list[dict[str, Any]]) -> str:
     rows = []
-    for index, message in enumerate(reversed(messages)):
+    for index, message in enumerate(messages):  # the order of /dev/outbox.json: oldest first
         headers = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in message["headers"].items()
         )
@@ -55,9 +70,10 @@ def outbox_page(messages: list[dict[str, Any]]) -> str:
             f"<article><h2>{html.escape(message['subject'])}</h2>"
             f"<p>To <strong>{html.escape(message['to'])}</strong> · {html.escape(message['sent_at'] or '')}</p>"
             f"<details><summary>Headers</summary><table>{headers}</table></details>"
-            f"<details open><summary>HTML part</summary>"
+            f"<details open><summary>Text part (links open)</summary><pre>{_linked(message['text'])}</pre></details>"
+            f"<details><summary>HTML part</summary>"
             f"<iframe title='message {index}' sandbox srcdoc=\"{html.escape(message['html'])}\"></iframe></details>"
-            f"<details><summary>Text part</summary><pre>{html.escape(message['text'])}</pre></details></article>"
+            "</article>"
         )
     body = "".join(rows) or "<p>No mail sent yet.</p>"
     return (
@@ -67,7 +83,7 @@ def outbox_page(messages: list[dict[str, Any]]) -> str:
         "article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"
         "iframe{width:100%;height:20rem;border:1px solid #ddd}th{text-align:left;padding-right:1rem}"
         "td{word-break:break-all}</style></head>"
-        f"<body><h1>Outbox</h1><p>{len(messages)} message(s) recorded by the emulated SES, newest first."
+        f"<body><h1>Outbox</h1><p>{len(messages)} message(s) recorded by the emulated SES, oldest first (as the JSON)."
         " <a href='/dev/outbox.json'>JSON</a></p>"
         f"{body}</body></html>"
     )

@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("LISTKEEPER_SWEEP_SECONDS", "30")),
         help="how often the sweep runs (every 5 minutes in AWS; more often here so removals finish quickly)",
     )
+    parser.add_argument(
+        "--metrics", action="store_true", help="print the sweep's CloudWatch metric lines (EMF) among the console's"
+    )
     args = parser.parse_args(argv)
 
     aws_endpoint = f"http://127.0.0.1:{args.aws_port}"
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        # a metrics JSON line every sweep would bury the console; in AWS they go to CloudWatch
+        "POWERTOOLS_METRICS_DISABLED": "false" if args.metrics else "true",
     }
     os.environ.update(stage_environment("local"))
     os.environ.update(overrides)
@@ -188,10 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             "listkeeper is running (local stage):\n"
             f"  API             http://127.0.0.1:{args.port}   (API key: dev-api-key)\n"
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
-            f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json\n"
+            f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json (oldest first)\n"
+            f"  OpenAPI         http://127.0.0.1:{args.port}/dev/openapi.json\n"
             f"  SMTP (inbound)  127.0.0.1:{args.smtp_port}  plays SES receiving -> inbound_email\n"
             f"  emulated AWS    {aws_endpoint}   (moto server)\n"
             f"  sweep           every {args.sweep_seconds:g} s; SES Send events fed to ses_events\n"
+            f"  metrics         {'printed (EMF lines)' if args.metrics else 'off (--metrics to print them)'}\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -840,7 +840,8 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
             "Statement": [
                 *own("api_handler"),
                 send,
-                _statement(["s3:PutObject"], [f"{bucket}/exports/*"]),
+                # GetObject: the download link it signs fetches with its rights (tests/infra: IMPLIED)
+                _statement(["s3:PutObject", "s3:GetObject"], [f"{bucket}/exports/*"]),
                 _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
                 _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], [intake]),
             ]

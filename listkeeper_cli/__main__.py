@@ -168,6 +168,12 @@ def export(api: Api, args: argparse.Namespace) -> int:
     progress(1, 1)
     sys.stderr.write("\n")
     print(f"{result['count']} recipients written to {result['key']}")
+    if args.download:
+        with urllib.request.urlopen(result["download_url"], timeout=60) as response:  # noqa: S310 - the API's link
+            data = response.read()
+        with open(args.download, "wb") as handle:
+            handle.write(data)
+        print(f"downloaded to {args.download}")
     return 0
 
 
@@ -235,6 +241,7 @@ def parser() -> argparse.ArgumentParser:
     importing.set_defaults(run=import_csv)
     exporting = commands.add_parser("export", help="a CSV of eligible postal recipients, written to S3")
     exporting.add_argument("--topic", required=True, help="catalog, partner_sharing or acquired:<source>")
+    exporting.add_argument("--download", metavar="FILE", help="also fetch the file (a 15-minute link the API gives)")
     exporting.set_defaults(run=export)
     policy = commands.nested("policy", "policy_command", help="policy versions")
     announcing = policy.add_parser("announce", help="announce a new use of data, with an opt-out window")

@@ -67,7 +67,8 @@ def imports() -> dict[str, Any]:
 @bp.route("/v1/postal-exports", methods=["POST"], content_types=["application/json"])
 @handled
 def postal_exports() -> dict[str, Any]:
-    return postal_export(wiring.deps(), _authorized_body(), wiring.export_writer())
+    written = postal_export(wiring.deps(), _authorized_body(), wiring.export_writer())
+    return {**written, "download_url": wiring.export_download_url(str(written["key"]))}
 
 
 @bp.route("/v1/policy-announcements", methods=["POST"], content_types=["application/json"])

@@ -5,7 +5,7 @@ sending leaves it pending for the sweep; it is removed only after the provider a
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from string import Template
@@ -37,18 +37,27 @@ def _template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
-def topic_label(topic: str) -> str:
+def topic_label(topic: str, uses: Mapping[str, str] | None = None) -> str:
+    """What a person reads for a topic; a new use of their data by its announced description (`uses`)."""
     if topic.startswith("contest:"):
         return f"Messages about the contest {topic.partition(':')[2]}"
     if topic.startswith("acquired:"):
         return f"Mailings from {topic.partition(':')[2]}"
     if topic.startswith("use:"):
-        return f"New use of my information: {topic.partition(':')[2]}"
+        return (uses or {}).get(topic) or f"New use of my information: {topic.partition(':')[2]}"
     return TOPIC_LABELS.get(topic, topic)
 
 
-def scope_label(scope: str) -> str:
-    return SCOPE_LABELS.get(scope, topic_label(scope))
+def scope_label(scope: str, uses: Mapping[str, str] | None = None) -> str:
+    return SCOPE_LABELS.get(scope, topic_label(scope, uses))
+
+
+def use_descriptions(deps: Deps, topics: Iterable[str]) -> dict[str, str]:
+    """Announced descriptions of the new uses among `topics` (one read, and only when there is one)."""
+    if not any(t.startswith("use:") for t in topics):
+        return {}
+    # a label, not a sentence: the message it goes into has its own full stop
+    return {str(a["use"]): str(a["description"]).rstrip(". ") for a in deps.store.list_announcements()}
 
 
 def _subscribed_email_topics(contact: Contact) -> list[str]:
@@ -86,10 +95,13 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     elif message.kind == "removal_confirmation":
         scopes = [s for s in message.params.get("scopes", "").split(",") if s]
-        subject = f"You are unsubscribed from {store}"
+        uses = use_descriptions(deps, scopes)
+        removed = ", ".join(scope_label(s, uses) for s in scopes)
+        # says what the change did: leaving one list is not being unsubscribed from the store
+        subject = f"You are unsubscribed from {store}" if "email" in scopes else f"You left: {removed}"
         values = {
             "store": store,
-            "removed": ", ".join(scope_label(s) for s in scopes),
+            "removed": removed,
             "preferences_url": preferences_url(deps, contact.address),
         }
     elif message.kind == "optin_confirmation":
@@ -98,7 +110,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         subject = f"Confirm: email from {store} again"
         values = {
             "store": store,
-            "topics": ", ".join(topic_label(t) for t in topics),
+            "topics": ", ".join(topic_label(t, use_descriptions(deps, topics)) for t in topics),
             "confirm_url": f"{deps.mail.public_base_url}/u/{token}",
         }
     elif message.kind == "removal_notice":
@@ -109,7 +121,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         subject = f"{store}: you were unsubscribed on someone's request"
         values = {
             "store": store,
-            "removed": ", ".join(scope_label(x) for x in scopes),
+            "removed": ", ".join(scope_label(x, use_descriptions(deps, scopes)) for x in scopes),
             "undo_url": f"{deps.mail.public_base_url}/u/{undo}",
         }
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
@@ -121,7 +133,7 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
             "version": message.params.get("version", deps.policy_version),
             "description": message.params.get("description", ""),
             "starts": message.params.get("starts_at", "")[:10],
-            "label": topic_label(message.params.get("use", "")),
+            "label": message.params.get("description") or topic_label(message.params.get("use", "")),
             "preferences_url": links.preferences_url,
         }
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}

@@ -20,7 +20,7 @@ from ..domain.rules import eligibility
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
-from .outbox import change_and_deliver, scope_label, topic_label
+from .outbox import change_and_deliver, scope_label, topic_label, use_descriptions
 from .ports import Deps
 
 MAX_SHOWN_TOPICS = 50
@@ -93,9 +93,10 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
         email, postal = contact.suppressions.get("email"), contact.suppressions.get("postal")
         view.email_suppressed = email.reason.value if email else None
         view.postal_suppressed = postal.reason.value if postal else None
+    uses = use_descriptions(deps, shown)
     for topic in shown:
         channel = page_channel(topic)
-        view.rows.append(TopicRow(topic, topic_label(topic), channel.value, _receives(contact, topic, now)))
+        view.rows.append(TopicRow(topic, topic_label(topic, uses), channel.value, _receives(contact, topic, now)))
     return view
 
 
@@ -191,7 +192,8 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         change = change_and_deliver(deps, claims.address, decide_confirm)
         # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all
         receiving = [t for t in topics if change.contact is not None and _receives(change.contact, t, now)]
-        labels = ", ".join(topic_label(t) for t in receiving)
+        uses = use_descriptions(deps, receiving)
+        labels = ", ".join(topic_label(t, uses) for t in receiving)
         if change.written and receiving:
             messages.append(f"Confirmed. You will receive: {labels}.")
         elif receiving:
@@ -218,6 +220,7 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
     except InvalidInput:
         raise InvalidInput("the form names an unknown topic", code="invalid_form") from None
     prov = _prov(f"page:{action}", visitor, deps)
+    uses = use_descriptions(deps, shown)  # read once, before the decision (which may be made again on a conflict)
 
     def decide(contact: Contact) -> bool:
         messages.clear()
@@ -233,8 +236,8 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
             outcome = request_opt_in(contact, asked, prov, confirm_every_new=deps.double_opt_in)
             if outcome.subscribed:
-                messages.append("Subscribed to: " + ", ".join(topic_label(t) for t in outcome.subscribed) + ".")
-            asked_labels = ", ".join(topic_label(t) for t in outcome.needs_confirmation)
+                messages.append("Subscribed to: " + ", ".join(topic_label(t, uses) for t in outcome.subscribed) + ".")
+            asked_labels = ", ".join(topic_label(t, uses) for t in outcome.needs_confirmation)
             if outcome.needs_confirmation and offer_confirmation(contact, outcome.needs_confirmation, prov, now):
                 messages.append(
                     f"We sent a confirmation email for: {asked_labels}. Nothing changes for those until you confirm it."
@@ -248,14 +251,14 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             if outcome.refused:
                 messages.append(
                     "We cannot send to this address again: "
-                    + ", ".join(topic_label(t) for t in outcome.refused)
+                    + ", ".join(topic_label(t, uses) for t in outcome.refused)
                     + " (earlier mail bounced or was reported)."
                 )
             changed = bool(removed or outcome.subscribed or outcome.needs_confirmation)
         else:
             changed = bool(removed)
         if removed:
-            messages.insert(0, "Removed: " + ", ".join(scope_label(s) for s in removed) + ".")
+            messages.insert(0, "Removed: " + ", ".join(scope_label(s, uses) for s in removed) + ".")
             queue_removal_confirmation(contact, removed, prov, now)
         return changed
 

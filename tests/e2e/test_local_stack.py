@@ -180,8 +180,10 @@ def test_the_operator_cli_imports_a_csv_and_shows_and_erases_a_contact(stack: St
     result = cli("import", str(tmp_path / "list.csv"), "--source", "fairco")
     assert result.stdout.strip() == "imported: 1500, skipped_suppressed: 0, invalid: 1"
     assert "1500/1500" in result.stderr  # the progress bar reached the end (the bad row is not sent)
-    exported = cli("export", "--topic", "acquired:fairco")
+    exported = cli("export", "--topic", "acquired:fairco", "--download", str(tmp_path / "export.csv"))
     assert exported.stdout.startswith("1500 recipients written to exports/acquired-fairco/")
+    downloaded = (tmp_path / "export.csv").read_text().splitlines()
+    assert len(downloaded) == 1501 and downloaded[0].startswith("name,") and "Fan 7," in "\n".join(downloaded)
     address = f"shown-{time.time_ns()}@example.com"
     webhook(stack, event(f"evt-{address}", email=address))
     shown = json.loads(cli("contacts", "show", address).stdout)

@@ -85,7 +85,8 @@ def test_at_most_one_removal_confirmation_a_day(client: Client, welcome_link: st
     one_click(client, topic_link(client, "surveys"))
     one_click(client, topic_link(client, "catalog"))
     assert allowed(client, "catalog", "postal") == (False, "unsubscribed")
-    assert len([m for m in mails(sent_mail) if "unsubscribed" in m["Subject"]]) == 1
+    confirmations = [m for m in mails(sent_mail) if m["X-Listkeeper-Outbox"].startswith("removal_confirmation")]
+    assert [m["Subject"] for m in confirmations] == ["You left: Shopping-preference surveys"]
 
 
 @pytest.mark.parametrize(

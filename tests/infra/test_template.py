@@ -110,7 +110,11 @@ def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
 
     assert "events:PutEvents" in actions_of("SweepRole") and "events:PutEvents" not in actions_of("ApiHandlerRole")
     assert "ses:SendRawEmail" not in actions_of("SesEventsRole")
-    assert "s3:GetObject" in actions_of("InboundEmailRole") and "s3:GetObject" not in actions_of("ApiHandlerRole")
+    assert "s3:GetObject" in actions_of("InboundEmailRole")
+    api_reads = [s for n, s in statements if n == "ApiHandlerRole" and "s3:GetObject" in s["Action"]]
+    assert api_reads and all(  # the exports it links to, never the raw mail
+        "/exports/*" in json.dumps(s["Resource"]) and "inbound" not in json.dumps(s["Resource"]) for s in api_reads
+    )
 
 
 def test_the_intake_queue_is_encrypted_redriven_alarmed_and_only_the_sweep_reads_it(template: dict[str, Any]) -> None:

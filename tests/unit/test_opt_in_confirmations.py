@@ -108,3 +108,18 @@ def test_a_contest_entry_made_before_an_opt_out_but_delivered_after_it_grants_an
     clock.advance(minutes=5)
     contest(deps, "autumn")
     assert reason("contest:autumn") == "contest_entrant"
+
+
+def test_the_confirmation_says_what_the_change_did() -> None:
+    """Leaving one list is "You left: <that list>", in the words of the preference page; leaving all email is
+    being unsubscribed from the store."""
+    deps, _, mailer, clock = make_deps()
+    deliver(deps, event("e-signup"))
+    token = preferences_token(deps)
+    form = {"action": ["save"], "shown": ["updates", "surveys"], "topic": ["updates"], "form_tag": [_tag(deps, token)]}
+    view = submit_form(deps, token, form, Visitor())
+    assert view.messages[0] == "Removed: Shopping-preference surveys."
+    assert mailer.sent[-1].subject == "You left: Shopping-preference surveys"
+    clock.advance(hours=25)  # one confirmation a day
+    submit_form(deps, token, {"action": ["unsubscribe_all"], "form_tag": [_tag(deps, token)]}, Visitor())
+    assert mailer.sent[-1].subject == "You are unsubscribed from Example Store"
