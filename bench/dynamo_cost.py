@@ -234,7 +234,8 @@ def _sweep_scaling(sizes: tuple[int, ...] = (10_000, 100_000), due: int = 50) ->
                 contact = Contact(address=f"quiet{i}@example.com")
                 if i < due:
                     opt_out(contact, "email", prov, clock.now(), ("partners",))
-                batch.append({"PutRequest": {"Item": contact_to_item(contact, 1)}})
+                key = deps.store.key_of(contact.address)  # type: ignore[attr-defined]
+                batch.append({"PutRequest": {"Item": contact_to_item(contact, 1, key)}})
                 if len(batch) == 25:
                     ddb.batch_write_item(RequestItems={"listkeeper-local": batch})
                     batch = []

@@ -872,12 +872,12 @@ def components(rounds: int = 100) -> dict[str, Any]:
     def raw_health(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _answer(200, json.dumps({"status": "ok"}))
 
-    item = subscribed_item("jane@example.com", "e1", "cust-1", "Jane", "2026-11-25T10:00:00Z", 2)
+    item = subscribed_item("C#p1:0", "jane@example.com", "e1", "cust-1", "Jane", "2026-11-25T10:00:00Z", 2)
 
     def codec() -> None:
         contact = contact_from_item(item)
-        contact_to_item(contact, 3)
-        contact_to_item(contact, 4)
+        contact_to_item(contact, 3, "p1:0")
+        contact_to_item(contact, 4, "p1:0")
 
     with quiet_request_log():
         framework = _cpu_ms(lambda: app(health, LambdaContext()), rounds) - _cpu_ms(

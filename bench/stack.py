@@ -278,7 +278,16 @@ def seeded_address(index: int) -> str:
     return f"customer{index:06d}@example.com"
 
 
-def seeded_item(index: int, now: datetime, policy_version: str) -> dict[str, Any]:
+def stack_key_of(stack: Stack) -> Callable[[str], str]:
+    """Where the stack keeps an address's item: the keyed hash under the pepper it was started with."""
+    from chalicelib.adapters.ssm_secrets import secrets_from_json
+
+    stage = _stage()
+    parameter = aws_client(stack, "ssm").get_parameter(Name=stage["LISTKEEPER_SECRETS_PARAMETER"], WithDecryption=True)
+    return secrets_from_json(parameter["Parameter"]["Value"], 730).address_key
+
+
+def seeded_item(index: int, now: datetime, policy_version: str, key_of: Callable[[str], str]) -> dict[str, Any]:
     """The item a saved-info webhook leaves for a new address once its welcome was sent: the same rules join the
     same topics and record the same ledger and event id, and the store's own serialisation writes it (version 2:
     the change, then the settled outbox). Every other contact gave a postal address, as orders do."""
@@ -299,7 +308,7 @@ def seeded_item(index: int, now: datetime, policy_version: str) -> dict[str, Any
         customer_id=f"cust-{index}", name=f"Customer {index}", postal_address=POSTAL if postal else None
     )
     remember_event(contact, event_id, at)
-    return contact_to_item(contact, 2)
+    return contact_to_item(contact, 2, key_of(contact.address))
 
 
 def seed(stack: Stack, start: int, stop: int, writers: int = 2) -> float:
@@ -334,11 +343,12 @@ def seed(stack: Stack, start: int, stop: int, writers: int = 2) -> float:
             if pending:
                 time.sleep(min(1.0, 0.02 * 2**attempt))
 
+    key_of = stack_key_of(stack)
     started = time.perf_counter()
     with ThreadPoolExecutor(writers) as pool:
         futures = []
         for first in range(start, stop, 25):
-            batch = [seeded_item(i, now, policy_version) for i in range(first, min(first + 25, stop))]
+            batch = [seeded_item(i, now, policy_version, key_of) for i in range(first, min(first + 25, stop))]
             futures.append(pool.submit(write, batch))
             if len(futures) >= 8 * writers:  # bounded: building runs ahead of moto by a few batches at most
                 futures.pop(0).result()
@@ -359,8 +369,6 @@ def _shape(value: dict[str, Any]) -> Any:
 
 def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
     """A contact written by the stack's own webhook, against a seeded one: same attributes, same types."""
-    from chalicelib.adapters.dynamo_store import contact_key
-
     address = "shape-check@example.com"
     body, headers = signed_webhook("evt_shape_check", address, "Shape Check")
     status, payload, _ = http.call("POST", "/webhooks/storefront", body, headers)
@@ -368,8 +376,10 @@ def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
         raise RuntimeError(f"the shape-check webhook answered {status}: {payload[:200]!r}")
     stage = _stage()
     ddb = aws_client(stack, "dynamodb")
-    written = ddb.get_item(TableName=stage["LISTKEEPER_TABLE"], Key=contact_key(address), ConsistentRead=True)["Item"]
-    seeded = seeded_item(1, datetime.now(UTC), stage["LISTKEEPER_POLICY_VERSION"])
+    key_of = stack_key_of(stack)
+    key = {"pk": {"S": f"C#{key_of(address)}"}, "sk": {"S": "C"}}
+    written = ddb.get_item(TableName=stage["LISTKEEPER_TABLE"], Key=key, ConsistentRead=True)["Item"]
+    seeded = seeded_item(1, datetime.now(UTC), stage["LISTKEEPER_POLICY_VERSION"], key_of)
     for item in (written, seeded):  # one event each, under its id: compare what is kept under it, not the id
         item["events"] = {"M": {"<event id>": next(iter(item["events"]["M"].values()))}}
     missing = {"NULL": True}

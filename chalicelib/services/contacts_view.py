@@ -1,11 +1,15 @@
 """GET and DELETE /v1/contacts/{email} (SPEC §1.10, §1.8): what listkeeper holds about a person, and erasure."""
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from ..domain.addresses import normalize_address
-from ..domain.consent import SuppressionReason
+from ..domain.consent import Contact, Status, SuppressionReason
 from ..domain.errors import NotFound
+from ..domain.rules import eligibility
+from ..domain.timeutil import parse_iso
+from ..domain.topics import ACQUIRED_PREFIX, ALL_ACQUIRED, page_channel
 from .erasure import erase
 from .ports import Deps
 
@@ -22,16 +26,36 @@ def show_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
     if contact is None:
         return {"email": address, "acquired": acquired, "topics": {}, "suppressions": {}, "ledger": [], "removals": []}
     ledger = deps.store.older_ledger(address) + contact.ledger
+    now = deps.clock.now()
+    sources = {f"{ACQUIRED_PREFIX}{r['source']}" for r in acquired}
     return {
         "acquired": acquired,
         "email": contact.address,
         "created_at": contact.created_at,
         "profile": {k: v for k, v in asdict(contact.profile).items() if v is not None},
-        "topics": {topic: {k: v for k, v in asdict(s).items() if v is not None} for topic, s in contact.topics.items()},
+        "topics": {topic: _topic_view(contact, topic, now, topic in sources) for topic in contact.topics},
         "suppressions": {ch: asdict(s) for ch, s in contact.suppressions.items()},
         "ledger": [entry.as_dict() for entry in ledger],
         "removals": [asdict(r) for r in sorted(contact.removals.values(), key=lambda r: r.received_at)],
     }
+
+
+def _topic_view(contact: Contact, topic: str, now: datetime, acquired: bool) -> dict[str, Any]:
+    """The stored state, what eligibility answers for it now (`now`, the same rules as /v1/eligibility), and, where
+    the two read differently, why."""
+    state = contact.topics[topic]
+    shown: dict[str, Any] = {k: v for k, v in asdict(state).items() if v is not None}
+    verdict = eligibility(contact, page_channel(topic), topic, now, acquired=acquired)
+    shown["now"] = {"allowed": verdict.allowed, "reason": verdict.reason.value}
+    if topic == ALL_ACQUIRED:
+        shown["note"] = "no third-party list may be used for this person: they left a whole channel"
+    elif state.starts_at is not None and now < parse_iso(state.starts_at):
+        shown["note"] = f"a new use: it applies from {state.starts_at} unless the person opts out before"
+    elif state.expires_at is not None and parse_iso(state.expires_at) <= now:
+        shown["note"] = f"ended at {state.expires_at}"
+    elif state.status is Status.SUBSCRIBED and not verdict.allowed:
+        shown["note"] = f"held as subscribed, but {verdict.reason.value} on this channel"
+    return shown
 
 
 def erase_contact(deps: Deps, raw_address: str) -> dict[str, Any]:

@@ -73,3 +73,20 @@ def test_a_new_use_applies_only_after_the_window_and_only_to_those_who_did_not_o
     assert contact is not None
     assert [(e.action, e.detail) for e in contact.ledger if e.subject == USE] == [("notice", "2026-06")]
     assert json.dumps(announced)  # the operator gets the announcement back as JSON
+
+
+def test_the_contact_view_says_what_eligibility_says_and_why_it_reads_differently(world: World) -> None:
+    """Issue seen by a newcomer: the view showed a new use `subscribed` while eligibility said `not_subscribed`."""
+    from chalicelib.services.contacts_view import show_contact
+
+    world.subscribe("ann@example.com", postal=False)
+    announce(world.deps, {"use": "personalised-offers", "policy_version": "2026-06", "description": "Offers."})
+    run_sweep(world.deps)
+    topics = show_contact(world.deps, "ann@example.com")["topics"]
+    assert topics[USE]["now"] == {"allowed": False, "reason": reason(world, "ann@example.com")}
+    assert topics[USE]["note"].startswith("a new use: it applies from")
+    assert topics["updates"]["now"] == {"allowed": True, "reason": "subscribed"} and "note" not in topics["updates"]
+    world.one_click("ann@example.com")  # leaving all email also leaves every third-party list
+    topics = show_contact(world.deps, "ann@example.com")["topics"]
+    assert "third-party list" in topics["acquired:*"]["note"]
+    assert topics["updates"]["now"] == {"allowed": False, "reason": reason(world, "ann@example.com", "updates")}
