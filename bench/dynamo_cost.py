@@ -137,7 +137,7 @@ def measure() -> dict[str, Any]:
                 }
             )
 
-        record("saved-info webhook, new subscriber (welcome sent)", 1, "claim, read, write, mailto handle, outbox settle",
+        record("saved-info webhook, new subscriber (welcome sent)", 1, "claim, read, write, fact re-read, outbox settle",
                lambda: webhook(event("b1", email="a@example.com", postal_address=POSTAL)))  # fmt: skip
         record("saved-info webhook, repeated (nothing new)", 1, "claim, read",
                lambda: webhook(event("b2", email="a@example.com", postal_address=POSTAL)))  # fmt: skip
@@ -155,7 +155,7 @@ def measure() -> dict[str, Any]:
                lambda: handle_inbound(deps, Received("m1", parse_inbound(raw, ("support@shop.example",)))))  # fmt: skip
         recipients = [f"r{i}@example.com" for i in range(1000)]
         body = {"channel": "email", "topic": "updates", "recipients": recipients}
-        record("eligibility of 1,000 unknown recipients", 10, "10 reads of contacts, 10 of tombstones",
+        record("eligibility of 1,000 unknown recipients", 10, "10 reads: contact or tombstone under one key",
                lambda: check_eligibility(deps, body))  # fmt: skip
         records = [{"email": f"imp{i}@example.com"} for i in range(1000)]
         record("import of 1,000 records", 40 + 10, "ceil(N/25) writes + ceil(N/100) reads",
