@@ -4,6 +4,8 @@ import email
 import re
 from datetime import timedelta
 
+import pytest
+
 from chalicelib.adapters.aws import client
 from chalicelib.domain.consent import SuppressionReason
 from chalicelib.services.eligibility import check_eligibility
@@ -121,12 +123,18 @@ def archived_items() -> list[dict[str, object]]:
     return [item for item in items if item["pk"]["S"].startswith("RD#")]
 
 
-def test_the_receipt_counts_what_went_from_each_place(world: World) -> None:
+def test_the_receipt_counts_what_went_from_each_place(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC §1.8: the contact, its older ledger entries and third-party records in its partition, its pending mail."""
     from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
     from chalicelib.services.imports import import_records
+    from chalicelib.services.ports import MailError
 
-    world.subscribe("jane@example.com", "evt-1")
+    def throttled(_: object) -> str:
+        raise MailError("Throttling")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(world.deps.mailer, "send", throttled)
+        world.subscribe("jane@example.com", "evt-1")  # the welcome stays owed, in the outbox
     import_records(world.deps, {"source": "fair", "records": [{"email": "jane@example.com", "name": "Jane"}]})
     ends = (world.clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
     for i in range(LEDGER_IN_ITEM):  # enough entries to move the oldest ledger entries to their own items
@@ -145,4 +153,5 @@ def test_the_receipt_counts_what_went_from_each_place(world: World) -> None:
     receipt = erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
     deleted = receipt.deleted
     assert deleted["contact"] == 1 and deleted["third_party_records"] == 1 and deleted["older_ledger_entries"] >= 1
+    assert deleted["pending_mail"] == 1
     assert not plain_address_stored()

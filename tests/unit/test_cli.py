@@ -106,3 +106,8 @@ def test_a_refused_request_exits_non_zero_with_the_apis_reason(monkeypatch: pyte
     with pytest.raises(SystemExit) as refused:
         cli.main(["contacts", "show", "a@example.com"])
     assert "error 404: not_found" in str(refused.value.code)
+
+
+def test_an_api_that_cannot_be_reached_is_a_one_line_error() -> None:
+    with pytest.raises(SystemExit, match=r"cannot reach http://127\.0\.0\.1:1"):
+        cli.Api("http://127.0.0.1:1", "k").call("GET", "/v1/review")
