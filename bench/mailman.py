@@ -217,7 +217,7 @@ class Listkeeper:
         from chalicelib.services.preferences import Visitor, one_click
 
         view = one_click(self.deps, self.tokens.pop(email), Visitor())
-        assert any("unsubscribed" in m for m in view.messages), view.messages
+        assert any("unsubscribed" in m for m in view.messages()), view.messages()
 
     def run(self, op: str, emails: list[str]) -> dict[str, Any]:
         from chalicelib.domain.tokens import ALL_EMAIL

@@ -155,6 +155,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             customer_id=profile.get("customer_id"),
             name=profile.get("name"),
             postal_address=profile.get("postal_address"),
+            language=profile.get("language"),
         ),
         outbox=outbox,
         removals=removals,

@@ -84,8 +84,9 @@ def _encoded_mime(fields: list[tuple[str, str]], text: str, html: str) -> bytes:
     message = EmailMessage(policy=MIME_POLICY)
     for name, value in fields:
         message[name] = value
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    # quoted-printable like the other path: a 7-bit message passes any relay on the way
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message.as_bytes()
 
 

@@ -122,6 +122,7 @@ class Profile:
     customer_id: str | None = None
     name: str | None = None
     postal_address: dict[str, str] | None = None
+    language: str | None = None  # a language tag from the storefront; the mail listkeeper sends speaks it
 
 
 @dataclass

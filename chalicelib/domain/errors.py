@@ -4,9 +4,10 @@
 class ListkeeperError(Exception):
     code = "error"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, *, refusal: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.refusal = refusal  # what a page tells the person, as a catalogue key (`refusal.<name>`)
         if code is not None:
             self.code = code
 

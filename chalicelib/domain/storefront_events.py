@@ -43,6 +43,7 @@ class SignupEvent:
     ip: str | None
     user_agent: str | None
     birthdate: date | None
+    locale: str | None = None  # the language the person uses the store in, for the mail listkeeper sends
 
 
 def _missing(field: str) -> InvalidInput:
@@ -128,6 +129,18 @@ def _postal_address(data: dict[str, Any]) -> dict[str, str] | None:
     return address
 
 
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}$")
+
+
+def _locale(data: dict[str, Any]) -> str | None:
+    raw = data.get("locale")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _LANGUAGE_TAG.match(raw):
+        raise _invalid("data.locale", "must be a language tag such as es or fr-CA")
+    return raw.replace("_", "-")
+
+
 def _ip(data: dict[str, Any]) -> str | None:
     raw = data.get("ip")
     if raw is None:
@@ -173,6 +186,7 @@ def parse_signup(envelope: Envelope) -> SignupEvent:
         ip=_ip(data),
         user_agent=_text(data, "user_agent", "data.", required=False, max_len=512),
         birthdate=_birthdate(data, envelope.created_at.date()) if not is_order else None,
+        locale=_locale(data),
     )
 
 

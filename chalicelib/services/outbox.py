@@ -3,53 +3,21 @@
 The outbox entry is written in the same conditional write as the change that caused it, so a crash before
 sending leaves it pending for the sweep; it is removed only after the provider accepted the message."""
 
-import html
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
-from pathlib import Path
-from string import Template
 
 from ..domain.consent import PERMANENT_REASONS, Contact, OutboxMessage, Status
 from ..domain.rules import retry_after
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
 from ..domain.topics import Channel, channels_of
+from ..domain.words import Words, language_of
 from .contacts import Change, change_contact
 from .links import unsubscribe_links
 from .mail_claims import claim_due_mail
 from .ports import Deps, MailError, OutgoingEmail, VersionConflict
 
 log = logging.getLogger(__name__)
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-TOPIC_LABELS = {
-    "updates": "Email updates from the store",
-    "surveys": "Shopping-preference surveys",
-    "promotions": "Products, services, contests and promotions",
-    "catalog": "Postal catalogs and notices",
-    "partner_sharing": "Sharing your name and postal address with partners",
-}
-SCOPE_LABELS = {"email": "all marketing email", "postal": "all postal mail"}
-
-
-@cache
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def topic_label(topic: str, uses: Mapping[str, str] | None = None) -> str:
-    """What a person reads for a topic; a new use of their data by its announced description (`uses`)."""
-    if topic.startswith("contest:"):
-        return f"Messages about the contest {topic.partition(':')[2]}"
-    if topic.startswith("acquired:"):
-        return f"Mailings from {topic.partition(':')[2]}"
-    if topic.startswith("use:"):
-        return (uses or {}).get(topic) or f"New use of my information: {topic.partition(':')[2]}"
-    return TOPIC_LABELS.get(topic, topic)
-
-
-def scope_label(scope: str, uses: Mapping[str, str] | None = None) -> str:
-    return SCOPE_LABELS.get(scope, topic_label(scope, uses))
 
 
 def use_descriptions(deps: Deps, topics: Iterable[str]) -> dict[str, str]:
@@ -66,81 +34,72 @@ def _subscribed_email_topics(contact: Contact) -> list[str]:
     )
 
 
-def _compose(message: OutboxMessage, values: dict[str, str], html_extra: dict[str, str]) -> tuple[str, str]:
-    escaped = {k: html.escape(v) for k, v in values.items()} | html_extra
-    text = _template(f"{message.kind}.txt").substitute(values)
-    body_html = _template(f"{message.kind}.html").substitute(escaped)
-    return text, body_html
+def _listed(params: Mapping[str, str], name: str) -> list[str]:
+    return [x for x in params.get(name, "").split(",") if x]
 
 
 def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmail:
-    """Turn an outbox entry into the email, from the contact's state now (so a sweep retry never sends stale
-    content). Welcome mail is marketing and carries List-Unsubscribe; confirmations are transactional."""
+    """Turn an outbox entry into the email, in the person's language, from the contact's state now (so a sweep
+    retry never sends stale content). Welcome mail is marketing and carries List-Unsubscribe; confirmations are
+    transactional."""
+    from ..rendering import render as render_template  # the engine loads on the first mail, not with the app
+
     store = deps.mail.store_name
-    to = contact.address
+    params = message.params
     headers: dict[str, str] = {}
-    html_extra: dict[str, str] = {}
+    values: dict[str, object] = {"store": store}
+    language = language_of(params.get("language") or contact.profile.language)
     if message.kind == "welcome":
         links = unsubscribe_links(deps, contact.address, ALL_EMAIL)
-        topics = _subscribed_email_topics(contact)
-        name = contact.profile.name
-        subject = f"Welcome to {store} email updates"
-        values = {
-            "store": store,
+        words = Words(language)
+        subject = words("mail.welcome.subject", store=store)
+        values |= {
             "preferences_url": links.preferences_url,
-            "greeting": f" {name}" if name else "",
-            "topics_text": "".join(f"  - {topic_label(t)}\n" for t in topics),
+            "name": contact.profile.name or "",
+            "topics": _subscribed_email_topics(contact),
         }
-        html_extra["topics_html"] = "".join(f"<li>{html.escape(topic_label(t))}</li>" for t in topics)
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     elif message.kind == "removal_confirmation":
-        scopes = [s for s in message.params.get("scopes", "").split(",") if s]
-        uses = use_descriptions(deps, scopes)
-        removed = ", ".join(scope_label(s, uses) for s in scopes)
+        scopes = _listed(params, "scopes")
+        words = Words(language, use_descriptions(deps, scopes))
         # says what the change did: leaving one list is not being unsubscribed from the store
-        subject = f"You are unsubscribed from {store}" if "email" in scopes else f"You left: {removed}"
-        values = {
-            "store": store,
-            "removed": removed,
-            "preferences_url": preferences_url(deps, contact.address),
-        }
+        if "email" in scopes:
+            subject = words("mail.removed.subject_all", store=store)
+        else:
+            subject = words("mail.removed.subject", labels=words.scopes(scopes))
+        values |= {"scopes": scopes, "preferences_url": preferences_url(deps, contact.address)}
     elif message.kind == "optin_confirmation":
-        topics = [t for t in message.params.get("topics", "").split(",") if t]
+        topics = _listed(params, "topics")
+        words = Words(language, use_descriptions(deps, topics))
         token = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
-        subject = f"Confirm: email from {store} again"
-        values = {
-            "store": store,
-            "topics": ", ".join(topic_label(t, use_descriptions(deps, topics)) for t in topics),
-            "confirm_url": f"{deps.mail.public_base_url}/u/{token}",
-        }
+        subject = words("mail.optin.subject", store=store)
+        values |= {"topics": topics, "confirm_url": f"{deps.mail.public_base_url}/u/{token}"}
     elif message.kind == "removal_notice":
         links = unsubscribe_links(deps, contact.address, ALL_EMAIL)  # a notice is not transactional (SPEC §6)
-        scopes = [x for x in message.params.get("scopes", "").split(",") if x]
-        topics = [t for t in message.params.get("topics", "").split(",") if t]
+        scopes, topics = _listed(params, "scopes"), _listed(params, "topics")
+        words = Words(language, use_descriptions(deps, scopes))
         undo = deps.secrets.get().tokens.issue(contact.address, OPT_IN_PREFIX + ",".join(topics), deps.clock.now())
-        subject = f"{store}: you were unsubscribed on someone's request"
-        values = {
-            "store": store,
-            "removed": ", ".join(scope_label(x, use_descriptions(deps, scopes)) for x in scopes),
-            "undo_url": f"{deps.mail.public_base_url}/u/{undo}",
-        }
+        subject = words("mail.notice.subject", store=store)
+        values |= {"scopes": scopes, "undo_url": f"{deps.mail.public_base_url}/u/{undo}"}
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     elif message.kind == "policy_notice":
         links = unsubscribe_links(deps, contact.address, ALL_EMAIL)  # a notice is not transactional (SPEC §6)
-        subject = f"{store}: a new use of your information, and how to opt out"
-        values = {
-            "store": store,
-            "version": message.params.get("version", deps.policy_version),
-            "description": message.params.get("description", ""),
-            "starts": message.params.get("starts_at", "")[:10],
-            "label": message.params.get("description") or topic_label(message.params.get("use", "")),
+        words = Words(language)
+        description = params.get("description", "")
+        subject = words("mail.policy.subject", store=store)
+        values |= {
+            "version": params.get("version", deps.policy_version),
+            "description": description,
+            "starts": params.get("starts_at", "")[:10],
+            "label": description.rstrip(". ") or words.topic(params.get("use", "")),
             "preferences_url": links.preferences_url,
         }
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     else:
         raise ValueError(f"unknown mail kind {message.kind}")
-    text, body_html = _compose(message, values, html_extra)
-    return OutgoingEmail(message.id, to, subject, text, body_html, headers)
+    text = render_template(f"mail/{message.kind}.txt", t=words, **values)
+    body_html = render_template(f"mail/{message.kind}.html", t=words, **values)
+    return OutgoingEmail(message.id, contact.address, subject, text, body_html, headers)
 
 
 def preferences_url(deps: Deps, address: str) -> str:

@@ -20,7 +20,8 @@ from ..domain.rules import eligibility
 from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_LIFETIME_DAYS, OPT_IN_PREFIX, LinkClaims
 from ..domain.topics import ALL_ACQUIRED, FIXED_TOPICS, USE_PREFIX, page_channel, parse_topic
-from .outbox import change_and_deliver, scope_label, topic_label, use_descriptions
+from ..domain.words import Said, Words
+from .outbox import change_and_deliver, use_descriptions
 from .ports import Deps
 
 MAX_SHOWN_TOPICS = 50
@@ -35,10 +36,8 @@ class Visitor:
 @dataclass
 class TopicRow:
     topic: str
-    label: str
     channel: str
     subscribed: bool
-    note: str | None = None
 
 
 @dataclass
@@ -50,8 +49,16 @@ class PageView:
     rows: list[TopicRow] = field(default_factory=list)
     email_suppressed: str | None = None  # the reason, when all email is stopped
     postal_suppressed: str | None = None
-    messages: list[str] = field(default_factory=list)
+    said: list[Said] = field(default_factory=list)  # what was done, in no language yet
     optin_topics: list[str] = field(default_factory=list)
+    uses: dict[str, str] = field(default_factory=dict)  # descriptions of the new uses shown
+
+    def messages(self, language: str = "en") -> list[str]:
+        words = Words(language, self.uses)
+        return [words.say(s) for s in self.said]
+
+    def label(self, topic: str, language: str = "en") -> str:
+        return Words(language, self.uses).topic(topic)
 
 
 def mask(address: str) -> str:
@@ -74,17 +81,18 @@ def _optin_topics(claims: LinkClaims) -> list[str]:
         raise InvalidToken("invalid link") from None
 
 
-def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, messages: list[str]) -> PageView:
+def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, said: list[Said]) -> PageView:
     codec = deps.secrets.get().tokens
     view = PageView(
         kind="optin" if claims.scope.startswith(OPT_IN_PREFIX) else "preferences",
         token=token,
         form_tag=codec.form_tag(token),
         masked_address=mask(claims.address),
-        messages=messages,
+        said=said,
     )
     if view.kind == "optin":
         view.optin_topics = _optin_topics(claims)
+        view.uses = use_descriptions(deps, view.optin_topics)
         return view
     now = deps.clock.now()
     held = [t for t in contact.topics if t != ALL_ACQUIRED] if contact else []
@@ -93,10 +101,9 @@ def _view(deps: Deps, token: str, claims: LinkClaims, contact: Contact | None, m
         email, postal = contact.suppressions.get("email"), contact.suppressions.get("postal")
         view.email_suppressed = email.reason.value if email else None
         view.postal_suppressed = postal.reason.value if postal else None
-    uses = use_descriptions(deps, shown)
+    view.uses = use_descriptions(deps, shown)
     for topic in shown:
-        channel = page_channel(topic)
-        view.rows.append(TopicRow(topic, topic_label(topic, uses), channel.value, _receives(contact, topic, now)))
+        view.rows.append(TopicRow(topic, page_channel(topic).value, _receives(contact, topic, now)))
     return view
 
 
@@ -110,7 +117,7 @@ def _refuse_if_overtaken(contact: Contact, claims: LinkClaims, topics: tuple[str
         if t in contact.topics and contact.topics[t].status is Status.UNSUBSCRIBED
     ]
     if any(s.since >= made for s in contact.suppressions.values()) or any(since >= made for since in left_since):
-        raise InvalidInput("you asked us to stop after this link was sent; nothing was changed")
+        raise InvalidInput("you asked us to stop after this link was sent; nothing was changed", refusal="overtaken")
 
 
 def _receives(contact: Contact | None, topic: str, now: datetime) -> bool:
@@ -143,7 +150,9 @@ def one_click_claims(deps: Deps, token: str) -> LinkClaims:
     """The link's claims, if it can unsubscribe at all (no database read)."""
     claims = _claims(deps, token)
     if claims.scope.startswith(OPT_IN_PREFIX):
-        raise InvalidInput("this link confirms a subscription; it cannot unsubscribe", code="invalid_form")
+        raise InvalidInput(
+            "this link confirms a subscription; it cannot unsubscribe", code="invalid_form", refusal="confirm_link"
+        )
     return claims
 
 
@@ -163,8 +172,7 @@ def one_click(deps: Deps, token: str, visitor: Visitor, clicked_at: datetime | N
         return True
 
     change = change_and_deliver(deps, claims.address, decide)
-    message = f"You are unsubscribed from {scope_label(scope)}."
-    return _view(deps, token, claims, change.contact, [message])
+    return _view(deps, token, claims, change.contact, [Said("said.unsubscribed", (scope,))])
 
 
 def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageView:
@@ -173,11 +181,13 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
     codec = deps.secrets.get().tokens
     if not codec.check_form_tag(token, (form.get("form_tag") or [""])[0]):
         raise InvalidInput(
-            "this form has expired or did not come from this page; reload it and try again", code="invalid_form"
+            "this form has expired or did not come from this page; reload it and try again",
+            code="invalid_form",
+            refusal="form_expired",
         )
     action = (form.get("action") or [""])[0]
     now = deps.clock.now()
-    messages: list[str] = []
+    said: list[Said] = []
 
     if claims.scope.startswith(OPT_IN_PREFIX):
         if action != "confirm":
@@ -191,18 +201,16 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
         # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all
-        receiving = [t for t in topics if change.contact is not None and _receives(change.contact, t, now)]
-        uses = use_descriptions(deps, receiving)
-        labels = ", ".join(topic_label(t, uses) for t in receiving)
+        receiving = tuple(t for t in topics if change.contact is not None and _receives(change.contact, t, now))
         if change.written and receiving:
-            messages.append(f"Confirmed. You will receive: {labels}.")
+            said.append(Said("said.confirmed", receiving))
         elif receiving:
-            messages.append(f"Already confirmed. You receive: {labels}.")
+            said.append(Said("said.already_confirmed", receiving))
         else:
-            messages.append("Nothing could be confirmed: we cannot send to this address again.")
+            said.append(Said("said.cannot_confirm"))
         preferences_claims = LinkClaims(claims.address, ALL_EMAIL, claims.issued_second)
         page_token = codec.issue(claims.address, ALL_EMAIL, now)
-        return _view(deps, page_token, preferences_claims, change.contact, messages)
+        return _view(deps, page_token, preferences_claims, change.contact, said)
 
     if action == "unsubscribe_all":
         scopes = ["email"]
@@ -218,12 +226,11 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         shown = [parse_topic(t) for t in shown_raw]
         wanted = {parse_topic(t) for t in form.get("topic", [])[:MAX_SHOWN_TOPICS]}
     except InvalidInput:
-        raise InvalidInput("the form names an unknown topic", code="invalid_form") from None
+        raise InvalidInput("the form names an unknown topic", code="invalid_form", refusal="unknown_topic") from None
     prov = _prov(f"page:{action}", visitor, deps)
-    uses = use_descriptions(deps, shown)  # read once, before the decision (which may be made again on a conflict)
 
     def decide(contact: Contact) -> bool:
-        messages.clear()
+        said.clear()
         removed: list[str] = []
         for scope in scopes:
             if opt_out(contact, scope, prov, now, deps.destinations_for(scope)) is not None:
@@ -236,37 +243,28 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
             asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
             outcome = request_opt_in(contact, asked, prov, confirm_every_new=deps.double_opt_in)
             if outcome.subscribed:
-                messages.append("Subscribed to: " + ", ".join(topic_label(t, uses) for t in outcome.subscribed) + ".")
-            asked_labels = ", ".join(topic_label(t, uses) for t in outcome.needs_confirmation)
-            if outcome.needs_confirmation and offer_confirmation(contact, outcome.needs_confirmation, prov, now):
-                messages.append(
-                    f"We sent a confirmation email for: {asked_labels}. Nothing changes for those until you confirm it."
-                )
-            elif outcome.needs_confirmation:
+                said.append(Said("said.subscribed", tuple(outcome.subscribed)))
+            asked_for = tuple(outcome.needs_confirmation)
+            if asked_for and offer_confirmation(contact, outcome.needs_confirmation, prov, now):
+                said.append(Said("said.confirmation_sent", asked_for))
+            elif asked_for:
                 # a resubmitted (or forwarded) page mails its owner at most once a day
-                messages.append(
-                    f"A confirmation email was already sent today; nothing changes for {asked_labels} until you "
-                    "confirm it."
-                )
+                said.append(Said("said.confirmation_already_sent", asked_for))
             if outcome.refused:
-                messages.append(
-                    "We cannot send to this address again: "
-                    + ", ".join(topic_label(t, uses) for t in outcome.refused)
-                    + " (earlier mail bounced or was reported)."
-                )
+                said.append(Said("said.refused", tuple(outcome.refused)))
             changed = bool(removed or outcome.subscribed or outcome.needs_confirmation)
         else:
             changed = bool(removed)
         if removed:
-            messages.insert(0, "Removed: " + ", ".join(scope_label(s, uses) for s in removed) + ".")
+            said.insert(0, Said("said.removed", tuple(removed)))
             queue_removal_confirmation(contact, removed, prov, now)
         return changed
 
     change = change_and_deliver(deps, claims.address, decide)
-    if not messages:
-        messages.append("Saved. Nothing needed to change.")
+    if not said:
+        said.append(Said("said.nothing_changed"))
     contact = change.contact if change.contact is not None else deps.store.load(claims.address).contact
-    return _view(deps, token, claims, contact, messages)
+    return _view(deps, token, claims, contact, said)
 
 
 __all__ = ["PageView", "Visitor", "mask", "one_click", "open_link", "submit_form"]

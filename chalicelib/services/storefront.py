@@ -103,11 +103,12 @@ def handle_storefront_webhook(deps: Deps, raw_body: bytes, signature: str | None
 
 def _update_profile(contact: Contact, event: SignupEvent) -> bool:
     profile = contact.profile
-    before = (profile.customer_id, profile.name, profile.postal_address)
+    before = (profile.customer_id, profile.name, profile.postal_address, profile.language)
     profile.customer_id = event.customer_id or profile.customer_id
     profile.name = event.name or profile.name
     profile.postal_address = event.postal_address or profile.postal_address
-    return before != (profile.customer_id, profile.name, profile.postal_address)
+    profile.language = event.locale or profile.language
+    return before != (profile.customer_id, profile.name, profile.postal_address, profile.language)
 
 
 def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
@@ -299,6 +300,7 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
         contact.profile.customer_id = change.customer_id
         contact.profile.name = contact.profile.name or source.profile.name
         contact.profile.postal_address = contact.profile.postal_address or source.profile.postal_address
+        contact.profile.language = contact.profile.language or source.profile.language
         contact.record("email_changed", "address", "moved_in", prov)
         remember_event(contact, envelope.id, deps.clock.now())
         return True
@@ -318,6 +320,7 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
         contact.profile.customer_id = None
         contact.profile.name = None
         contact.profile.postal_address = None
+        contact.profile.language = None
         contact.record("email_changed", "address", "moved_out", prov)
         remember_event(contact, envelope.id, deps.clock.now())
         return True

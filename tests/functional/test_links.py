@@ -142,7 +142,7 @@ def test_the_form_changes_each_topic_and_confirms_what_was_saved(client: Client,
     assert response.status_code == 200
     text = response.body.decode()
     assert "Subscribed to: Products, services, contests and promotions." in text
-    assert "Removed: Shopping-preference surveys, Sharing your name and postal address with partners." in text
+    assert "Removed: Shopping-preference surveys and Sharing your name and postal address with partners." in text
     assert allowed(client, "promotions") == (True, "subscribed")
     assert allowed(client, "surveys") == (False, "unsubscribed")
     assert allowed(client, "partner_sharing", "postal") == (False, "unsubscribed")

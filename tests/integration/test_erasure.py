@@ -66,7 +66,7 @@ def test_an_erased_adult_is_never_sent_anything_again(world: World) -> None:
     # a confirmation link from before the erasure confirms nothing, and says so
     form = {"form_tag": [codec.form_tag(old_link)], "action": ["confirm"]}
     view = submit_form(world.deps, old_link, form, Visitor())
-    assert view.messages == ["Nothing could be confirmed: we cannot send to this address again."]
+    assert view.messages() == ["Nothing could be confirmed: we cannot send to this address again."]
     assert reason(world, "promotions") == "suppressed" and not plain_address_stored()
 
 
@@ -81,7 +81,7 @@ def test_a_child_is_never_sent_anything_again(world: World) -> None:
     token = world.deps.secrets.get().tokens.issue("jane@example.com", "optin:promotions", world.clock.now())
     tag = world.deps.secrets.get().tokens.form_tag(token)
     view = submit_form(world.deps, token, {"form_tag": [tag], "action": ["confirm"]}, Visitor())
-    assert view.messages == ["Nothing could be confirmed: we cannot send to this address again."]
+    assert view.messages() == ["Nothing could be confirmed: we cannot send to this address again."]
     assert reason(world, "promotions") == "suppressed" and not plain_address_stored()
 
 

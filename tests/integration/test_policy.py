@@ -58,8 +58,8 @@ def test_a_new_use_applies_only_after_the_window_and_only_to_those_who_did_not_o
     form = {"form_tag": [tag], "action": ["save"], "shown": ["updates", USE], "topic": ["updates"]}
     view = submit_form(world.deps, token, form, Visitor())
     # people read the use as it was announced, never its short name (issue: "offers2" on the page)
-    assert view.messages[0] == "Removed: Offers based on purchases."
-    assert [r.label for r in view.rows if r.topic == USE] == ["Offers based on purchases"]
+    assert view.messages()[0] == "Removed: Offers based on purchases."
+    assert [view.label(r.topic) for r in view.rows if r.topic == USE] == ["Offers based on purchases"]
     to_bob = [email.message_from_string(m.raw_data) for m in world.sent()]
     assert [m["Subject"] for m in to_bob if m["To"] == "bob@example.com"][-1] == "You left: Offers based on purchases"
     assert "personalised-offers" not in text.split("/u/")[0]  # the notice names the use by its description

@@ -40,6 +40,18 @@ def test_unicode_subjects_are_encoded_not_broken() -> None:
     assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == "Bienvenue, José"
 
 
+def test_a_message_with_a_unicode_subject_and_body_is_seven_bit_clean() -> None:
+    raw = build_mime(
+        message(subject="Vous avez quitté : Enquêtes", text="Comme demandé\n", html="<p>Retiré</p>"),
+        "Store <news@shop.example>",
+        "shop.example",
+    )
+    assert max(raw) < 128  # passes a relay without 8BITMIME
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    texts = [p.get_content().rstrip("\r\n") for p in parsed.walk() if p.get_content_maintype() == "text"]
+    assert texts == ["Comme demandé", "<p>Retiré</p>"]
+
+
 class FailingClient:
     def __init__(self, code: str) -> None:
         self.code = code

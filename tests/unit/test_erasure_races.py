@@ -23,7 +23,7 @@ def test_a_one_click_landing_while_the_tombstone_is_written_sends_nothing_and_lo
 
     def save_while_someone_clicks(contact: Contact) -> None:
         if contact.address != ADDRESS and not clicked:  # the tombstone, under its keyed hash
-            clicked.extend(one_click(deps, token, Visitor()).messages)
+            clicked.extend(one_click(deps, token, Visitor()).messages())
         save(contact)
 
     store.save = save_while_someone_clicks  # type: ignore[method-assign]

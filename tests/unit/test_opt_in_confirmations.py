@@ -61,10 +61,10 @@ def test_a_preference_page_submitted_again_and_again_mails_its_owner_once_a_day(
     token = preferences_token(deps)
     form = {"action": ["save"], "shown": ["promotions"], "topic": ["promotions"], "form_tag": [_tag(deps, token)]}
     first = submit_form(deps, token, form, Visitor())
-    assert any("We sent a confirmation email" in m for m in first.messages)
+    assert any("We sent a confirmation email" in m for m in first.messages())
     for _ in range(3):
         again = submit_form(deps, token, form, Visitor())
-        assert any("already sent today" in m for m in again.messages)
+        assert any("already sent today" in m for m in again.messages())
     assert confirmations(mailer) == ["jane@example.com"]
     clock.advance(hours=25)
     submit_form(deps, token, form, Visitor())
@@ -79,8 +79,8 @@ def test_the_confirmation_page_says_confirmed_only_when_something_was() -> None:
     url = next(w for w in confirmation.text.split() if "/u/" in w)
     token = url.rsplit("/u/", 1)[1].rstrip(".")
     form = {"action": ["confirm"], "form_tag": [_tag(deps, token)]}
-    assert submit_form(deps, token, form, Visitor()).messages[0].startswith("Confirmed.")
-    assert submit_form(deps, token, form, Visitor()).messages[0].startswith("Already confirmed.")
+    assert submit_form(deps, token, form, Visitor()).messages()[0].startswith("Confirmed.")
+    assert submit_form(deps, token, form, Visitor()).messages()[0].startswith("Already confirmed.")
 
 
 def test_a_contest_entry_made_before_an_opt_out_but_delivered_after_it_grants_and_asks_nothing() -> None:
@@ -118,7 +118,7 @@ def test_the_confirmation_says_what_the_change_did() -> None:
     token = preferences_token(deps)
     form = {"action": ["save"], "shown": ["updates", "surveys"], "topic": ["updates"], "form_tag": [_tag(deps, token)]}
     view = submit_form(deps, token, form, Visitor())
-    assert view.messages[0] == "Removed: Shopping-preference surveys."
+    assert view.messages()[0] == "Removed: Shopping-preference surveys."
     assert mailer.sent[-1].subject == "You left: Shopping-preference surveys"
     clock.advance(hours=25)  # one confirmation a day
     submit_form(deps, token, {"action": ["unsubscribe_all"], "form_tag": [_tag(deps, token)]}, Visitor())
