@@ -45,7 +45,7 @@ def drain(process: subprocess.Popen[str], into: list[str]) -> threading.Thread:
     return reader
 
 
-def start_stack() -> Stack:
+def start_stack(*extra: str) -> Stack:
     port, aws_port, smtp_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     process = subprocess.Popen(
@@ -61,6 +61,7 @@ def start_stack() -> Stack:
             str(smtp_port),
             "--sweep-seconds",
             "1",
+            *extra,
         ],
         cwd=ROOT,
         env=env,

@@ -70,9 +70,32 @@ def test_errors_over_http_have_the_spec_shape(stack: Stack) -> None:
     assert status == 401 and answer["error"]["code"] == "unauthorized"
 
 
+def _metric_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
+
+
+def test_the_banner_names_every_local_url_and_the_console_carries_no_metric_lines(stack: Stack) -> None:
+    time.sleep(2)  # the 1-second sweep has published its metrics at least once
+    output = "".join(stack.output)
+    port = urlsplit(stack.base_url).port
+    for shown in (
+        f"http://127.0.0.1:{port}   (API key: dev-api-key)",
+        f"http://127.0.0.1:{port}/webhooks/storefront",
+        f"http://127.0.0.1:{port}/dev/outbox",
+        f"http://127.0.0.1:{port}/dev/openapi.json",
+        f"127.0.0.1:{stack.smtp_port}",
+        stack.aws_url,
+        "off (--metrics to print them)",
+    ):
+        assert shown in output, shown
+    assert not _metric_lines(output)
+
+
 def test_the_stack_stops_cleanly_on_ctrl_c_and_frees_its_ports() -> None:
-    own = start_stack()
+    own = start_stack("--metrics")
+    time.sleep(2)  # asked for, the sweep's metric lines are printed
     output = stop_stack(own)
+    assert _metric_lines(output), output[-2000:]
     assert own.process.returncode == 0, output
     assert "listkeeper is running" in output and "listkeeper stopped." in output
     with pytest.raises(OSError):
