@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice.app import Blueprint, Response
 
@@ -16,7 +17,7 @@ from ..domain.timeutil import parse_iso
 from ..services import console
 from ..services.inbound import list_review
 from ..settings import get_settings
-from .http import cross_site, raw_bytes
+from .http import raw_bytes
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -68,6 +69,14 @@ def _redirect(location: str, cookie: str | None = None) -> Response:
     return Response(body="", status_code=303, headers=headers)
 
 
+def _cross_site() -> bool:
+    headers = bp.current_request.headers
+    if headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = headers.get("origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != headers.get("host", "")
+
+
 def _form() -> Form:
     request = bp.current_request
     return parse_form(request.headers.get("content-type", ""), raw_bytes(request))
@@ -99,7 +108,7 @@ def console_home() -> Response:
 
 @bp.route("/console", methods=["POST"], content_types=FORM_TYPES)
 def console_sign_in() -> Response:
-    if cross_site(bp.current_request):
+    if _cross_site():
         return _page("console/sign_in.html", 403, error="This form was sent from another site.", email="")
     try:
         form = _form()
@@ -117,9 +126,7 @@ def console_sign_in() -> Response:
 @bp.route("/console/sign-out", methods=["POST"], content_types=FORM_TYPES)
 @signed_in
 def console_sign_out(session: console.Session) -> Response:
-    if cross_site(bp.current_request) or not console.check_form_tag(
-        wiring.deps(), session, _field(_form(), "form_tag")
-    ):
+    if _cross_site() or not console.check_form_tag(wiring.deps(), session, _field(_form(), "form_tag")):
         return _page("console/sign_in.html", 403, error="This form has expired; sign out again.", email="")
     return _redirect("/console", _cookie("", 0))
 
