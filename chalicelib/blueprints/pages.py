@@ -3,7 +3,7 @@ in the visitor's language. Everything echoed is escaped by the template engine; 
 
 from chalice.app import Response
 
-from ..domain.words import Said, Words
+from ..domain.words import Words
 from ..services.preferences import PageView
 
 PAGE_HEADERS = {
@@ -18,11 +18,11 @@ PAGE_HEADERS = {
 }
 
 
-def _page(status: int, template: str, language: str, store: str, **values: object) -> Response:
+def _page(status: int, template: str, words: Words, store: str, **values: object) -> Response:
     from ..rendering import render  # the engine loads on the first page, not with the app
 
-    text = render(template, t=values.pop("words", None) or Words(language), store=store, **values)
-    headers: dict[str, str | list[str]] = {**PAGE_HEADERS, "Content-Language": language}
+    text = render(template, t=words, store=store, **values)
+    headers: dict[str, str | list[str]] = {**PAGE_HEADERS, "Content-Language": words.language}
     return Response(body=text, status_code=status, headers=headers)
 
 
@@ -30,11 +30,13 @@ def preferences_page(view: PageView, store: str, language: str, status: int = 20
     words = Words(language, view.uses)
     said = [words.say(s) for s in view.said]
     template = "pages/optin.html" if view.kind == "optin" else "pages/preferences.html"
-    return _page(status, template, language, store, words=words, view=view, said=said, error=False)
+    return _page(status, template, words, store, view=view, said=said, error=False)
 
 
 def _notice(status: int, kind: str, lines: list[str], language: str, store: str, said: list[str]) -> Response:
-    return _page(status, "pages/notice.html", language, store, kind=kind, lines=lines, said=said, error=bool(said))
+    return _page(
+        status, "pages/notice.html", Words(language), store, kind=kind, lines=lines, said=said, error=bool(said)
+    )
 
 
 def neutral_page(store: str, language: str) -> Response:
@@ -57,4 +59,4 @@ def server_error_page(store: str, language: str) -> Response:
     return _notice(500, "failed", ["page.failed.text"], language, store, [])
 
 
-__all__ = ["Said", "form_error_page", "neutral_page", "preferences_page", "received_page", "server_error_page"]
+__all__ = ["form_error_page", "neutral_page", "preferences_page", "received_page", "server_error_page"]

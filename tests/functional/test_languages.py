@@ -11,7 +11,7 @@ from typing import Any
 from chalice.test import Client
 
 from chalicelib.domain.catalogue import CATALOGUE
-from tests.functional.helpers import ADDRESS, FORM, form_tag, link_path, mails, table_snapshot, webhook
+from tests.functional.helpers import ADDRESS, FORM, api, form_tag, link_path, mails, table_snapshot, webhook
 from tests.support.events import POSTAL, event
 
 
@@ -92,3 +92,12 @@ def test_a_language_that_is_not_a_tag_is_refused_and_changes_nothing(client: Cli
         assert answer.status_code == 400 and answer.json_body["error"]["code"] == "invalid_field", locale
         assert "data.locale" in answer.json_body["error"]["message"]
     assert table_snapshot() == before and not mails(sent_mail)
+
+
+def test_the_language_follows_a_changed_address_and_leaves_the_old_one(client: Client, sent_mail: Any) -> None:
+    webhook(client, event("evt_de", email=ADDRESS, customer_id="cust-de", locale="de-AT"))
+    change = event("chg_de", "customer.email_changed")
+    change["data"] = {"customer_id": "cust-de", "old_email": ADDRESS, "new_email": "jane@new.example"}
+    assert webhook(client, change).json_body["status"] == "processed"
+    assert api(client, "GET", "/v1/contacts/jane%40new.example").json_body["profile"]["language"] == "de-AT"
+    assert "language" not in api(client, "GET", f"/v1/contacts/{ADDRESS.replace('@', '%40')}").json_body["profile"]
