@@ -2,7 +2,7 @@
 
 from chalice.app import Chalice
 
-from chalicelib.blueprints import api, events, health, links, webhooks
+from chalicelib.blueprints import api, console, events, health, links, webhooks
 from chalicelib.blueprints.middleware import http_middleware
 
 app = Chalice(app_name="listkeeper")
@@ -12,3 +12,4 @@ app.register_blueprint(webhooks.bp)
 app.register_blueprint(api.bp)
 app.register_blueprint(links.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(console.bp)

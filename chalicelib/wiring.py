@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from .adapters.aws import client, reset_clients
+from .adapters.cognito import CognitoDirectory
 from .adapters.destinations import EventBridgeDestination, S3DailyFileDestination
 from .adapters.dynamo_store import DynamoContactStore
 from .adapters.raw_mail import S3RawMail
@@ -13,7 +14,7 @@ from .adapters.sqs_intake import SqsIntake
 from .adapters.ssm_secrets import SsmSecretsSource
 from .domain.addresses import domain_of
 from .services.ports import Deps, Destination, MailConfig
-from .settings import get_settings
+from .settings import Settings, get_settings
 
 
 class SystemClock:
@@ -73,7 +74,14 @@ def deps() -> Deps:
         double_opt_in=settings.double_opt_in,
         intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
         raw_mail=S3RawMail(lambda: client("s3")),
+        staff=_staff_directory(settings),
     )
+
+
+def _staff_directory(settings: Settings) -> CognitoDirectory | None:
+    if not (settings.user_pool_id and settings.user_pool_client_id):
+        return None
+    return CognitoDirectory(lambda: client("cognito-idp"), settings.user_pool_id, settings.user_pool_client_id)
 
 
 def reset() -> None:

@@ -4,6 +4,7 @@ Used by `make run` against moto server and by the tests against in-process moto,
 import base64
 import json
 import os
+from typing import Any
 
 import boto3
 
@@ -27,8 +28,38 @@ def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -
     )
 
 
-def provision(env: dict[str, str], secrets_json: str | None = None) -> None:
-    """Create the local stage's resources named in `env` (the stage's environment variables)."""
+STAFF = (  # the local stage's console users (documented in the README; never a production credential)
+    ("agent@shop.example", "Dev-agent-password-1", "agent"),
+    ("admin@shop.example", "Dev-admin-password-1", "admin"),
+)
+
+
+def provision_staff(session: Any) -> dict[str, str]:
+    """The staff user pool, its two groups and two users; returns the settings naming the pool and its client."""
+    cognito = session.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="listkeeper-local-staff", UsernameAttributes=["email"])["UserPool"]["Id"]
+    app_client = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="console",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    for group in ("agent", "admin"):
+        cognito.create_group(UserPoolId=pool, GroupName=group)
+    for email, password, group in STAFF:
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+        cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
+    return {"LISTKEEPER_USER_POOL_ID": pool, "LISTKEEPER_USER_POOL_CLIENT_ID": app_client}
+
+
+def provision(env: dict[str, str], secrets_json: str | None = None) -> dict[str, str]:
+    """Create the local stage's resources named in `env` (the stage's environment variables); returns the settings
+    only known once created (the staff pool's ids), for the caller to add to the functions' environment."""
     session = boto3.session.Session()
     dynamodb = session.client("dynamodb")
     dynamodb.create_table(**table_definition(env["LISTKEEPER_TABLE"]))
@@ -49,6 +80,7 @@ def provision(env: dict[str, str], secrets_json: str | None = None) -> None:
     sns = session.client("sns")
     for topic in (env["LISTKEEPER_SES_EVENTS_TOPIC"], env["LISTKEEPER_INBOUND_TOPIC"]):
         sns.create_topic(Name=topic)
+    return provision_staff(session)
 
 
 def stage_environment(stage: str = "local") -> dict[str, str]:

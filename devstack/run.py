@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         moto = start_aws_emulation(args.aws_port)
         stoppers.append(lambda: (moto.terminate(), moto.wait(10)))
-        provision(os.environ.copy())
+        os.environ.update(provision(os.environ.copy()))
         server = make_http_server("127.0.0.1", args.port, aws_endpoint)
         os.environ.update(overrides)  # loading the app re-applied the stage's config.json values
         from chalicelib.adapters.aws import client
@@ -195,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json (oldest first)\n"
             f"  OpenAPI         http://127.0.0.1:{args.port}/dev/openapi.json\n"
+            f"  console         http://127.0.0.1:{args.port}/console   (first steps: sign-in and the review queue)\n"
+            "                  agent@shop.example / Dev-agent-password-1 (agent), "
+            "admin@shop.example / Dev-admin-password-1 (admin)\n"
             f"  SMTP (inbound)  127.0.0.1:{args.smtp_port}  plays SES receiving -> inbound_email\n"
             f"  emulated AWS    {aws_endpoint}   (moto server)\n"
             f"  sweep           every {args.sweep_seconds:g} s; SES Send events fed to ses_events\n"

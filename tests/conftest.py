@@ -26,14 +26,15 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws(aws_env: dict[str, str]) -> Iterator[dict[str, str]]:
+def aws(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from chalicelib import wiring
 
     with mock_aws():
         wiring.reset()
-        provision(dict(os.environ), local_secrets(TOKEN_KEY))
+        for key, value in provision(dict(os.environ), local_secrets(TOKEN_KEY)).items():
+            monkeypatch.setenv(key, value)
         yield aws_env
         wiring.reset()
 

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice.app import Request, Response
 
@@ -84,6 +85,15 @@ def body_too_large(request: Request) -> bool:
         return True
     raw = request.raw_body
     return raw is not None and len(raw) > MAX_BODY_BYTES
+
+
+def cross_site(request: Request) -> bool:
+    """A form post from another site's page (the browser says so in Origin or Sec-Fetch-Site)."""
+    headers = request.headers
+    if headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = headers.get("origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != headers.get("host", "")
 
 
 def raw_bytes(request: Request) -> bytes:

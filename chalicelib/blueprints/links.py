@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalice.app import Blueprint, Response
 
@@ -14,7 +13,7 @@ from ..domain.words import negotiate
 from ..services.contacts import Contended
 from ..services.intake import defer_one_click
 from ..services.preferences import Visitor, one_click, open_link, submit_form
-from .http import raw_bytes
+from .http import cross_site, raw_bytes
 from .pages import form_error_page, neutral_page, preferences_page, received_page, server_error_page
 
 bp = Blueprint(__name__)
@@ -58,15 +57,6 @@ def _visitor() -> Visitor:
     return Visitor(ip=identity.get("sourceIp"), user_agent=(request.headers.get("user-agent") or "")[:512] or None)
 
 
-def _cross_site() -> bool:
-    """A form post from another site's page (the browser says so in Origin or Sec-Fetch-Site)."""
-    headers = bp.current_request.headers
-    if headers.get("sec-fetch-site") == "cross-site":
-        return True
-    origin = headers.get("origin")
-    return bool(origin) and origin != "null" and urlsplit(origin).netloc != headers.get("host", "")
-
-
 def _one_click(token: str) -> Response:
     """A mail client posts a one-click once and never again: if the store cannot take it now, it goes into the
     intake queue (the sweep applies it) rather than being lost. Only when that fails too is the answer an error."""
@@ -95,6 +85,6 @@ def post_link(token: str) -> Response:
     if is_one_click(form):
         # RFC 8058: mail clients post this without cookies, from no page; answer 200, no redirect.
         return _one_click(token)
-    if _cross_site():
+    if cross_site(bp.current_request):
         raise InvalidInput("this form was sent from another site", code="invalid_form", refusal="cross_site")
     return preferences_page(submit_form(wiring.deps(), token, form, _visitor()), _store(), _language())

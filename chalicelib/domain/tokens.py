@@ -126,6 +126,47 @@ class TokenCodec:
             raise InvalidToken("invalid link")
         return LinkClaims(address=address.decode(), scope=scope.decode(), issued_second=second)
 
+    def _purpose_key(self, kid: str, purpose: str) -> bytes | None:
+        raw = self._raw.get(kid)
+        return None if raw is None else hmac.new(raw, b"purpose\x00" + purpose.encode(), hashlib.sha256).digest()
+
+    def seal(self, purpose: str, payload: bytes, now: datetime) -> str:
+        """An opaque, tamper-proof value for `purpose` alone (a staff session): sealed under a key derived for that
+        purpose, so it can never pass for a link token or for another purpose's value."""
+        key = self._purpose_key(self._active, purpose)
+        assert key is not None
+        plain = struct.pack(">BI", FORMAT_VERSION, second_number(now)) + payload
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = crypto_aead_xchacha20poly1305_ietf_encrypt(plain, f"{purpose}\x00{self._active}".encode(), nonce, key)
+        return f"{self._active}.{_b64encode(nonce + sealed)}"
+
+    def unseal(self, purpose: str, value: str, now: datetime, max_age_seconds: int) -> bytes:
+        """The payload of a value `seal` made for `purpose` less than `max_age_seconds` ago; InvalidToken otherwise."""
+        if not isinstance(value, str) or len(value) > 4 * MAX_TOKEN_LENGTH:
+            raise InvalidToken("invalid value")
+        kid, dot, body = value.partition(".")
+        key = self._purpose_key(kid, purpose)
+        if not dot or key is None:
+            raise InvalidToken("invalid value")
+        try:
+            raw = _b64decode(body)
+            plain = crypto_aead_xchacha20poly1305_ietf_decrypt(
+                raw[NONCE_BYTES:], f"{purpose}\x00{kid}".encode(), raw[:NONCE_BYTES], key
+            )
+        except (CryptoError, ValueError, binascii.Error):
+            raise InvalidToken("invalid value") from None
+        version, second = struct.unpack(">BI", plain[:5])
+        age = second_number(now) - second
+        if version != FORMAT_VERSION or not 0 <= age <= max_age_seconds:
+            raise InvalidToken("invalid value")
+        return plain[5:]
+
+    def purpose_tag(self, purpose: str, value: str) -> str:
+        """A MAC of `value` for `purpose` under the active key (a console form's anti-CSRF tag)."""
+        key = self._purpose_key(self._active, purpose)
+        assert key is not None
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
     def form_tag(self, token: str) -> str:
         """The anti-CSRF value a preference form must send back: a MAC of the link token under the key that sealed
         it, so only a page we rendered for this very link can carry it."""

@@ -230,6 +230,23 @@ class MailConfig:
 
 
 @dataclass(frozen=True)
+class Staff:
+    """A customer-service staff member signed in to the console."""
+
+    sub: str  # the identity provider's stable id
+    email: str
+    role: str  # "agent" or "admin"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class StaffDirectory(Protocol):
+    def authenticate(self, email: str, password: str) -> Staff | None: ...
+
+
+@dataclass(frozen=True)
 class Deps:
     """Everything a use case may touch, passed in explicitly (built in wiring.py, faked in unit tests)."""
 
@@ -245,6 +262,7 @@ class Deps:
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
     intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
     raw_mail: RawMail | None = None  # raw inbound messages, which erasure deletes with their review items
+    staff: StaffDirectory | None = None  # who may sign in to the console (Cognito); None: the console is closed
 
     def destinations_for(self, scope: str) -> tuple[str, ...]:
         channel = scope if scope in ("email", "postal") else page_channel(scope).value

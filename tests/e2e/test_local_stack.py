@@ -83,6 +83,8 @@ def test_the_banner_names_every_local_url_and_the_console_carries_no_metric_line
         f"http://127.0.0.1:{port}/webhooks/storefront",
         f"http://127.0.0.1:{port}/dev/outbox",
         f"http://127.0.0.1:{port}/dev/openapi.json",
+        f"http://127.0.0.1:{port}/console",
+        "agent@shop.example / Dev-agent-password-1 (agent)",
         f"127.0.0.1:{stack.smtp_port}",
         stack.aws_url,
         "off (--metrics to print them)",
