@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json (oldest first)\n"
             f"  OpenAPI         http://127.0.0.1:{args.port}/dev/openapi.json\n"
-            f"  console         http://127.0.0.1:{args.port}/console   (first steps: sign-in and the review queue)\n"
+            f"  console         http://127.0.0.1:{args.port}/console   (customer service: review queue, deadlines)\n"
             "                  agent@shop.example / Dev-agent-password-1 (agent), "
             "admin@shop.example / Dev-admin-password-1 (admin)\n"
             f"  SMTP (inbound)  127.0.0.1:{args.smtp_port}  plays SES receiving -> inbound_email\n"

@@ -77,6 +77,8 @@ def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
         variables["LISTKEEPER_BUCKET"] = {"Fn::Sub": bucket}
         if name == "api_handler":
             variables["LISTKEEPER_API_SECRETS_PARAMETER"] = api_secrets_parameter(env)
+            variables["LISTKEEPER_USER_POOL_ID"] = {"Ref": "StaffPool"}
+            variables["LISTKEEPER_USER_POOL_CLIENT_ID"] = {"Ref": "StaffPoolClient"}
         mailhouse = f"s3:{env['LISTKEEPER_BUCKET']}/"
         variables["LISTKEEPER_DESTINATIONS"] = {
             "Fn::Sub": variables["LISTKEEPER_DESTINATIONS"].replace(mailhouse, f"s3:{bucket}/")

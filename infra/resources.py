@@ -533,6 +533,60 @@ def _intake(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _staff_pool(env: dict[str, str]) -> dict[str, Any]:
+    """Customer-service staff for the console: a Cognito user pool only an admin adds people to, with the groups
+    that are the console's roles. listkeeper checks passwords through it and keeps none (services/console.py)."""
+    stage = env["LISTKEEPER_STAGE"]
+    return {
+        "StaffPool": {
+            "Type": "AWS::Cognito::UserPool",
+            "DeletionPolicy": "Retain",  # the staff accounts outlive a stack that is replaced
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "UserPoolName": f"listkeeper-{stage}-staff",
+                "UsernameAttributes": ["email"],
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                "Policies": {
+                    "PasswordPolicy": {
+                        "MinimumLength": 14,
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": False,
+                        "TemporaryPasswordValidityDays": 3,
+                    }
+                },
+                "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+                "DeletionProtection": "ACTIVE",
+            },
+        },
+        "StaffPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": {"Ref": "StaffPool"},
+                "ClientName": "console",
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",  # a wrong address and a wrong password answer alike
+                "AccessTokenValidity": 5,  # minutes: read once at sign-in, then listkeeper's own session follows
+                "IdTokenValidity": 5,
+                "RefreshTokenValidity": 60,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "minutes"},
+            },
+        },
+        **{
+            f"StaffGroup{group.title()}": {
+                "Type": "AWS::Cognito::UserPoolGroup",
+                "Properties": {"UserPoolId": {"Ref": "StaffPool"}, "GroupName": group, "Description": description},
+            }
+            for group, description in (
+                ("agent", "customer service: the review queue, contacts, phone and chat removals, deadlines"),
+                ("admin", "what agents do, erasure, and the log of console actions"),
+            )
+        },
+    }
+
+
 def _alarm(
     name: str,
     metric: dict[str, Any],
@@ -758,6 +812,7 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         **_ses(env),
         **_dead_letters(env),
         **_intake(env),
+        **_staff_pool(env),
         **_alarms(env),
         **_dashboard(env),
     }
@@ -781,6 +836,10 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
             "BucketName": {"Value": {"Ref": "Bucket"}},
             "ReceiptRuleSet": {"Value": {"Ref": "ReceiptRuleSet"}},
             "AlarmTopic": {"Value": {"Ref": "AlarmTopic"}},
+            "StaffPool": {
+                "Description": "add console users here (aws cognito-idp admin-create-user), in group agent or admin",
+                "Value": {"Ref": "StaffPool"},
+            },
             "LinksDomainTarget": {
                 "Description": "point the links' domain here (a CNAME, or an alias record)",
                 "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
@@ -844,6 +903,8 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
                 _statement(["s3:PutObject", "s3:GetObject"], [f"{bucket}/exports/*"]),
                 _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
                 _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], [intake]),
+                # the console's role, read at sign-in (InitiateAuth and GetUser answer to the client and token)
+                _statement(["cognito-idp:AdminListGroupsForUser"], ["${StaffPool.Arn}"]),
             ]
         },
         "sweep": {

@@ -13,6 +13,7 @@ topics, suppressions, ledger entries, event ids and outbox land together or not 
 
 import hashlib
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
@@ -177,6 +178,9 @@ def _without_keys(record: dict[str, Any]) -> dict[str, Any]:
 
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+AUDIT_DAYS = 400
 
 
 class DynamoContactStore:
@@ -499,6 +503,30 @@ class DynamoContactStore:
         """Idempotent: the id is derived from the inbound message, so a redelivery rewrites the same item."""
         body = {"pk": "REVIEW", "sk": item["id"], **item}
         self._client.put_item(TableName=self._table, Item=to_item(_compact(body)))
+
+    # --- the console's audit log -----------------------------------------------------------------------------
+
+    def put_audit(self, entry: dict[str, Any]) -> None:
+        at = str(entry["at"])
+        body = {
+            "pk": "AUDIT",
+            "sk": f"{at}#{secrets.token_hex(4)}",
+            **entry,
+            "ttl": int(time.time()) + AUDIT_DAYS * 86400,  # accountability for a year and more, then gone
+        }
+        self._client.put_item(TableName=self._table, Item=to_item(_compact(body)))
+
+    def list_audit(self, limit: int) -> list[dict[str, Any]]:
+        answer = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            {k: v for k, v in _plain(item).items() if k not in ("pk", "sk", "ttl")} for item in answer.get("Items", [])
+        ]
 
     def list_reviews(self) -> list[dict[str, Any]]:
         return [_plain(item) for item in self._partition("REVIEW")]

@@ -10,11 +10,14 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from .. import wiring
-from ..domain.errors import InvalidInput
+from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.forms import Form, parse_form
 from ..domain.timeutil import parse_iso
 from ..services import console
-from ..services.inbound import list_review
+from ..services.agent_requests import erase_by_admin, record_agent_removal
+from ..services.contacts_view import show_contact
+from ..services.inbound import list_review, removals_opened_by, resolve_review, show_review
+from ..services.removals_view import list_removals
 from ..settings import get_settings
 from .http import cross_site, raw_bytes
 
@@ -77,7 +80,7 @@ def _field(form: Form, name: str) -> str:
     return (form.get(name) or [""])[0]
 
 
-def signed_in(view: Callable[[console.Session], Response]) -> Callable[..., Response]:
+def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
     """A console page: signed out, the browser goes to the sign-in page; a form needs the session's anti-CSRF tag."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Response:
@@ -136,3 +139,129 @@ def console_review(session: console.Session) -> Response:
     now = deps.clock.now()
     items = [item | {"left": _left(item["due_at"], now)} for item in list_review(deps)]
     return _page("console/review.html", session=session, items=items)
+
+
+REMOVALS = (
+    ("remove_email", "Remove from email"),
+    ("remove_postal", "Remove from postal mail"),
+    ("remove_sharing", "Stop partner sharing"),
+)
+SUGGESTED = {"email": "remove_email", "postal": "remove_postal", "partner_sharing": "remove_sharing"}
+
+
+def _item_page(session: console.Session, review_id: str, status: int = 200, error: str | None = None) -> Response:
+    deps = wiring.deps()
+    try:
+        item = show_review(deps, review_id)
+    except NotFound:
+        return _page("console/done.html", 404, session, summary="This item is no longer waiting.", removals=[])
+    item["left"] = _left(item["due_at"], deps.clock.now())
+    suggested = {SUGGESTED[s] for s in item.get("suggested_scopes") or [] if s in SUGGESTED}
+    return _page("console/item.html", status, session, item=item, removals=REMOVALS, suggested=suggested, error=error)
+
+
+@bp.route("/console/review/{review_id}", methods=["GET"], content_types=["*/*"])
+@signed_in
+def console_review_item(session: console.Session, review_id: str) -> Response:
+    return _item_page(session, review_id)
+
+
+@bp.route("/console/review/{review_id}", methods=["POST"], content_types=FORM_TYPES)
+@signed_in
+def console_resolve(session: console.Session, review_id: str) -> Response:
+    deps = wiring.deps()
+    form = _form()
+    if cross_site(bp.current_request) or not console.check_form_tag(deps, session, _field(form, "form_tag")):
+        return _item_page(session, review_id, 403, "This form has expired: nothing was changed. Try again.")
+    action = _field(form, "action")
+    chosen = {"apply": form.get("remove", []), "dismiss": ["dismiss"], "erase": ["erase"]}.get(action)
+    if not chosen:
+        return _item_page(session, review_id, 400, "Choose at least one removal: nothing was changed.")
+    email = _field(form, "email").strip() or None
+    try:
+        item = show_review(deps, review_id)
+        result = resolve_review(deps, review_id, None, email, list(chosen), staff=session.staff)
+    except Forbidden:
+        return _item_page(session, review_id, 403, "Only an admin may erase a person: nothing was changed.")
+    except NotFound:
+        return _item_page(session, review_id, 404)
+    except InvalidInput as exc:
+        return _item_page(session, review_id, 400, f"{exc.message[:1].upper()}{exc.message[1:]}: nothing was changed.")
+    target = result.get("email")
+    removals = removals_opened_by(deps, target, str(item["received_at"])) if target and action == "apply" else []
+    done = {"apply": "Removed", "dismiss": "Marked as not a request", "erase": "Erased"}[action]
+    summary = f"{done}: {', '.join(result['actions'])}" + (f" for {target}." if target else ".")
+    return _page("console/done.html", session=session, summary=summary, removals=removals)
+
+
+@bp.route("/console/deadlines", methods=["GET"], content_types=["*/*"])
+@signed_in
+def console_deadlines(session: console.Session) -> Response:
+    deps = wiring.deps()
+    lists = {state: list_removals(deps, state) for state in ("open", "at_risk", "overdue")}
+    counts = {state: len(found) for state, found in lists.items()}
+    titles = {"overdue": "Overdue", "at_risk": "At risk", "open": "Open (all not yet done)"}
+    return _page("console/deadlines.html", session=session, lists=lists, counts=counts, titles=titles)
+
+
+@bp.route("/console/audit", methods=["GET"], content_types=["*/*"])
+@signed_in
+def console_audit(session: console.Session) -> Response:
+    if not session.staff.is_admin:
+        return _page("console/done.html", 403, session, summary="Only admins see the console's actions.", removals=[])
+    return _page("console/audit.html", session=session, entries=wiring.deps().store.list_audit(200))
+
+
+CONTACT_SCOPES = (
+    ("email", "All marketing email"),
+    ("postal", "All postal mail"),
+    ("partner_sharing", "Partner sharing"),
+)
+
+
+def _contacts_page(
+    session: console.Session, email: str = "", status: int = 200, message: str = "", error: bool = False, **extra: Any
+) -> Response:
+    contact = None
+    if email and not extra.get("receipt"):
+        try:
+            contact = show_contact(wiring.deps(), email)
+        except NotFound:
+            message = message or "No one is held under this address."
+        except InvalidInput as exc:
+            status, message, error = 400, exc.message, True
+    values = {"contact": contact, "receipt": None, "scopes": CONTACT_SCOPES} | extra
+    return _page("console/contacts.html", status, session, email=email[:254], message=message, error=error, **values)
+
+
+@bp.route("/console/contacts", methods=["GET"], content_types=["*/*"])
+@signed_in
+def console_contacts(session: console.Session) -> Response:
+    return _contacts_page(session)
+
+
+@bp.route("/console/contacts", methods=["POST"], content_types=FORM_TYPES)
+@signed_in
+def console_contact_action(session: console.Session) -> Response:
+    """Addresses travel in the form, never in the URL: URLs end up in access logs."""
+    deps = wiring.deps()
+    form = _form()
+    email = _field(form, "email").strip()
+    if cross_site(bp.current_request) or not console.check_form_tag(deps, session, _field(form, "form_tag")):
+        return _contacts_page(session, "", 403, "This form has expired: nothing was changed. Try again.", True)
+    action = _field(form, "do")
+    try:
+        if action == "remove":
+            opened = record_agent_removal(
+                deps, session.staff, email, form.get("scope", []), _field(form, "channel"), _field(form, "note")
+            )
+            said = f"Recorded: {len(opened)} removal record(s) opened." if opened else "Already removed: nothing new."
+            return _contacts_page(session, email, 200, said)
+        if action == "erase":
+            receipt = erase_by_admin(deps, session.staff, email, _field(form, "confirm"))
+            return _contacts_page(session, email, 200, "Erased.", receipt=receipt)
+    except Forbidden:
+        return _contacts_page(session, email, 403, "Only an admin may erase a person: nothing was changed.", True)
+    except InvalidInput as exc:
+        return _contacts_page(session, email, 400, f"{exc.message}: nothing was changed.", True)
+    return _contacts_page(session, email)

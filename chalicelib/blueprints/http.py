@@ -12,6 +12,7 @@ from chalice.app import Request, Response
 
 from ..domain.errors import (
     EventIdReused,
+    Forbidden,
     InvalidInput,
     InvalidSignature,
     InvalidToken,
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[ListkeeperError], int]] = [
     (Unauthorized, 401),
     (InvalidToken, 400),
     (InvalidInput, 400),
+    (Forbidden, 403),
     (NotFound, 404),
     (EventIdReused, 409),
     (AlreadyAnnounced, 409),

@@ -44,6 +44,9 @@ class Provenance:
     ip: str | None = None
     user_agent: str | None = None
     event_id: str | None = None
+    staff_sub: str | None = None  # the staff member who decided it in the console (identity provider's id)
+    staff_email: str | None = None
+    note: str | None = None  # what the staff member wrote down (a phone call), secrets redacted
 
     @property
     def at_iso(self) -> str:
@@ -79,6 +82,9 @@ class LedgerEntry:
     ip: str | None = None
     user_agent: str | None = None
     event_id: str | None = None
+    staff_sub: str | None = None
+    staff_email: str | None = None
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -153,5 +159,8 @@ class Contact:
                 ip=prov.ip,
                 user_agent=prov.user_agent,
                 event_id=prov.event_id,
+                staff_sub=prov.staff_sub,
+                staff_email=prov.staff_email,
+                note=prov.note,
             )
         )

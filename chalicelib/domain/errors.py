@@ -44,6 +44,12 @@ class EventIdReused(ListkeeperError):
     code = "event_id_reused"
 
 
+class Forbidden(ListkeeperError):
+    """The caller is known but their role does not allow this; nothing was changed."""
+
+    code = "forbidden"
+
+
 class NotFound(ListkeeperError):
     code = "not_found"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain.addresses import normalize_address
 from ..domain.consent import Contact, Provenance, RemovalRecord, Status, SuppressionReason
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.hashing import is_keyed_hash
 from ..domain.inbound import InboundMail, Kind, Verdict, classify, is_machine
 from ..domain.redaction import redact
@@ -24,7 +24,7 @@ from ..domain.topics import ACQUIRED_PREFIX, ALL_ACQUIRED, FIXED_TOPICS, PARTNER
 from ..domain.work import deadline_state
 from .erasure import erase
 from .outbox import change_and_deliver
-from .ports import Deps
+from .ports import Deps, Staff
 from .suppress import suppress_permanently
 
 log = logging.getLogger(__name__)
@@ -250,14 +250,45 @@ SCOPE_ACTIONS = {scope: action for action, scope in REMOVAL_ACTIONS.items()}
 ACTIONS = (*REMOVAL_ACTIONS, "dismiss", "erase")
 
 
+def _shown(item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    state = deadline_state(RemovalRecord("", "", "", item["received_at"], item["due_at"]), now)
+    return {name: item.get(name) for name in REVIEW_FIELDS} | {"state": state}
+
+
 def list_review(deps: Deps) -> list[dict[str, Any]]:
     now = deps.clock.now()
-    items = sorted(deps.store.list_reviews(), key=lambda i: i["due_at"])
-    shown = []
-    for item in items:
-        state = deadline_state(RemovalRecord("", "", "", item["received_at"], item["due_at"]), now)
-        shown.append({name: item.get(name) for name in REVIEW_FIELDS} | {"state": state})
-    return shown
+    return [_shown(item, now) for item in sorted(deps.store.list_reviews(), key=lambda i: i["due_at"])]
+
+
+def show_review(deps: Deps, review_id: str) -> dict[str, Any]:
+    item = deps.store.get_review(review_id)
+    if item is None:
+        raise NotFound("no such review item")
+    return _shown(item, deps.clock.now())
+
+
+def removals_opened_by(deps: Deps, address: str, received_at: str) -> list[RemovalRecord]:
+    """The removal records a resolved message opened: the person's records that carry the message's own time."""
+    contact = deps.store.load(address).contact
+    if contact is None:
+        return []
+    return [r for r in contact.removals.values() if r.received_at == received_at]
+
+
+def record_console_action(deps: Deps, staff: Staff, action: str, address: str | None, **detail: str) -> None:
+    """The admins' log of console actions: the staff member and what they did; the person acted on appears only as
+    the keyed hash their record is kept under, so erasing them leaves nothing of them here."""
+    entry: dict[str, Any] = {
+        "at": iso(deps.clock.now()),
+        "staff_sub": staff.sub,
+        "staff_email": staff.email,
+        "role": staff.role,
+        "action": action,
+        **detail,
+    }
+    if address is not None:
+        entry["person"] = deps.store.key_of(address)
+    deps.store.put_audit(entry)
 
 
 REVIEW_FIELDS = (
@@ -287,11 +318,19 @@ def _actions_of(action: object, actions: object) -> list[str]:
 
 
 def resolve_review(
-    deps: Deps, review_id: str, action: object, address: object, actions: object = None
+    deps: Deps,
+    review_id: str,
+    action: object,
+    address: object,
+    actions: object = None,
+    staff: Staff | None = None,
 ) -> dict[str, Any]:
     """Settle one review item. The removal opens with the message's own arrival time, so its 48-hour deadline is
-    the email's, not the resolution's; no one is acted on without being named (SPEC §3)."""
+    the email's, not the resolution's; no one is acted on without being named (SPEC §3). A staff member deciding in
+    the console is named in the ledger and in the audit log; only an admin may erase."""
     chosen = _actions_of(action, actions)
+    if staff is not None and "erase" in chosen and not staff.is_admin:
+        raise Forbidden("only an admin may erase a person")
     item = deps.store.get_review(review_id)
     if item is None:
         raise NotFound("no such review item")
@@ -314,10 +353,14 @@ def resolve_review(
                 channel="email",
                 policy_version=deps.policy_version,
                 event_id=item.get("message_id"),
+                staff_sub=staff.sub if staff else None,
+                staff_email=staff.email if staff else None,
             )
             scopes = tuple(REMOVAL_ACTIONS[a] for a in chosen)
             _remove(deps, target, scopes, prov, by_someone_else=target != item.get("sender"))
     deps.store.delete_review(review_id)  # only after the removal is written: a crash before it leaves the item
+    if staff is not None:
+        record_console_action(deps, staff, "review:" + "+".join(chosen), target, review_id=review_id)
     result: dict[str, Any] = {"id": review_id, "status": "resolved", "actions": chosen, "email": target}
     if len(chosen) == 1:
         result["action"] = chosen[0]

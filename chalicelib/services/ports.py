@@ -39,6 +39,16 @@ class ContactStore(Protocol):
 
     def delete_waiting_fact(self, key: str) -> None: ...
 
+    def put_audit(self, entry: dict[str, Any]) -> None:
+        """One console action, kept for admins: who, when, what; the person acted on only by keyed hash."""
+        ...
+
+    def list_audit(self, limit: int) -> list[dict[str, Any]]:
+        """The latest console actions, newest first."""
+        ...
+
+    def key_of(self, address: str) -> str: ...
+
     def put_waiting_fact(self, key: str, fact: dict[str, str], keep_days: int) -> None:
         """Keep a fact about a person not held yet (an age report, an erasure), under a keyed hash, for later; a
         child's fact is never replaced by a weaker one."""

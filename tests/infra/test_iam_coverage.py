@@ -7,6 +7,7 @@ policy `infra/resources.py` generates for the same stage, its ARNs resolved for 
 
 import fnmatch
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from infra import resources
 from tests.functional.helpers import ADDRESS, api, link_path, mails, one_click, subscribe, topic_link
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
-SERVICES = ("dynamodb", "s3", "sqs", "events", "ses", "ssm")
+SERVICES = ("dynamodb", "s3", "sqs", "events", "ses", "ssm", "cognito-idp")
 # done by AWS on the function's behalf, never by its code: Lambda writing its logs, and its failed events to the
 # on-failure queue; the SSM and queue keys used through those services
 ON_ITS_BEHALF = {"logs:CreateLogStream", "logs:PutLogEvents", "kms:Decrypt", "kms:GenerateDataKey"}
@@ -96,6 +97,10 @@ def _calls(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
     if service == "ssm":
         names = params.get("Names") or [params["Name"]]
         return [Call(f"ssm:{operation}", [_arn("ssm", f"parameter{n}") for n in names])]
+    if service == "cognito-idp":
+        if operation in ("InitiateAuth", "GetUser"):
+            return []  # authorised by the app client and the user's own token, not by the function's role
+        return [Call(f"cognito-idp:{operation}", [_arn("cognito-idp", f"userpool/{params['UserPoolId']}")])]
     raise AssertionError(f"no mapping for {service}.{operation}: add it, and to the policies if the code needs it")
 
 
@@ -104,6 +109,7 @@ def _resolved(value: str) -> str:
         value.replace("${AWS::Region}", REGION)
         .replace("${AWS::AccountId}", ACCOUNT)
         .replace("${DataKey.Arn}", _arn("kms", "key/data"))
+        .replace("${StaffPool.Arn}", _arn("cognito-idp", f"userpool/{os.environ['LISTKEEPER_USER_POOL_ID']}"))
     )
 
 
@@ -178,12 +184,24 @@ def api_handler_work(client: Client, sent_mail: Any, recorder: Recorder, monkeyp
         api(client, "GET", "/v1/review")
         announced = {"use": "offers2", "policy_version": "2026-02", "description": "Offers from partners"}
         api(client, "POST", "/v1/policy-announcements", announced)
+        console_work(client)  # staff sign-in, a phone removal, the log of console actions
         assert api(client, "DELETE", f"/v1/contacts/{ADDRESS}").status_code == 200  # with its review item
     subscribe(client, "kai@example.com", "evt_kai")
     kai = link_path(mails(sent_mail, "kai@example.com")[0])
     monkeypatch.setattr(sqs_intake, "VISIBILITY_SECONDS", 0)
     with outage("dynamodb"), recording(recorder):
         assert one_click(client, kai).status_code == 200  # the table is down: kept in the intake queue
+
+
+def console_work(client: Client) -> None:
+    from tests.functional.test_console_contacts import act
+    from tests.functional.test_console_review import signed_in
+
+    admin = signed_in(client, "admin")
+    assert client.http.get("/console/review", headers={"Cookie": admin}).status_code == 200
+    removal = {"email": ADDRESS, "do": "remove", "scope": "postal", "channel": "phone", "note": "asked on the phone"}
+    assert act(client, admin, **removal).status_code == 200
+    assert client.http.get("/console/audit", headers={"Cookie": admin}).status_code == 200
 
 
 def sweep_work(client: Client, sent_mail: Any, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -357,3 +357,29 @@ def test_only_the_api_function_can_read_the_api_keys_and_webhook_secrets(templat
         else:
             assert "LISTKEEPER_API_SECRETS_PARAMETER" not in variables and "api-secrets" not in named, logical
         assert "parameter/listkeeper/prod/secrets" in named
+
+
+def test_staff_sign_in_through_a_pool_only_admins_add_to_and_only_the_api_function_reads(
+    template: dict[str, Any],
+) -> None:
+    pool = template["Resources"]["StaffPool"]
+    assert pool["Properties"]["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert pool["DeletionPolicy"] == "Retain" and pool["Properties"]["DeletionProtection"] == "ACTIVE"
+    client = template["Resources"]["StaffPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False and client["PreventUserExistenceErrors"] == "ENABLED"
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    groups = {r["Properties"]["GroupName"] for r in resources(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"agent", "admin"}
+    for logical, function in resources(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        grants = [
+            s for n, s in _statements(template) if n == role and any(a.startswith("cognito") for a in s["Action"])
+        ]
+        if logical == "APIHandler":
+            assert variables["LISTKEEPER_USER_POOL_ID"] == {"Ref": "StaffPool"}
+            assert variables["LISTKEEPER_USER_POOL_CLIENT_ID"] == {"Ref": "StaffPoolClient"}
+            (grant,) = grants
+            assert grant["Action"] == ["cognito-idp:AdminListGroupsForUser"] and "StaffPool.Arn" in json.dumps(grant)
+        else:
+            assert "LISTKEEPER_USER_POOL_ID" not in variables and not grants, logical

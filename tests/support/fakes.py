@@ -44,6 +44,7 @@ class FakeStore:
         self.items: dict[str, Contact] = {}  # by keyed hash: a contact, or a tombstone (address = the hash)
         self.claims: dict[str, str] = {}
         self.reviews: dict[str, dict[str, Any]] = {}
+        self.audit: list[dict[str, Any]] = []
         self.sent_log: set[str] = set()
         self.sent_to_log: dict[str, frozenset[str]] = {}
         self.waiting: dict[str, dict[str, str]] = {}
@@ -136,6 +137,12 @@ class FakeStore:
 
     def acquired_of(self, address: str) -> list[dict[str, Any]]:
         return [dict(record) for (a, _), record in sorted(self.acquired.items()) if a == address]
+
+    def put_audit(self, entry: dict[str, Any]) -> None:
+        self.audit.append(dict(entry))
+
+    def list_audit(self, limit: int) -> list[dict[str, Any]]:
+        return sorted(self.audit, key=lambda e: str(e["at"]), reverse=True)[:limit]
 
     def put_review(self, item: dict[str, Any]) -> None:
         self.reviews[item["id"]] = dict(item)
