@@ -146,7 +146,6 @@ REMOVALS = (
     ("remove_postal", "Remove from postal mail"),
     ("remove_sharing", "Stop partner sharing"),
 )
-SUGGESTED = {"email": "remove_email", "postal": "remove_postal", "partner_sharing": "remove_sharing"}
 
 
 def _item_page(session: console.Session, review_id: str, status: int = 200, error: str | None = None) -> Response:
@@ -156,8 +155,20 @@ def _item_page(session: console.Session, review_id: str, status: int = 200, erro
     except NotFound:
         return _page("console/done.html", 404, session, summary="This item is no longer waiting.", removals=[])
     item["left"] = _left(item["due_at"], deps.clock.now())
-    suggested = {SUGGESTED[s] for s in item.get("suggested_scopes") or [] if s in SUGGESTED}
-    return _page("console/item.html", status, session, item=item, removals=REMOVALS, suggested=suggested, error=error)
+    scopes = item.get("suggested_scopes") or []
+    suggested = {s for s in scopes if s in dict(REMOVALS)}  # ticked in advance
+    labels = dict(REMOVALS) | {"erase": "Erase this person", "dismiss": "Not a request"}
+    readable = [labels.get(s, s) for s in scopes]
+    return _page(
+        "console/item.html",
+        status,
+        session,
+        item=item,
+        removals=REMOVALS,
+        suggested=suggested,
+        readable=readable,
+        error=error,
+    )
 
 
 @bp.route("/console/review/{review_id}", methods=["GET"], content_types=["*/*"])

@@ -50,6 +50,9 @@ def test_the_queue_and_the_item_show_hostile_mail_as_inert_text_with_secrets_red
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "Hunter-22" not in text
     assert 'name="email"' in text and "required" in text  # two people named: nobody is suggested
     assert "Erase this person" not in text  # an agent is not offered what they may not do
+    # the reading's suggestion, in words, is ticked in advance
+    assert "The reading suggests</dt><dd>Remove from email" in text
+    assert 'value="remove_email" checked' in text and 'value="remove_postal" checked' not in text
 
 
 def test_an_agent_resolves_with_the_messages_clock_and_is_named_in_the_ledger_and_the_log(client: Client) -> None:
