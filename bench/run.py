@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent
 
 
+PACKAGE_BUDGET_MB = 3.5  # 3.0 until pages and mail came from a template engine (Jinja2, about 0.2 MB zipped)
+
+
 def package_size() -> dict[str, Any]:
     from infra.build import build
 
@@ -29,8 +32,8 @@ def package_size() -> dict[str, Any]:
     size_mb = archive.stat().st_size / 1e6
     return {
         "zip_mb": round(size_mb, 2),
-        "target_mb": 3.0,
-        "met": size_mb <= 3.0,
+        "target_mb": PACKAGE_BUDGET_MB,
+        "met": size_mb <= PACKAGE_BUDGET_MB,
         "largest": sorted(biggest.items(), key=lambda kv: -kv[1])[:6],
     }
 
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         ("import 10k: BatchWriteItem requests", str(results["dynamodb"]["import"]["batch_write_requests"]),
          f"= {results['dynamodb']['import']['expected_write_requests']}",
          results["dynamodb"]["import"]["batch_write_requests"] == results["dynamodb"]["import"]["expected_write_requests"]),
-        ("deployment package (MB)", f"{results['package']['zip_mb']:.2f}", "<= 3", results["package"]["met"]),
+        ("deployment package (MB)", f"{results['package']['zip_mb']:.2f}", f"<= {PACKAGE_BUDGET_MB:g}", results["package"]["met"]),
     ]  # fmt: skip
     rows += overhead.rows(results["overhead"]) + memory.rows(results["memory"]) + stack.rows(results["stack"])
     rows += inbox.rows(results["inbox"])
