@@ -1,11 +1,12 @@
-"""POST /webhooks/storefront."""
+"""POST /webhooks/storefront (listkeeper's signed envelope) and /webhooks/woocommerce (a WooCommerce store's)."""
 
 from typing import Any
 
 from chalice.app import Blueprint
 
 from .. import wiring
-from ..services.storefront import handle_storefront_webhook
+from ..domain.woocommerce import WooDelivery
+from ..services.storefront import handle_storefront_webhook, handle_woocommerce_webhook
 from .http import handled, raw_bytes
 
 bp = Blueprint(__name__)
@@ -16,4 +17,25 @@ bp = Blueprint(__name__)
 def storefront_webhook() -> dict[str, Any]:
     request = bp.current_request
     result = handle_storefront_webhook(wiring.deps(), raw_bytes(request), request.headers.get("listkeeper-signature"))
+    return {"status": result.status, "event_id": result.event_id}
+
+
+# JSON deliveries, and the form-encoded ping WooCommerce sends when a webhook is saved
+@bp.route(
+    "/webhooks/woocommerce",
+    methods=["POST"],
+    content_types=["application/json", "application/x-www-form-urlencoded"],
+)
+@handled
+def woocommerce_webhook() -> dict[str, Any]:
+    request = bp.current_request
+    headers = request.headers
+    delivery = WooDelivery(
+        signature=headers.get("x-wc-webhook-signature"),
+        topic=headers.get("x-wc-webhook-topic"),
+        source=headers.get("x-wc-webhook-source"),
+        delivery_id=headers.get("x-wc-webhook-delivery-id"),
+        content_type=headers.get("content-type", ""),
+    )
+    result = handle_woocommerce_webhook(wiring.deps(), raw_bytes(request), delivery)
     return {"status": result.status, "event_id": result.event_id}

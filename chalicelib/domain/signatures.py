@@ -1,5 +1,6 @@
 """Storefront webhook signatures (SPEC §3.1): `t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`."""
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -39,5 +40,18 @@ def verify_signature(header: str | None, body: bytes, secrets: Sequence[str], no
         for candidate in candidates:
             # compare every pair, without stopping early, so timing does not reveal which one matched
             matched |= hmac.compare_digest(expected, candidate)
+    if not matched:
+        raise InvalidSignature("missing or invalid signature")
+
+
+def verify_platform_signature(header: str | None, body: bytes, secrets: Sequence[str]) -> None:
+    """A storefront platform's signature (WooCommerce's X-WC-Webhook-Signature, Shopify's X-Shopify-Hmac-Sha256):
+    base64 of HMAC-SHA256 over the raw body, under any of the current secrets. Every failure is the same."""
+    if not header or len(header) > MAX_HEADER_LENGTH or not secrets or not header.isascii():
+        raise InvalidSignature("missing or invalid signature")
+    matched = False
+    for secret in secrets:
+        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        matched |= hmac.compare_digest(expected, header.strip())
     if not matched:
         raise InvalidSignature("missing or invalid signature")

@@ -28,6 +28,12 @@ class Envelope:
     created_at: datetime
     data: dict[str, Any]
     digest: str  # of the parsed JSON, so re-serialised copies of one event compare equal
+    origin: str = "storefront"  # who sent it: listkeeper's envelope, or a platform it was translated from
+
+    @property
+    def source(self) -> str:
+        """What the ledger says it came from, e.g. `storefront:customer.info_saved`."""
+        return f"{self.origin}:{self.type}"
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,7 @@ class Secrets:
     api_keys: tuple[str, ...]
     tokens: TokenCodec
     peppers: dict[str, bytes] = field(default_factory=dict)  # keyed-hash peppers by version
+    woocommerce_secrets: tuple[str, ...] = ()  # the stores' webhook secrets (WooCommerce signs with one each)
     active_pepper: str = ""
 
     def hash_address(self, address: str) -> str:

@@ -11,7 +11,7 @@ from ..domain.errors import EventIdReused
 from ..domain.hashing import is_keyed_hash
 from ..domain.removals import offer_confirmation, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
-from ..domain.signatures import verify_signature
+from ..domain.signatures import verify_platform_signature, verify_signature
 from ..domain.storefront_events import (
     AGE_REPORTED,
     CHILD_AGE,
@@ -42,6 +42,7 @@ from ..domain.topics import (
     Channel,
     channels_of,
 )
+from ..domain.woocommerce import WooDelivery, is_ping, woocommerce_envelope, woocommerce_event_id
 from .contacts import FactWaiting, change_contact
 from .erasure import erase
 from .outbox import change_and_deliver
@@ -59,7 +60,7 @@ class WebhookResult:
 def _prov(deps: Deps, envelope: Envelope, ip: str | None = None, user_agent: str | None = None) -> Provenance:
     return Provenance(
         at=envelope.created_at,
-        source=f"storefront:{envelope.type}",
+        source=envelope.source,
         channel="storefront",
         policy_version=deps.policy_version,
         ip=ip,
@@ -81,7 +82,22 @@ def handle_storefront_webhook(deps: Deps, raw_body: bytes, signature: str | None
     to be good, so a 401 or 400 changes nothing."""
     secrets = deps.secrets.get()
     verify_signature(signature, raw_body, secrets.webhook_secrets, deps.clock.now().timestamp())
-    envelope = parse_envelope(raw_body)
+    return handle_envelope(deps, parse_envelope(raw_body))
+
+
+def handle_woocommerce_webhook(deps: Deps, raw_body: bytes, delivery: WooDelivery) -> WebhookResult:
+    """A WooCommerce store's webhook: its own signature, then the same handling as the envelope's. The ping
+    WooCommerce sends, unsigned, when a webhook is created changes nothing and is answered as such."""
+    if is_ping(raw_body, delivery):
+        return WebhookResult("ignored", "ping")
+    verify_platform_signature(delivery.signature, raw_body, deps.secrets.get().woocommerce_secrets)
+    envelope = woocommerce_envelope(raw_body, delivery)
+    if envelope is None:
+        return WebhookResult("ignored", woocommerce_event_id(delivery))
+    return handle_envelope(deps, envelope)
+
+
+def handle_envelope(deps: Deps, envelope: Envelope) -> WebhookResult:
     handler = HANDLERS.get(envelope.type)
     if handler is None:
         return WebhookResult("ignored", envelope.id)
@@ -114,7 +130,7 @@ def _update_profile(contact: Contact, event: SignupEvent) -> bool:
 def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     """SPEC §1.1 and §1.3. Returns whether this call changed anything."""
     if event.birthdate is not None and age_on(event.birthdate, envelope.created_at.date()) < CHILD_AGE:
-        erase(deps, event.email, SuppressionReason.CHILD, f"storefront:{envelope.type}")  # SPEC §1.8
+        erase(deps, event.email, SuppressionReason.CHILD, envelope.source)  # SPEC §1.8
         return True
     prov = _prov(deps, envelope, event.ip, event.user_agent)
     topics = IMPLIED_EMAIL_TOPICS + (IMPLIED_POSTAL_TOPICS if event.postal_address else ())
@@ -170,7 +186,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     if "reason" in fact or "to" not in fact:
         # the storefront reported this customer's age (or erasure) before this sign-up: apply it, send nothing
         reason = SuppressionReason(fact.get("reason", SuppressionReason.ERASURE.value))
-        erase(deps, event.email, reason, str(fact.get("source", f"storefront:{envelope.type}")))
+        erase(deps, event.email, reason, str(fact.get("source", envelope.source)))
         return True
     # the person had already moved from this address to another when this older event came: it is theirs there
     moved_to = deps.store.address_at(str(fact["to"]))
@@ -179,7 +195,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     try:
         return change_and_deliver(deps, moved_to, decide, waiting=customer).written
     except FactWaiting:
-        erase(deps, moved_to, SuppressionReason.ERASURE, f"storefront:{envelope.type}")
+        erase(deps, moved_to, SuppressionReason.ERASURE, envelope.source)
         return True
 
 
@@ -256,7 +272,7 @@ def _resolve(deps: Deps, who: CustomerRef) -> list[str]:
 def apply_age_report(deps: Deps, envelope: Envelope, report: AgeReport) -> bool:
     if report.age >= CHILD_AGE:
         return False
-    source = f"storefront:{envelope.type}"
+    source = envelope.source
     _keep_for_later(deps, report.who, SuppressionReason.CHILD, source)
     addresses = _resolve(deps, report.who)
     for address in addresses:
@@ -265,7 +281,7 @@ def apply_age_report(deps: Deps, envelope: Envelope, report: AgeReport) -> bool:
 
 
 def apply_erasure(deps: Deps, envelope: Envelope, who: CustomerRef) -> bool:
-    source = f"storefront:{envelope.type}"
+    source = envelope.source
     _keep_for_later(deps, who, SuppressionReason.ERASURE, source)
     addresses = _resolve(deps, who)
     for address in addresses:

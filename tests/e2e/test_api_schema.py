@@ -6,6 +6,7 @@ no 5xx, and its status code, content type and body must be ones the document all
 operation must answer 401. Generated values alone never hold a valid link token or a known contact, so some examples
 use ones made for this module, to reach the answers behind them too."""
 
+import base64
 import hashlib
 import hmac
 import json
@@ -44,7 +45,8 @@ DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
 METHODS = ("get", "head", "post", "put", "delete", "patch")
 OPERATIONS = [f"{m.upper()} {path}" for path, ops in DOC["paths"].items() for m in ops if m in METHODS]
 WEBHOOK = "/webhooks/storefront"
-API_KEY, WEBHOOK_SECRET = "dev-api-key", "dev-webhook-secret"
+WOOCOMMERCE = "/webhooks/woocommerce"
+API_KEY, WEBHOOK_SECRET, WOOCOMMERCE_SECRET = "dev-api-key", "dev-webhook-secret", "dev-woocommerce-secret"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Examples per operation: moto server takes ~50 writes/s; these keep the module near a minute of CPU.
 WITH_CREDENTIALS, NEGATIVE, WITHOUT_CREDENTIALS = 20, 10, 6
@@ -66,6 +68,24 @@ class SignedBody(requests.auth.AuthBase):
         t = int(time.time())
         digest = hmac.new(self.secret, f"{t}.".encode() + raw, hashlib.sha256).hexdigest()
         request.headers["Listkeeper-Signature"] = f"t={t},v1={digest}"
+        return request
+
+
+class WooSigned(requests.auth.AuthBase):
+    """A WooCommerce delivery: the store's headers, and its signature over the body exactly as it leaves."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret.encode()
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = request.body or b""
+        raw = body.encode() if isinstance(body, str) else body
+        request.headers["X-WC-Webhook-Signature"] = base64.b64encode(
+            hmac.new(self.secret, raw, hashlib.sha256).digest()
+        ).decode()
+        request.headers["X-WC-Webhook-Topic"] = "customer.created"
+        request.headers["X-WC-Webhook-Source"] = "https://schema.example/"
+        request.headers["X-WC-Webhook-Delivery-ID"] = f"schema-{time.time_ns()}"
         return request
 
 
@@ -169,7 +189,7 @@ def _definition(path: str, method: str) -> dict[str, Any]:
 
 
 def _guarded(path: str, method: str) -> bool:
-    return path == WEBHOOK or bool(_definition(path, method).get("security"))
+    return path in (WEBHOOK, WOOCOMMERCE) or bool(_definition(path, method).get("security"))
 
 
 def _negatable(path: str, method: str) -> bool:
@@ -205,6 +225,18 @@ def _with_seeds(operation: Any, seeds: Seeds) -> Any:
                 lambda address: operation.as_strategy(GenerationMode.POSITIVE, path_parameters={"email": address})
             ),
         )
+    if key == ("POST", WOOCOMMERCE):  # a customer as the store sends one, so that some deliveries are processed
+        customer = json.loads((ROOT / "tests" / "fixtures" / "woocommerce" / "customer.created.json").read_text())
+        return st.one_of(
+            generated,
+            st.integers(1, 10**9).flatmap(
+                lambda n: operation.as_strategy(
+                    GenerationMode.POSITIVE,
+                    body=customer | {"id": n, "email": f"woo-{n}@example.com"},
+                    media_type="application/json",
+                )
+            ),
+        )
     if key == ("POST", "/console"):
         signing_in = operation.as_strategy(
             GenerationMode.POSITIVE, body=CONSOLE_AGENT, media_type="application/x-www-form-urlencoded"
@@ -223,6 +255,10 @@ def _credentials(case: Any, *, credentials: bool, wrong: bool) -> tuple[dict[str
         if not (credentials or wrong):
             return {}, {}  # the generated Listkeeper-Signature header, which is no signature
         return {}, {"auth": SignedBody(WEBHOOK_SECRET if credentials else "not-the-webhook-secret")}
+    if path == WOOCOMMERCE:
+        if not (credentials or wrong):
+            return {}, {}
+        return {}, {"auth": WooSigned(WOOCOMMERCE_SECRET if credentials else "not-the-store-secret")}
     if _guarded(path, method) and (credentials or wrong):
         return {"Authorization": f"Bearer {API_KEY if credentials else 'not-the-api-key'}"}, {}
     return {}, {}

@@ -64,7 +64,7 @@ def steps(readme: str) -> list[Step]:
 
 
 def fresh(text: str, stack: Stack, run: str) -> str:
-    for name in ("jane", "nobody", "tom", "rose", "ann"):
+    for name in ("jane", "nobody", "tom", "rose", "ann", "john"):
         text = text.replace(f"{name}@example.com", f"{name}.{run}@example.com")
     return (
         text.replace("http://127.0.0.1:8000", stack.base_url)
@@ -72,6 +72,8 @@ def fresh(text: str, stack: Stack, run: str) -> str:
         .replace('"evt_1"', f'"evt_1_{run}"')
         .replace('"customer_id":"c1"', f'"customer_id":"c1-{run}"')
         .replace("sleep 30", "sleep 4")
+        .replace("X-WC-Webhook-Delivery-ID: 1'", f"X-WC-Webhook-Delivery-ID: 1-{run}'")
+        .replace('"woocommerce:shop.example:1"', f'"woocommerce:shop.example:1-{run}"')
     )
 
 

@@ -34,6 +34,8 @@ def document(**changes: Any) -> str:
         ({"hash_peppers": {"p1": base64.b64encode(b"tiny").decode()}}, "hash_peppers"),
         ({"active_hash_pepper": "p2"}, "active_hash_pepper"),
         ({"token_keys": {"k1": "not base64!"}}, "token_keys"),
+        ({"woocommerce_secrets": [""]}, "woocommerce_secrets"),  # an empty secret would sign anything
+        ({"woocommerce_secrets": []}, "woocommerce_secrets"),
     ],
 )
 def test_a_bad_secrets_document_is_refused_naming_the_field_not_the_value(changes: dict[str, Any], field: str) -> None:
