@@ -25,6 +25,7 @@ class Settings:
     destinations: tuple[dict[str, str], ...]  # where removals propagate, e.g. {"name", "kind", "target", "channels"}
     intake_queue: str | None = None  # SQS queue keeping one-clicks the table could not take at that moment
     api_secrets_parameter: str | None = None  # in AWS, the API function's own: API keys and webhook secrets
+    shopify_shops: frozenset[str] = frozenset()  # the Shopify shops whose webhooks are taken (myshopify domains)
     user_pool_id: str | None = None  # the Cognito user pool of customer-service staff (the console)
     user_pool_client_id: str | None = None
 
@@ -58,6 +59,7 @@ def get_settings() -> Settings:
         destinations=_destinations(os.environ.get("LISTKEEPER_DESTINATIONS", "")),
         intake_queue=os.environ.get("LISTKEEPER_INTAKE_QUEUE") or None,
         api_secrets_parameter=os.environ.get("LISTKEEPER_API_SECRETS_PARAMETER") or None,
+        shopify_shops=_domains("LISTKEEPER_SHOPIFY_SHOPS"),
         user_pool_id=os.environ.get("LISTKEEPER_USER_POOL_ID") or None,
         user_pool_client_id=os.environ.get("LISTKEEPER_USER_POOL_CLIENT_ID") or None,
     )

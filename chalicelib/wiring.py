@@ -74,6 +74,7 @@ def deps() -> Deps:
         double_opt_in=settings.double_opt_in,
         intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
         raw_mail=S3RawMail(lambda: client("s3")),
+        shopify_shops=settings.shopify_shops,
         staff=_staff_directory(settings),
     )
 

@@ -12,6 +12,7 @@ from infra.table import table_definition
 
 LOCAL_WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
 LOCAL_API_KEY = "dev-api-key"
+LOCAL_SHOPIFY_SECRET = "dev-shopify-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
 LOCAL_WOOCOMMERCE_SECRET = "dev-woocommerce-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
 
 
@@ -22,6 +23,7 @@ def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -
             "webhook_secrets": [LOCAL_WEBHOOK_SECRET],
             "api_keys": [LOCAL_API_KEY],
             "woocommerce_secrets": [LOCAL_WOOCOMMERCE_SECRET],
+            "shopify_secrets": [LOCAL_SHOPIFY_SECRET],
             "token_keys": {"k1": base64.b64encode(key).decode()},
             "active_token_key": "k1",
             "hash_peppers": {"p1": base64.b64encode(pepper or os.urandom(32)).decode()},

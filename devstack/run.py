@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             "listkeeper is running (local stage):\n"
             f"  API             http://127.0.0.1:{args.port}   (API key: dev-api-key)\n"
             f"  webhooks        http://127.0.0.1:{args.port}/webhooks/storefront (secret: dev-webhook-secret)\n"
+            f"  Shopify         http://127.0.0.1:{args.port}/webhooks/shopify (shop: dev-shop.myshopify.com;"
+            " secret: dev-shopify-secret)\n"
             f"  WooCommerce     http://127.0.0.1:{args.port}/webhooks/woocommerce (secret: dev-woocommerce-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json (oldest first)\n"
             f"  OpenAPI         http://127.0.0.1:{args.port}/dev/openapi.json\n"

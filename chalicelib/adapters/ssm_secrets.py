@@ -73,6 +73,7 @@ def secrets_from_doc(doc: dict[str, Any], token_max_age_days: int, require_api: 
         webhook_secrets=_secret_list(doc, "webhook_secrets", require_api),
         api_keys=_secret_list(doc, "api_keys", require_api),
         woocommerce_secrets=_secret_list(doc, "woocommerce_secrets", False),
+        shopify_secrets=_secret_list(doc, "shopify_secrets", False),
         tokens=TokenCodec(keys, doc["active_token_key"], token_max_age_days),
         peppers=peppers,
         active_pepper=doc["active_hash_pepper"],

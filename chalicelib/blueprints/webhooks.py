@@ -1,12 +1,14 @@
-"""POST /webhooks/storefront (listkeeper's signed envelope) and /webhooks/woocommerce (a WooCommerce store's)."""
+"""POST /webhooks/storefront (listkeeper's signed envelope), /webhooks/woocommerce (a WooCommerce store's) and
+/webhooks/shopify (a Shopify shop's)."""
 
 from typing import Any
 
 from chalice.app import Blueprint
 
 from .. import wiring
+from ..domain.shopify import ShopifyDelivery
 from ..domain.woocommerce import WooDelivery
-from ..services.storefront import handle_storefront_webhook, handle_woocommerce_webhook
+from ..services.storefront import handle_shopify_webhook, handle_storefront_webhook, handle_woocommerce_webhook
 from .http import handled, raw_bytes
 
 bp = Blueprint(__name__)
@@ -38,4 +40,19 @@ def woocommerce_webhook() -> dict[str, Any]:
         content_type=headers.get("content-type", ""),
     )
     result = handle_woocommerce_webhook(wiring.deps(), raw_bytes(request), delivery)
+    return {"status": result.status, "event_id": result.event_id}
+
+
+@bp.route("/webhooks/shopify", methods=["POST"], content_types=["application/json"])
+@handled
+def shopify_webhook() -> dict[str, Any]:
+    request = bp.current_request
+    headers = request.headers
+    delivery = ShopifyDelivery(
+        signature=headers.get("x-shopify-hmac-sha256"),
+        topic=headers.get("x-shopify-topic"),
+        shop=headers.get("x-shopify-shop-domain"),
+        webhook_id=headers.get("x-shopify-webhook-id"),
+    )
+    result = handle_shopify_webhook(wiring.deps(), raw_bytes(request), delivery)
     return {"status": result.status, "event_id": result.event_id}

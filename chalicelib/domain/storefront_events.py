@@ -283,6 +283,19 @@ def parse_age_report(envelope: Envelope) -> AgeReport:
     return AgeReport(who, age)
 
 
+@dataclass(frozen=True)
+class ConsentChange:
+    email: str
+    state: str  # subscribed | unsubscribed
+
+
+def parse_consent(envelope: Envelope) -> ConsentChange:
+    state = envelope.data.get("state")
+    if state not in ("subscribed", "unsubscribed"):
+        raise _invalid("data.state", "must be subscribed or unsubscribed")
+    return ConsentChange(_email(envelope.data, "email"), str(state))
+
+
 def parse_erasure(envelope: Envelope) -> CustomerRef:
     return _customer_ref(envelope.data)
 

@@ -195,6 +195,7 @@ class Secrets:
     tokens: TokenCodec
     peppers: dict[str, bytes] = field(default_factory=dict)  # keyed-hash peppers by version
     woocommerce_secrets: tuple[str, ...] = ()  # the stores' webhook secrets (WooCommerce signs with one each)
+    shopify_secrets: tuple[str, ...] = ()  # the Shopify app's client secrets (two during a rotation)
     active_pepper: str = ""
 
     def hash_address(self, address: str) -> str:
@@ -273,6 +274,7 @@ class Deps:
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
     intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
     raw_mail: RawMail | None = None  # raw inbound messages, which erasure deletes with their review items
+    shopify_shops: frozenset[str] = frozenset()  # shops whose webhooks are taken; any other is refused like a forgery
     staff: StaffDirectory | None = None  # who may sign in to the console (Cognito); None: the console is closed
 
     def destinations_for(self, scope: str) -> tuple[str, ...]:

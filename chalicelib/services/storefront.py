@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
-from ..domain.errors import EventIdReused
+from ..domain.errors import EventIdReused, InvalidSignature
 from ..domain.hashing import is_keyed_hash
-from ..domain.removals import offer_confirmation, request_opt_in
+from ..domain.removals import offer_confirmation, opt_out, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
+from ..domain.shopify import MARKETING_CONSENT, ShopifyDelivery, shop_of, shopify_envelopes
 from ..domain.signatures import verify_platform_signature, verify_signature
 from ..domain.storefront_events import (
     AGE_REPORTED,
@@ -20,6 +21,7 @@ from ..domain.storefront_events import (
     ERASURE_REQUESTED,
     SIGNUP_TYPES,
     AgeReport,
+    ConsentChange,
     ContestEntry,
     CustomerRef,
     EmailChange,
@@ -27,6 +29,7 @@ from ..domain.storefront_events import (
     SignupEvent,
     age_on,
     parse_age_report,
+    parse_consent,
     parse_contest,
     parse_email_change,
     parse_envelope,
@@ -39,6 +42,7 @@ from ..domain.topics import (
     IMPLIED_EMAIL_TOPICS,
     IMPLIED_POSTAL_TOPICS,
     PROMOTIONS,
+    UPDATES,
     Channel,
     channels_of,
 )
@@ -97,8 +101,25 @@ def handle_woocommerce_webhook(deps: Deps, raw_body: bytes, delivery: WooDeliver
     return handle_envelope(deps, envelope)
 
 
-def handle_envelope(deps: Deps, envelope: Envelope) -> WebhookResult:
-    handler = HANDLERS.get(envelope.type)
+def handle_shopify_webhook(deps: Deps, raw_body: bytes, delivery: ShopifyDelivery) -> WebhookResult:
+    """A Shopify shop's webhook: a configured shop and the app's signature, then each event it carries through the
+    same handling as the envelope's (a customer's saved information and their marketing consent are two)."""
+    shop = shop_of(delivery)
+    if shop is None or shop not in deps.shopify_shops:
+        raise InvalidSignature("missing or invalid signature")  # an unknown shop is told no more than a forger
+    verify_platform_signature(delivery.signature, raw_body, deps.secrets.get().shopify_secrets)
+    envelopes = shopify_envelopes(raw_body, delivery, shop, deps.clock.now())
+    if not envelopes:
+        return WebhookResult("ignored", f"shopify:{shop}:{delivery.webhook_id}")
+    for envelope in envelopes:  # all of them are read before any is applied: a bad one changes nothing
+        PLATFORM_HANDLERS[envelope.type][0](envelope)
+    results = [handle_envelope(deps, envelope, PLATFORM_HANDLERS) for envelope in envelopes]
+    status = "processed" if any(r.status == "processed" for r in results) else results[0].status
+    return WebhookResult(status, envelopes[0].id)
+
+
+def handle_envelope(deps: Deps, envelope: Envelope, handlers: dict[str, "Handler"] | None = None) -> WebhookResult:
+    handler = (handlers or HANDLERS).get(envelope.type)
     if handler is None:
         return WebhookResult("ignored", envelope.id)
     parse, apply = handler
@@ -404,6 +425,28 @@ def _follow_late_opt_outs(deps: Deps, new_email: str, before: Contact, after: Co
     change_contact(deps, new_email, follow, create=False)
 
 
+def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChange) -> bool:
+    """A storefront platform's record of the person's email marketing consent (SPEC §1.2, §1.3). `subscribed` is an
+    express opt-in to updates and promotions, or a confirmation email where the person had asked to be removed;
+    `unsubscribed` is their opt-out, made where the platform asked them (an echo of listkeeper's own write-back
+    changes nothing: they left already). A consent older than the person's last opt-out grants nothing."""
+    prov = _prov(deps, envelope)
+    now = deps.clock.now()
+
+    def decide(contact: Contact) -> bool:
+        if envelope.id in contact.applied_events:
+            raise AlreadyApplied(envelope.id)
+        if change.state == "unsubscribed":
+            opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email"))
+        elif not left_after(contact, UPDATES, prov.at_iso):
+            outcome = request_opt_in(contact, [UPDATES, PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)
+            offer_confirmation(contact, outcome.needs_confirmation, prov, now)
+        remember_event(contact, envelope.id, now)
+        return True
+
+    return change_and_deliver(deps, change.email, decide).written
+
+
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(SIGNUP_TYPES, (parse_signup, apply_signup)),
     CONTEST_ENTERED: (parse_contest, apply_contest),
@@ -411,3 +454,6 @@ HANDLERS: dict[str, Handler] = {
     ERASURE_REQUESTED: (parse_erasure, apply_erasure),
     EMAIL_CHANGED: (parse_email_change, apply_email_change),
 }
+
+# What storefront platforms send beyond the envelope's types; never accepted from /webhooks/storefront.
+PLATFORM_HANDLERS: dict[str, Handler] = HANDLERS | {MARKETING_CONSENT: (parse_consent, apply_marketing_consent)}

@@ -46,7 +46,9 @@ METHODS = ("get", "head", "post", "put", "delete", "patch")
 OPERATIONS = [f"{m.upper()} {path}" for path, ops in DOC["paths"].items() for m in ops if m in METHODS]
 WEBHOOK = "/webhooks/storefront"
 WOOCOMMERCE = "/webhooks/woocommerce"
+SHOPIFY = "/webhooks/shopify"
 API_KEY, WEBHOOK_SECRET, WOOCOMMERCE_SECRET = "dev-api-key", "dev-webhook-secret", "dev-woocommerce-secret"
+SHOPIFY_SECRET = "dev-shopify-secret"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Examples per operation: moto server takes ~50 writes/s; these keep the module near a minute of CPU.
 WITH_CREDENTIALS, NEGATIVE, WITHOUT_CREDENTIALS = 20, 10, 6
@@ -86,6 +88,24 @@ class WooSigned(requests.auth.AuthBase):
         request.headers["X-WC-Webhook-Topic"] = "customer.created"
         request.headers["X-WC-Webhook-Source"] = "https://schema.example/"
         request.headers["X-WC-Webhook-Delivery-ID"] = f"schema-{time.time_ns()}"
+        return request
+
+
+class ShopifySigned(requests.auth.AuthBase):
+    """A Shopify delivery from the local stage's configured shop, signed over the body exactly as it leaves."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret.encode()
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = request.body or b""
+        raw = body.encode() if isinstance(body, str) else body
+        request.headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(
+            hmac.new(self.secret, raw, hashlib.sha256).digest()
+        ).decode()
+        request.headers["X-Shopify-Topic"] = "customers/create"
+        request.headers["X-Shopify-Shop-Domain"] = "dev-shop.myshopify.com"
+        request.headers["X-Shopify-Webhook-Id"] = f"schema-{time.time_ns()}"
         return request
 
 
@@ -189,7 +209,7 @@ def _definition(path: str, method: str) -> dict[str, Any]:
 
 
 def _guarded(path: str, method: str) -> bool:
-    return path in (WEBHOOK, WOOCOMMERCE) or bool(_definition(path, method).get("security"))
+    return path in (WEBHOOK, WOOCOMMERCE, SHOPIFY) or bool(_definition(path, method).get("security"))
 
 
 def _negatable(path: str, method: str) -> bool:
@@ -237,6 +257,18 @@ def _with_seeds(operation: Any, seeds: Seeds) -> Any:
                 )
             ),
         )
+    if key == ("POST", SHOPIFY):  # a customer as a shop sends one, so that some deliveries are processed
+        customer = json.loads((ROOT / "tests" / "fixtures" / "shopify" / "customers-create.json").read_text())
+        return st.one_of(
+            generated,
+            st.integers(1, 10**12).flatmap(
+                lambda n: operation.as_strategy(
+                    GenerationMode.POSITIVE,
+                    body=customer | {"id": n, "email": f"shop-{n}@example.com"},
+                    media_type="application/json",
+                )
+            ),
+        )
     if key == ("POST", "/console"):
         signing_in = operation.as_strategy(
             GenerationMode.POSITIVE, body=CONSOLE_AGENT, media_type="application/x-www-form-urlencoded"
@@ -259,6 +291,10 @@ def _credentials(case: Any, *, credentials: bool, wrong: bool) -> tuple[dict[str
         if not (credentials or wrong):
             return {}, {}
         return {}, {"auth": WooSigned(WOOCOMMERCE_SECRET if credentials else "not-the-store-secret")}
+    if path == SHOPIFY:
+        if not (credentials or wrong):
+            return {}, {}
+        return {}, {"auth": ShopifySigned(SHOPIFY_SECRET if credentials else "not-the-app-secret")}
     if _guarded(path, method) and (credentials or wrong):
         return {"Authorization": f"Bearer {API_KEY if credentials else 'not-the-api-key'}"}, {}
     return {}, {}

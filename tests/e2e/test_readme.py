@@ -74,6 +74,8 @@ def fresh(text: str, stack: Stack, run: str) -> str:
         .replace("sleep 30", "sleep 4")
         .replace("X-WC-Webhook-Delivery-ID: 1'", f"X-WC-Webhook-Delivery-ID: 1-{run}'")
         .replace('"woocommerce:shop.example:1"', f'"woocommerce:shop.example:1-{run}"')
+        .replace("X-Shopify-Webhook-Id: 1'", f"X-Shopify-Webhook-Id: 1-{run}'")
+        .replace('"shopify:dev-shop.myshopify.com:1"', f'"shopify:dev-shop.myshopify.com:1-{run}"')
     )
 
 

@@ -1,0 +1,159 @@
+"""Shopify webhooks, translated into listkeeper's storefront envelope (SPEC §3.1): one delivery may be two events, the
+customer's saved information and their email marketing consent, each claimed and applied once.
+
+Shopify signs the raw body (`X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 under the app's client secret), and names
+the topic (`X-Shopify-Topic`), the shop (`X-Shopify-Shop-Domain`) and the webhook (`X-Shopify-Webhook-Id`, the same
+on every retry of one delivery)."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import InvalidInput
+from .storefront_events import ERASURE_REQUESTED, INFO_SAVED, ORDER_PLACED, Envelope, digest_of
+from .timeutil import parse_rfc3339
+
+MARKETING_CONSENT = "marketing_consent"  # a platform's own consent record: never accepted in listkeeper's envelope
+CONSENT_STATES = ("subscribed", "unsubscribed")  # not_subscribed, pending, invalid: nothing beyond saved info
+_SHOP = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
+MAX_HEADER = 200
+
+
+@dataclass(frozen=True)
+class ShopifyDelivery:
+    signature: str | None
+    topic: str | None
+    shop: str | None
+    webhook_id: str | None
+
+
+def _header(value: str | None, name: str) -> str:
+    if not value or not value.strip():
+        raise InvalidInput(f"the {name} header is required", code="missing_field")
+    if len(value) > MAX_HEADER or not value.isascii() or not value.isprintable():
+        raise InvalidInput(f"the {name} header is not valid", code="invalid_field")
+    return value.strip()
+
+
+def shop_of(delivery: ShopifyDelivery) -> str | None:
+    """The shop's myshopify domain, or None when the header holds none."""
+    shop = (delivery.shop or "").strip().lower()
+    return shop if _SHOP.match(shop) else None
+
+
+def _id(resource: dict[str, Any], name: str = "id") -> int:
+    value = resource.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput(f"{name} must be a positive integer", code="invalid_field")
+    return value
+
+
+def _postal(address: Any) -> dict[str, str] | None:
+    if not isinstance(address, dict):
+        return None
+    fields = {
+        "line1": address.get("address1"),
+        "line2": address.get("address2"),
+        "city": address.get("city"),
+        "region": address.get("province_code") or address.get("province"),
+        "postal_code": address.get("zip"),
+        "country": address.get("country_code") or address.get("country"),
+    }
+    kept = {k: v.strip() for k, v in fields.items() if isinstance(v, str) and v.strip()}
+    return kept if all(k in kept for k in ("line1", "city", "postal_code", "country")) else None
+
+
+def _name(resource: dict[str, Any]) -> str | None:
+    parts = [resource.get("first_name"), resource.get("last_name")]
+    name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return name or None
+
+
+def _time(resource: dict[str, Any], *names: str) -> str:
+    for name in names:
+        if resource.get(name):
+            return str(parse_rfc3339(resource[name], name).isoformat())
+    raise InvalidInput(f"{names[0]} is required", code="missing_field")
+
+
+def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now: datetime) -> list[Envelope]:
+    """The events a delivery carries, in the order they are applied; [] for a topic listkeeper does not act on."""
+    topic = _header(delivery.topic, "X-Shopify-Topic")
+    event_id = f"shopify:{shop}:{_header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
+    if topic not in ("customers/create", "customers/update", "orders/create", "customers/redact"):
+        return []
+    try:
+        resource = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
+    if not isinstance(resource, dict):
+        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    digest = digest_of(resource)
+
+    def envelope(kind: str, suffix: str, at: str, data: dict[str, Any]) -> Envelope:
+        kept = {k: v for k, v in data.items() if v is not None}
+        return Envelope(event_id + suffix, kind, parse_rfc3339(at, "created_at"), kept, digest, origin="shopify")
+
+    if topic == "customers/redact":  # mandatory compliance webhook: the shop asks listkeeper to forget a customer
+        customer = resource.get("customer")
+        if not isinstance(customer, dict):
+            raise InvalidInput("customer is required", code="missing_field")
+        data = {"customer_id": f"shopify:{shop}:{_id(customer)}", "email": customer.get("email") or None}
+        # compliance webhooks carry no time of their own: the erasure is as of its delivery
+        return [envelope(ERASURE_REQUESTED, "", now.isoformat(), data)]
+    if topic == "orders/create":
+        customer = resource.get("customer") if isinstance(resource.get("customer"), dict) else None
+        email = resource.get("email") or resource.get("contact_email")
+        if not email:
+            raise InvalidInput("email is required", code="missing_field")
+        client = resource.get("client_details") if isinstance(resource.get("client_details"), dict) else {}
+        at = _time(resource, "created_at")
+        order = envelope(
+            ORDER_PLACED,
+            "",
+            at,
+            {
+                "order_id": f"shopify:{shop}:{_id(resource)}",
+                "email": email,
+                "customer_id": f"shopify:{shop}:{_id(customer)}" if customer else None,
+                "name": _name(customer or {}) or _name(resource.get("shipping_address") or {}),
+                "postal_address": _postal(resource.get("shipping_address")) or _postal(resource.get("billing_address")),
+                "ip": resource.get("browser_ip") or (client or {}).get("browser_ip"),
+                "user_agent": (client or {}).get("user_agent"),
+            },
+        )
+        if resource.get("buyer_accepts_marketing") is True:
+            consent = {"email": email, "state": "subscribed", "customer_id": order.data.get("customer_id")}
+            return [order, envelope(MARKETING_CONSENT, "#consent", at, consent)]
+        return [order]
+    email = resource.get("email")
+    if not email:
+        return []  # a customer without an email address (a phone-only account): nothing for a mailing list
+    customer_id = f"shopify:{shop}:{_id(resource)}"
+    at = _time(resource, "updated_at", "created_at")
+    saved = envelope(
+        INFO_SAVED,
+        "",
+        at,
+        {
+            "customer_id": customer_id,
+            "email": email,
+            "name": _name(resource),
+            "postal_address": _postal(resource.get("default_address")),
+            "locale": resource.get("locale") if isinstance(resource.get("locale"), str) else None,
+        },
+    )
+    found = resource.get("email_marketing_consent")
+    marketing: dict[str, Any] = found if isinstance(found, dict) else {}
+    state = marketing.get("state")
+    if state not in CONSENT_STATES:
+        return [saved]
+    when = marketing.get("consent_updated_at") or at
+    change = envelope(MARKETING_CONSENT, "#consent", when, {"email": email, "state": state, "customer_id": customer_id})
+    # a person who left is removed before their saved information is read, so it neither joins nor welcomes them
+    return [change, saved] if state == "unsubscribed" else [saved, change]
+
+
+__all__ = ["MARKETING_CONSENT", "ShopifyDelivery", "shop_of", "shopify_envelopes"]
