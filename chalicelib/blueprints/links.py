@@ -14,7 +14,7 @@ from ..services.contacts import Contended
 from ..services.intake import defer_one_click
 from ..services.preferences import Visitor, one_click, open_link, submit_form
 from .http import cross_site, raw_bytes
-from .pages import form_error_page, neutral_page, preferences_page, received_page, server_error_page
+from .pages import form_error_page, neutral_page, one_click_page, preferences_page, received_page, server_error_page
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _one_click(token: str) -> Response:
     """A mail client posts a one-click once and never again: if the store cannot take it now, it goes into the
     intake queue (the sweep applies it) rather than being lost. Only when that fails too is the answer an error."""
     try:
-        return preferences_page(one_click(wiring.deps(), token, _visitor()), _store(), _language())
+        return one_click_page(one_click(wiring.deps(), token, _visitor()), _store(), _language())
     except (InvalidToken, InvalidInput):
         raise
     except Exception:

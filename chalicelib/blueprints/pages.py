@@ -33,6 +33,16 @@ def preferences_page(view: PageView, store: str, language: str, status: int = 20
     return _page(status, template, words, store, view=view, said=said, error=False)
 
 
+def one_click_page(view: PageView, store: str, language: str) -> Response:
+    """The answer to an RFC 8058 one-click, prerendered: no template engine on the path mail providers take."""
+    from ..prerendered import fill
+
+    said = Words(language, view.uses).say(view.said[0])
+    body = fill("pages/one_click.html", language, said=said, store=store)
+    headers: dict[str, str | list[str]] = {**PAGE_HEADERS, "Content-Language": language}
+    return Response(body=body, status_code=200, headers=headers)
+
+
 def _notice(status: int, kind: str, lines: list[str], language: str, store: str, said: list[str]) -> Response:
     return _page(
         status, "pages/notice.html", Words(language), store, kind=kind, lines=lines, said=said, error=bool(said)
@@ -59,4 +69,11 @@ def server_error_page(store: str, language: str) -> Response:
     return _notice(500, "failed", ["page.failed.text"], language, store, [])
 
 
-__all__ = ["form_error_page", "neutral_page", "preferences_page", "received_page", "server_error_page"]
+__all__ = [
+    "form_error_page",
+    "neutral_page",
+    "one_click_page",
+    "preferences_page",
+    "received_page",
+    "server_error_page",
+]

@@ -12,6 +12,7 @@ from ..domain.timeutil import iso
 from ..domain.tokens import ALL_EMAIL, OPT_IN_PREFIX
 from ..domain.topics import Channel, channels_of
 from ..domain.words import Words, language_of
+from ..prerendered import fill
 from .contacts import Change, change_contact
 from .links import unsubscribe_links
 from .mail_claims import claim_due_mail
@@ -42,8 +43,6 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
     """Turn an outbox entry into the email, in the person's language, from the contact's state now (so a sweep
     retry never sends stale content). Welcome mail is marketing and carries List-Unsubscribe; confirmations are
     transactional."""
-    from ..rendering import render as render_template  # the engine loads on the first mail, not with the app
-
     store = deps.mail.store_name
     params = message.params
     headers: dict[str, str] = {}
@@ -97,6 +96,13 @@ def render(deps: Deps, contact: Contact, message: OutboxMessage) -> OutgoingEmai
         headers = {"List-Unsubscribe": links.list_unsubscribe, "List-Unsubscribe-Post": links.list_unsubscribe_post}
     else:
         raise ValueError(f"unknown mail kind {message.kind}")
+    if message.kind == "removal_confirmation":  # the one a one-click sends: prerendered, no engine on that path
+        filled = {"store": store, "labels": words.scopes(scopes), "preferences_url": str(values["preferences_url"])}
+        text = fill("mail/removal_confirmation.txt", words.language, **filled)
+        body_html = fill("mail/removal_confirmation.html", words.language, **filled)
+        return OutgoingEmail(message.id, contact.address, subject, text, body_html, headers)
+    from ..rendering import render as render_template  # the engine loads for the other mails only
+
     text = render_template(f"mail/{message.kind}.txt", t=words, **values)
     body_html = render_template(f"mail/{message.kind}.html", t=words, **values)
     return OutgoingEmail(message.id, contact.address, subject, text, body_html, headers)
