@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.addresses import normalize_address
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
 from ..domain.errors import EventIdReused, InvalidSignature
 from ..domain.hashing import is_keyed_hash
@@ -19,6 +20,7 @@ from ..domain.storefront_events import (
     CONTEST_ENTERED,
     EMAIL_CHANGED,
     ERASURE_REQUESTED,
+    INFO_SAVED,
     SIGNUP_TYPES,
     AgeReport,
     ConsentChange,
@@ -113,9 +115,28 @@ def handle_shopify_webhook(deps: Deps, raw_body: bytes, delivery: ShopifyDeliver
         return WebhookResult("ignored", f"shopify:{shop}:{delivery.webhook_id}")
     for envelope in envelopes:  # all of them are read before any is applied: a bad one changes nothing
         PLATFORM_HANDLERS[envelope.type][0](envelope)
+    envelopes = _moves_first(deps, envelopes)
     results = [handle_envelope(deps, envelope, PLATFORM_HANDLERS) for envelope in envelopes]
     status = "processed" if any(r.status == "processed" for r in results) else results[0].status
     return WebhookResult(status, envelopes[0].id)
+
+
+def _moves_first(deps: Deps, envelopes: list[Envelope]) -> list[Envelope]:
+    """A platform names a customer by its own id and sends their current address: when the one address held for
+    that id is another, the person changed it there, and their choices move with them (SPEC §3.1
+    `customer.email_changed`) before anything else of the delivery is applied at the new address."""
+    # a customer's record, not an order: an order may carry another contact address for the same account
+    saved = next((e for e in envelopes if e.type == INFO_SAVED and e.data.get("customer_id")), None)
+    if saved is None:
+        return envelopes
+    customer_id = str(saved.data["customer_id"])
+    new = normalize_address(saved.data["email"])
+    held = [a for a in deps.store.addresses_of_customer(customer_id) if a != new and not is_keyed_hash(a)]
+    if len(held) != 1:
+        return envelopes  # a new customer, or several addresses under one id: nothing is guessed
+    data = {"customer_id": customer_id, "old_email": held[0], "new_email": new}
+    moved = Envelope(f"{saved.id}#moved", EMAIL_CHANGED, saved.created_at, data, saved.digest, origin=saved.origin)
+    return [moved, *envelopes]
 
 
 def handle_envelope(deps: Deps, envelope: Envelope, handlers: dict[str, "Handler"] | None = None) -> WebhookResult:

@@ -150,3 +150,24 @@ def test_a_customer_who_left_in_shopify_is_never_welcomed_and_an_echo_changes_no
     again = resource("customers/create", updated_at="2026-11-23T10:00:00Z") | consent("unsubscribed")
     assert deliver(client, "customers/update", again, "w-echo").json_body["status"] == "processed"
     assert len(api(client, "GET", "/v1/contacts/bob%40biller.com").json_body["removals"]) == 1
+
+
+def test_a_changed_address_in_shopify_takes_the_persons_choices_along(client: Client, sent_mail: Any) -> None:
+    deliver(client, "customers/create", resource("customers/create"))
+    one_click(client, link_path(mails(sent_mail, BOB)[0]))  # Bob left all email here
+    moved = resource("customers/create", email="bob@newmail.example", updated_at="2026-11-24T10:00:00Z")
+    assert deliver(client, "customers/update", moved, "w-moved").json_body["status"] == "processed"
+    assert allowed(client, "updates", address="bob@newmail.example") == (False, "suppressed")  # his choice followed
+    assert allowed(client, "updates", address=BOB) == (False, "suppressed")
+    assert allowed(client, "catalog", "postal", address=BOB) == (False, "unsubscribed")  # the old address gets nothing
+    assert not mails(sent_mail, "bob@newmail.example")  # no welcome at the new address: he had left
+    view = api(client, "GET", "/v1/contacts/bob%40newmail.example").json_body
+    assert view["profile"]["customer_id"] == "shopify:dev-shop.myshopify.com:706405506930370084"
+
+
+def test_an_order_with_another_contact_address_is_no_move(client: Client) -> None:
+    deliver(client, "customers/create", resource("customers/create"))
+    order = resource("orders/create", email="orders@biller.com", contact_email="orders@biller.com")
+    order["customer"] = order["customer"] | {"id": 706405506930370084}
+    deliver(client, "orders/create", order, "w-o")
+    assert allowed(client, "updates", address=BOB) == (True, "subscribed")
