@@ -171,3 +171,19 @@ def test_an_order_with_another_contact_address_is_no_move(client: Client) -> Non
     order["customer"] = order["customer"] | {"id": 706405506930370084}
     deliver(client, "orders/create", order, "w-o")
     assert allowed(client, "updates", address=BOB) == (True, "subscribed")
+
+
+def test_a_delivery_during_a_table_outage_fails_whole_and_its_retry_applies_it_once(
+    client: Client, sent_mail: Any
+) -> None:
+    from tests.functional.test_intake import outage
+
+    left = resource("customers/create") | consent("unsubscribed")
+    with outage("dynamodb"):
+        failed = deliver(client, "customers/create", left, "w-outage")
+    assert failed.status_code >= 500 and "Traceback" not in failed.body.decode()  # Shopify retries a non-2xx
+    assert deliver(client, "customers/create", left, "w-outage").json_body["status"] == "processed"
+    assert deliver(client, "customers/create", left, "w-outage").json_body["status"] == "duplicate"
+    assert allowed(client, "updates", address=BOB) == (False, "suppressed")
+    assert len(api(client, "GET", "/v1/contacts/bob%40biller.com").json_body["removals"]) == 1
+    assert not mails(sent_mail, BOB)
