@@ -8,8 +8,14 @@ from typing import Any
 
 from .table import table_definition
 
-FUNCTIONS = {"api_handler": "APIHandler", "sweep": "Sweep", "ses_events": "SesEvents", "inbound_email": "InboundEmail"}
-EVENT_FUNCTIONS = ("sweep", "ses_events", "inbound_email")
+FUNCTIONS = {
+    "api_handler": "APIHandler",
+    "sweep": "Sweep",
+    "ses_events": "SesEvents",
+    "inbound_email": "InboundEmail",
+    "shopify_events": "ShopifyEvents",
+}
+EVENT_FUNCTIONS = ("sweep", "ses_events", "inbound_email", "shopify_events")
 DATA_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -27,6 +33,8 @@ FUNCTION_DATA_ACTIONS = {
     "ses_events": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
     # mailto: handles name an item key: its address may be a third-party record's (a Query of the partition)
     "inbound_email": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
+    # Shopify's webhooks through EventBridge: what the API does with them, erasure (customers/redact) included
+    "shopify_events": DATA_ACTIONS,
 }
 
 
@@ -307,6 +315,36 @@ def _partner_bus(env: dict[str, str]) -> dict[str, Any]:
                         "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["PartnerDeadLetters", "Arn"]}},
                     }
                 ],
+            },
+        },
+    }
+
+
+def _shopify_events() -> dict[str, Any]:
+    """Shopify's webhooks through the app's EventBridge partner event source, when the stack is given its name: a
+    rule on that partner bus invokes `shopify_events` (AWS authenticates the source; no signature to check). A
+    failed invocation is retried by Lambda, then kept in the function's dead-letter queue."""
+    only = {"Condition": "TakesShopifyEvents"}
+    return {
+        "ShopifyEventsRule": {
+            "Type": "AWS::Events::Rule",
+            **only,
+            "Properties": {
+                "EventBusName": {"Ref": "ShopifyEventSource"},
+                "EventPattern": {"source": [{"Ref": "ShopifyEventSource"}]},
+                "State": "ENABLED",
+                "Targets": [{"Id": "shopify-events", "Arn": {"Fn::GetAtt": ["ShopifyEvents", "Arn"]}}],
+            },
+        },
+        "ShopifyEventsInvoke": {
+            "Type": "AWS::Lambda::Permission",
+            **only,
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "ShopifyEvents"},
+                "Principal": "events.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": ["ShopifyEventsRule", "Arn"]},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
             },
         },
     }
@@ -813,6 +851,7 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         **_dead_letters(env),
         **_intake(env),
         **_staff_pool(env),
+        **_shopify_events(),
         **_alarms(env),
         **_dashboard(env),
     }
@@ -824,12 +863,20 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
                 "Description": "an ACM certificate in this region for the links' domain (LISTKEEPER_PUBLIC_BASE_URL)",
                 "AllowedPattern": "arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+",
             },
+            "ShopifyEventSource": {
+                "Type": "String",
+                "Default": "",
+                "Description": "the Shopify app's EventBridge partner event source (aws.partner/shopify.com/<app id>/"
+                "<name>), once associated with a bus in this account; empty: webhooks over HTTPS only",
+                "AllowedPattern": "^$|^aws\\.partner/shopify\\.com/[0-9]+/[A-Za-z0-9._-]+$",
+            },
             "PartnerBusArn": {
                 "Type": "String",
                 "Description": "the EventBridge bus partners read removal events from (their account's, or yours)",
                 "AllowedPattern": "arn:aws:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+",
             },
         },
+        "Conditions": {"TakesShopifyEvents": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ShopifyEventSource"}, ""]}]}},
         "Resources": resources,
         "Outputs": {
             "TableName": {"Value": {"Ref": "Table"}},
@@ -920,5 +967,12 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         "ses_events": {"Statement": own("ses_events")},
         "inbound_email": {
             "Statement": [*own("inbound_email"), send, _statement(["s3:GetObject"], [f"{bucket}/inbound/*"])]
+        },
+        "shopify_events": {
+            "Statement": [
+                *own("shopify_events"),
+                send,
+                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
+            ]
         },
     }

@@ -7,9 +7,11 @@ from typing import Any
 from chalice.app import Blueprint, Rate, SNSEvent
 
 from .. import wiring
+from ..domain.errors import InvalidInput, InvalidSignature
 from ..names import INBOUND_TOPIC, SES_EVENTS_TOPIC
 from ..services.inbound import handle_inbound
 from ..services.ses_events import handle_ses_notification
+from ..services.storefront import handle_shopify_event
 from ..services.sweep import SweepReport, run_sweep
 
 bp = Blueprint(__name__)
@@ -61,3 +63,19 @@ def inbound_email(event: SNSEvent) -> str:
 def ses_events(event: SNSEvent) -> str:
     # An exception here makes Lambda retry the delivery, so a throttled write is not lost.
     return handle_ses_notification(wiring.deps(), event.message)
+
+
+@bp.lambda_function(name="shopify_events")
+def shopify_events(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Shopify's webhooks through the app's EventBridge partner event source (a rule on that bus invokes this).
+    A delivery that can never apply is reported and dropped; a failure to apply raises, so EventBridge retries it
+    and, in the end, keeps it in the function's dead-letter queue."""
+    try:
+        result = handle_shopify_event(wiring.deps(), event)
+    except InvalidSignature:
+        log.error("a Shopify event from a shop not configured here was dropped")
+        return {"status": "refused", "code": "unknown_shop"}
+    except InvalidInput as exc:
+        log.error("a Shopify event could not be read (%s): dropped", exc.code)
+        return {"status": "invalid", "code": exc.code}
+    return {"status": result.status, "event_id": result.event_id}

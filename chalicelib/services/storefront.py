@@ -1,6 +1,7 @@
 """POST /webhooks/storefront (SPEC §3.1): verified, validated, deduplicated, applied exactly once."""
 
 import copy
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..domain.addresses import normalize_address
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
-from ..domain.errors import EventIdReused, InvalidSignature
+from ..domain.errors import EventIdReused, InvalidInput, InvalidSignature
 from ..domain.hashing import is_keyed_hash
 from ..domain.removals import offer_confirmation, opt_out, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
@@ -106,10 +107,39 @@ def handle_woocommerce_webhook(deps: Deps, raw_body: bytes, delivery: WooDeliver
 def handle_shopify_webhook(deps: Deps, raw_body: bytes, delivery: ShopifyDelivery) -> WebhookResult:
     """A Shopify shop's webhook: a configured shop and the app's signature, then each event it carries through the
     same handling as the envelope's (a customer's saved information and their marketing consent are two)."""
+    shop = _configured_shop(deps, delivery)
+    verify_platform_signature(delivery.signature, raw_body, deps.secrets.get().shopify_secrets)
+    return _apply_shopify(deps, raw_body, delivery, shop)
+
+
+def handle_shopify_event(deps: Deps, event: dict[str, Any]) -> WebhookResult:
+    """The same delivery through Amazon EventBridge (the app's partner event source): AWS authenticates the source,
+    so there is no signature; the headers come as `detail.metadata`, the body as `detail.payload`. A webhook id seen
+    over HTTPS is the same delivery here."""
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or not isinstance(detail.get("metadata"), dict):
+        raise InvalidInput("detail.metadata is required", code="missing_field")
+    if not isinstance(detail.get("payload"), dict):
+        raise InvalidInput("detail.payload must be a JSON object", code="missing_field")
+    headers = {str(k).lower(): v for k, v in detail["metadata"].items() if isinstance(v, str)}
+    delivery = ShopifyDelivery(
+        signature=None,
+        topic=headers.get("x-shopify-topic"),
+        shop=headers.get("x-shopify-shop-domain"),
+        webhook_id=headers.get("x-shopify-webhook-id"),
+    )
+    shop = _configured_shop(deps, delivery)
+    return _apply_shopify(deps, json.dumps(detail["payload"]).encode(), delivery, shop)
+
+
+def _configured_shop(deps: Deps, delivery: ShopifyDelivery) -> str:
     shop = shop_of(delivery)
     if shop is None or shop not in deps.shopify_shops:
         raise InvalidSignature("missing or invalid signature")  # an unknown shop is told no more than a forger
-    verify_platform_signature(delivery.signature, raw_body, deps.secrets.get().shopify_secrets)
+    return shop
+
+
+def _apply_shopify(deps: Deps, raw_body: bytes, delivery: ShopifyDelivery, shop: str) -> WebhookResult:
     envelopes = shopify_envelopes(raw_body, delivery, shop, deps.clock.now())
     if not envelopes:
         return WebhookResult("ignored", f"shopify:{shop}:{delivery.webhook_id}")

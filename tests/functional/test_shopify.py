@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from chalice.test import Client
 
 from tests.functional.helpers import allowed, api, link_path, mails, one_click, table_snapshot
@@ -187,3 +188,83 @@ def test_a_delivery_during_a_table_outage_fails_whole_and_its_retry_applies_it_o
     assert allowed(client, "updates", address=BOB) == (False, "suppressed")
     assert len(api(client, "GET", "/v1/contacts/bob%40biller.com").json_body["removals"]) == 1
     assert not mails(sent_mail, BOB)
+
+
+def bridged(topic: str, payload: Any, webhook_id: str = "w-1", shop: str = SHOP) -> dict[str, Any]:
+    """An event of the app's EventBridge partner event source, shaped as Shopify sends it."""
+    return {
+        "version": "0",
+        "id": "5f4ea8b8-9c1a-3d6e-8a61-1f7f5b2c0c11",
+        "detail-type": "shopifyWebhook",
+        "source": "aws.partner/shopify.com/123456/listkeeper",
+        "account": "123456789012",
+        "time": "2026-11-20T15:15:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "payload": payload,
+            "metadata": {
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Shop-Domain": shop,
+                "X-Shopify-Order-Id": "",
+                "X-Shopify-Test": "false",
+                "X-Shopify-Webhook-Id": webhook_id,
+                "X-Shopify-API-Version": "2025-10",
+                "X-Shopify-Hmac-SHA256": "not checked: AWS authenticates the partner source",
+                "X-Shopify-Triggered-At": "2026-11-20T15:15:00.000000Z",
+                "X-Shopify-Event-Id": "98880550-7158-44d4-b7cd-2c97c8a091b5",
+            },
+        },
+    }
+
+
+def invoke(client: Client, event: dict[str, Any]) -> dict[str, Any]:
+    answer = client.lambda_.invoke("shopify_events", event).payload
+    assert isinstance(answer, dict)
+    return answer
+
+
+def test_an_eventbridge_delivery_is_the_same_mapping_and_the_same_delivery_as_over_https(
+    client: Client, sent_mail: Any
+) -> None:
+    body = resource("customers/create") | consent("subscribed")
+    answer = invoke(client, bridged("customers/create", body))
+    assert answer == {"status": "processed", "event_id": "shopify:dev-shop.myshopify.com:w-1"}
+    assert allowed(client, "promotions", address=BOB) == (True, "subscribed")
+    assert invoke(client, bridged("customers/create", body))["status"] == "duplicate"
+    assert deliver(client, "customers/create", body).json_body["status"] == "duplicate"  # one webhook id, one effect
+    assert len(mails(sent_mail, BOB)) == 1
+    left = resource("customers/create", updated_at="2026-11-22T10:00:00Z") | consent(
+        "unsubscribed", "2026-11-22T10:00:00Z"
+    )
+    assert invoke(client, bridged("customers/update", left, "w-2"))["status"] == "processed"
+    assert allowed(client, "updates", address=BOB) == (False, "suppressed")
+
+
+@pytest.mark.parametrize(
+    ("event", "answer"),
+    [
+        (bridged("customers/create", resource("customers/create"), shop="other-shop.myshopify.com"), "refused"),
+        (bridged("customers/create", {"id": "x", "email": BOB, "updated_at": "2026-11-20T10:15:00Z"}), "invalid"),
+        (bridged("customers/create", "not an object"), "invalid"),
+        ({"detail-type": "shopifyWebhook", "detail": {"payload": {}}}, "invalid"),
+    ],
+)
+def test_an_eventbridge_event_that_can_never_apply_is_dropped_with_nothing_changed(
+    client: Client, sent_mail: Any, event: dict[str, Any], answer: str
+) -> None:
+    before = table_snapshot()
+    assert invoke(client, event)["status"] == answer  # answered, not raised: retrying it would never succeed
+    assert table_snapshot() == before and not mails(sent_mail, BOB)
+
+
+def test_an_eventbridge_delivery_during_an_outage_raises_so_it_is_retried_then_applies_once(client: Client) -> None:
+    from tests.functional.test_intake import outage
+
+    left = resource("customers/create") | consent("unsubscribed")
+    with outage("dynamodb"), pytest.raises(ClientError):
+        client.lambda_.invoke("shopify_events", bridged("customers/create", left, "w-outage"))
+    assert invoke(client, bridged("customers/create", left, "w-outage"))["status"] == "processed"
+    assert allowed(client, "updates", address=BOB) == (False, "suppressed")
+    assert len(api(client, "GET", "/v1/contacts/bob%40biller.com").json_body["removals"]) == 1

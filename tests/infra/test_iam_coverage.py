@@ -33,6 +33,7 @@ IMPLIED = {
     "sweep": {"s3:ListBucket": "without it, GetObject of a missing mail-house day file answers 403, not 404"},
     "ses_events": {},
     "inbound_email": {},
+    "shopify_events": {},
 }
 # paths the work below does not take, each tested elsewhere: allowed on purpose, and named here so that a new
 # allowance is a decision, not an accident
@@ -43,6 +44,12 @@ RARE = {
     "inbound_email": {
         "dynamodb:Query": "a mailto: handle for an address known only from a third-party list",
         "dynamodb:BatchWriteItem": "a change that moves old ledger entries out (test_dynamo_store.py)",
+    },
+    "shopify_events": {
+        "dynamodb:UpdateItem": "erasing a person whose done removals were archived (test_erasure.py)",
+        "dynamodb:BatchGetItem": "loading a contact with a fact waiting for it (test_storefront_ordering.py)",
+        "dynamodb:BatchWriteItem": "a change that moves old ledger entries out (test_dynamo_store.py)",
+        "s3:DeleteObject": "erasing a person whose message waits in review (test_erasure.py)",
     },
 }
 
@@ -256,11 +263,27 @@ def inbound_email_work(client: Client, sent_mail: Any, recorder: Recorder, monke
     assert outcome.applied_to == ADDRESS
 
 
+def shopify_events_work(client: Client, sent_mail: Any, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.services.storefront import handle_shopify_event
+    from tests.functional.test_shopify import bridged, consent, resource
+
+    welcomed = resource("customers/create") | consent("subscribed")
+    with recording(recorder):
+        for topic, body, webhook_id in (
+            ("customers/create", welcomed, "w-1"),
+            ("customers/update", welcomed | {"email": "bob@newmail.example"}, "w-2"),  # moved in Shopify
+            ("customers/redact", resource("customers/redact"), "w-3"),
+        ):
+            handle_shopify_event(wiring.deps(), bridged(topic, body, webhook_id))
+    assert mails(sent_mail, "bob@biller.com")
+
+
 WORK: dict[str, Callable[[Client, Any, Recorder, pytest.MonkeyPatch], None]] = {
     "api_handler": api_handler_work,
     "sweep": sweep_work,
     "ses_events": ses_events_work,
     "inbound_email": inbound_email_work,
+    "shopify_events": shopify_events_work,
 }
 
 

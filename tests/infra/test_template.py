@@ -32,6 +32,7 @@ def test_the_contract_function_names_are_deployed(template: dict[str, Any]) -> N
         "chalicelib.blueprints.events.sweep",
         "chalicelib.blueprints.events.ses_events",
         "chalicelib.blueprints.events.inbound_email",
+        "chalicelib.blueprints.events.shopify_events",
     }
     sweep = template["Resources"]["Sweep"]["Properties"]
     assert sweep["Events"]["SweepEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
@@ -70,7 +71,12 @@ def test_ses_receiving_and_the_configuration_set_are_wired(template: dict[str, A
 
 def test_event_functions_have_dead_letter_queues(template: dict[str, Any]) -> None:
     configs = resources(template, "AWS::Lambda::EventInvokeConfig")
-    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()} == {"Sweep", "SesEvents", "InboundEmail"}
+    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()} == {
+        "Sweep",
+        "SesEvents",
+        "InboundEmail",
+        "ShopifyEvents",
+    }
     assert all("OnFailure" in c["Properties"]["DestinationConfig"] for c in configs.values())
 
 
@@ -97,6 +103,7 @@ def test_iam_is_least_privilege(template: dict[str, Any]) -> None:
         "SweepRole",
         "SesEventsRole",
         "InboundEmailRole",
+        "ShopifyEventsRole",
         "PartnerForwardRole",  # EventBridge's, to forward removal events to the partners' bus
     }
     for name, statement in statements:
@@ -383,3 +390,15 @@ def test_staff_sign_in_through_a_pool_only_admins_add_to_and_only_the_api_functi
             assert grant["Action"] == ["cognito-idp:AdminListGroupsForUser"] and "StaffPool.Arn" in json.dumps(grant)
         else:
             assert "LISTKEEPER_USER_POOL_ID" not in variables and not grants, logical
+
+
+def test_shopify_events_come_from_the_partner_source_only_when_one_is_named(template: dict[str, Any]) -> None:
+    rule = template["Resources"]["ShopifyEventsRule"]
+    assert rule["Condition"] == "TakesShopifyEvents"
+    assert rule["Properties"]["EventBusName"] == {"Ref": "ShopifyEventSource"}
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ShopifyEvents", "Arn"]}
+    invoke = template["Resources"]["ShopifyEventsInvoke"]
+    assert invoke["Properties"]["SourceArn"] == {"Fn::GetAtt": ["ShopifyEventsRule", "Arn"]}
+    assert template["Parameters"]["ShopifyEventSource"]["Default"] == ""  # webhooks over HTTPS need no source
+    on_failure = template["Resources"]["ShopifyEventsOnFailure"]["Properties"]["DestinationConfig"]["OnFailure"]
+    assert on_failure["Destination"] == {"Fn::GetAtt": ["ShopifyEventsDeadLetters", "Arn"]}
