@@ -28,6 +28,8 @@ class Settings:
     shopify_shops: frozenset[str] = frozenset()  # the Shopify shops whose webhooks are taken (myshopify domains)
     user_pool_id: str | None = None  # the Cognito user pool of customer-service staff (the console)
     user_pool_client_id: str | None = None
+    # where the Shopify write-back posts, with {shop} and {version} (the local stack points it at its emulation)
+    shopify_admin_url: str = "https://{shop}/admin/api/{version}/graphql.json"
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -62,6 +64,7 @@ def get_settings() -> Settings:
         shopify_shops=_domains("LISTKEEPER_SHOPIFY_SHOPS"),
         user_pool_id=os.environ.get("LISTKEEPER_USER_POOL_ID") or None,
         user_pool_client_id=os.environ.get("LISTKEEPER_USER_POOL_CLIENT_ID") or None,
+        shopify_admin_url=_env("LISTKEEPER_SHOPIFY_ADMIN_URL", "https://{shop}/admin/api/{version}/graphql.json"),
     )
 
 
@@ -71,11 +74,12 @@ def _domains(name: str) -> frozenset[str]:
 
 def _destinations(spec: str) -> tuple[dict[str, str], ...]:
     """`name:kind:target:channel+channel;…` — e.g. `partners:eventbridge:listkeeper-bus:email+postal;
-    mailhouse:s3:listkeeper-exports/postal-removals/:postal`. Adding a destination is a configuration change."""
+    mailhouse:s3:listkeeper-exports/postal-removals/:postal;shopify:shopify:2025-10:email` (a Shopify write-back's
+    target is the Admin API version). Adding a destination is a configuration change."""
     out = []
     for entry in filter(None, (part.strip() for part in spec.split(";"))):
         name, kind, target, channels = entry.split(":")
-        if kind not in ("eventbridge", "s3"):
+        if kind not in ("eventbridge", "s3", "shopify"):
             raise RuntimeError(f"unknown destination kind {kind!r} in LISTKEEPER_DESTINATIONS")
         out.append({"name": name, "kind": kind, "target": target, "channels": channels})
     return tuple(out)

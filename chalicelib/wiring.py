@@ -10,6 +10,7 @@ from .adapters.destinations import EventBridgeDestination, S3DailyFileDestinatio
 from .adapters.dynamo_store import DynamoContactStore
 from .adapters.raw_mail import S3RawMail
 from .adapters.ses_mailer import SesMailer
+from .adapters.shopify_admin import ShopifyConsentWriteBack
 from .adapters.sqs_intake import SqsIntake
 from .adapters.ssm_secrets import SsmSecretsSource
 from .domain.addresses import domain_of
@@ -45,6 +46,10 @@ def destinations() -> tuple[Destination, ...]:
         channels = frozenset(spec["channels"].split("+"))
         if spec["kind"] == "eventbridge":
             built.append(EventBridgeDestination(spec["name"], client("events"), spec["target"], channels))
+        elif spec["kind"] == "shopify":
+            endpoint = get_settings().shopify_admin_url
+            tokens = lambda: secrets().get().shopify_tokens  # noqa: E731 - read at delivery: rotations apply
+            built.append(ShopifyConsentWriteBack(spec["name"], channels, spec["target"], endpoint, tokens))
         else:
             bucket, _, prefix = spec["target"].partition("/")
             built.append(S3DailyFileDestination(spec["name"], client("s3"), bucket, prefix, channels))

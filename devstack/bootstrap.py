@@ -14,6 +14,8 @@ LOCAL_WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - the documented local
 LOCAL_API_KEY = "dev-api-key"
 LOCAL_SHOPIFY_SECRET = "dev-shopify-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
 LOCAL_WOOCOMMERCE_SECRET = "dev-woocommerce-secret"  # noqa: S105 - the documented local-stage default (SPEC §7)
+LOCAL_SHOPIFY_SHOP = "dev-shop.myshopify.com"
+LOCAL_SHOPIFY_TOKEN = "dev-shopify-token"  # noqa: S105 - the documented local-stage default (SPEC §7)
 
 
 def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -> str:
@@ -24,6 +26,7 @@ def local_secrets(token_key: bytes | None = None, pepper: bytes | None = None) -
             "api_keys": [LOCAL_API_KEY],
             "woocommerce_secrets": [LOCAL_WOOCOMMERCE_SECRET],
             "shopify_secrets": [LOCAL_SHOPIFY_SECRET],
+            "shopify_tokens": {LOCAL_SHOPIFY_SHOP: LOCAL_SHOPIFY_TOKEN},
             "token_keys": {"k1": base64.b64encode(key).decode()},
             "active_token_key": "k1",
             "hash_peppers": {"p1": base64.b64encode(pepper or os.urandom(32)).decode()},

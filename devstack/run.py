@@ -1,9 +1,11 @@
 """`make run`: the whole system on one machine, on loopback, with no AWS account.
 
 moto server (a separate process, see aws_emulation.py) plays AWS; the Chalice app is served in this process the way
-`chalice local` serves it, with /dev/outbox added in front. Ctrl-C (or SIGTERM) stops everything this started."""
+`chalice local` serves it, with /dev/outbox and the emulated Shopify Admin API (/dev/shopify) added in front.
+Ctrl-C (or SIGTERM) stops everything this started."""
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -17,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .bootstrap import provision, stage_environment
+from .bootstrap import LOCAL_SHOPIFY_SHOP, LOCAL_SHOPIFY_TOKEN, provision, stage_environment
 from .outbox import outbox_page, sent_mail
 from .ses_emulation import SendEventPump, Ticker
+from .shopify import ShopifyAdminEmulation, shopify_page
 from .smtp import start_smtp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,7 +67,7 @@ def start_aws_emulation(port: int) -> subprocess.Popen[bytes]:
     return process
 
 
-def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
+def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAdminEmulation) -> Any:
     from chalice.cli.factory import CLIFactory
     from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
@@ -77,7 +80,25 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
 
         def _generic_handle(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/dev/outbox.json":
+            if path.startswith("/dev/shopify/") and self.command == "POST":
+                token = self.headers.get("X-Shopify-Access-Token")
+                answer = shopify.handle_path(path, token, self._body())
+                status, body = answer or (404, b'{"errors": "Not Found"}')
+                self._reply(status, "application/json", body)
+            elif path == "/dev/shopify.json":
+                self._reply(200, "application/json", json.dumps(shopify.records()).encode())
+            elif path == "/dev/shopify":
+                self._reply(200, "text/html; charset=utf-8", shopify_page(shopify.records()).encode())
+            elif path == "/webhooks/shopify" and self.command == "POST":
+                # the emulated shop knows the customers its webhooks describe; listkeeper reads the same bytes
+                raw, kept = self._body(), self.rfile
+                shopify.learn(self.headers.get("X-Shopify-Shop-Domain"), self.headers.get("X-Shopify-Topic"), raw)
+                self.rfile = io.BytesIO(raw)  # type: ignore[assignment]
+                try:
+                    super()._generic_handle()
+                finally:
+                    self.rfile = kept
+            elif path == "/dev/outbox.json":
                 self._reply(200, "application/json", json.dumps(sent_mail(aws_endpoint)).encode())
             elif path == "/dev/openapi.json":
                 self._reply(200, "application/json", (Path(ROOT) / "docs" / "openapi.json").read_bytes())
@@ -85,6 +106,9 @@ def make_http_server(host: str, port: int, aws_endpoint: str) -> Any:
                 self._reply(200, "text/html; charset=utf-8", outbox_page(sent_mail(aws_endpoint)).encode())
             else:
                 super()._generic_handle()
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
         def _reply(self, status: int, content_type: str, body: bytes) -> None:
             self.send_response(status)
@@ -155,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_port_free(args.smtp_port)
     overrides = {
         "LISTKEEPER_PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+        "LISTKEEPER_SHOPIFY_ADMIN_URL": f"http://127.0.0.1:{args.port}/dev/shopify/{{shop}}/admin/api/{{version}}/graphql.json",
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -174,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         moto = start_aws_emulation(args.aws_port)
         stoppers.append(lambda: (moto.terminate(), moto.wait(10)))
         os.environ.update(provision(os.environ.copy()))
-        server = make_http_server("127.0.0.1", args.port, aws_endpoint)
+        shopify = ShopifyAdminEmulation({LOCAL_SHOPIFY_SHOP: LOCAL_SHOPIFY_TOKEN})
+        server = make_http_server("127.0.0.1", args.port, aws_endpoint, shopify)
         os.environ.update(overrides)  # loading the app re-applied the stage's config.json values
         from chalicelib.adapters.aws import client
         from chalicelib.blueprints import events
@@ -197,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             " secret: dev-shopify-secret)\n"
             f"  WooCommerce     http://127.0.0.1:{args.port}/webhooks/woocommerce (secret: dev-woocommerce-secret)\n"
             f"  outbox          http://127.0.0.1:{args.port}/dev/outbox  and  /dev/outbox.json (oldest first)\n"
+            f"  Shopify Admin   http://127.0.0.1:{args.port}/dev/shopify  and  /dev/shopify.json: consent written"
+            " back (token: dev-shopify-token)\n"
             f"  OpenAPI         http://127.0.0.1:{args.port}/dev/openapi.json\n"
             f"  console         http://127.0.0.1:{args.port}/console   (customer service: review queue, deadlines)\n"
             "                  agent@shop.example / Dev-agent-password-1 (agent), "

@@ -19,6 +19,7 @@ def table_definition(name: str) -> dict[str, Any]:
             {"AttributeName": "customer_pk", "AttributeType": "S"},
             {"AttributeName": "postal_pk", "AttributeType": "S"},
             {"AttributeName": "aud_pk", "AttributeType": "S"},
+            {"AttributeName": "shop_pk", "AttributeType": "S"},
         ],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
@@ -53,6 +54,15 @@ def table_definition(name: str) -> dict[str, Any]:
                 # sparse: contacts by storefront customer id, for events that name one
                 "IndexName": "customer",
                 "KeySchema": [{"AttributeName": "customer_pk", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address"]},
+            },
+            {
+                # sparse: people known through one Shopify shop alone, whom that shop's redaction forgets
+                "IndexName": "shop",
+                "KeySchema": [
+                    {"AttributeName": "shop_pk", "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address"]},
             },
         ],

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from devstack.bootstrap import local_secrets, provision, stage_environment
+from devstack.bootstrap import LOCAL_SHOPIFY_SHOP, LOCAL_SHOPIFY_TOKEN, local_secrets, provision, stage_environment
+from devstack.shopify import ShopifyAdminEmulation
 from tests.support.fakes import TOKEN_KEY
 
 
@@ -26,7 +27,19 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def shopify_admin(monkeypatch: pytest.MonkeyPatch) -> ShopifyAdminEmulation:
+    """The local stage's Shopify shop, played in-process: what listkeeper writes back lands here, not on the net."""
+    from chalicelib.adapters import shopify_admin as write_back
+
+    emulation = ShopifyAdminEmulation({LOCAL_SHOPIFY_SHOP: LOCAL_SHOPIFY_TOKEN})
+    monkeypatch.setattr(write_back, "http_post", emulation.post)
+    return emulation
+
+
+@pytest.fixture
+def aws(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, shopify_admin: ShopifyAdminEmulation
+) -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from chalicelib import wiring

@@ -32,6 +32,8 @@ CSV_FIELDS = [
 class EventBridgeDestination:
     """One event per removal on a bus; acknowledged per entry by PutEvents."""
 
+    platform: str | None = None
+
     def __init__(self, name: str, client: Any, bus: str, channels: frozenset[str]) -> None:
         self.name = name
         self.channels = channels
@@ -66,6 +68,8 @@ class S3DailyFileDestination:
 
     The day's file is read, merged by removal id and written back whole, so a retry never duplicates a row. Only
     the sweep writes it (one sweep at a time: reserved concurrency 1), so read-merge-write does not race."""
+
+    platform: str | None = None
 
     def __init__(self, name: str, client: Any, bucket: str, prefix: str, channels: frozenset[str]) -> None:
         self.name = name

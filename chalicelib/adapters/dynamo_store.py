@@ -80,9 +80,9 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
         "supp": {k: asdict(v) for k, v in contact.suppressions.items()},
         "ledger": [e.as_dict() for e in contact.ledger],
         "events": contact.applied_events,
-        "profile": asdict(contact.profile),
+        "profile": {k: v for k, v in asdict(contact.profile).items() if v != []},
         "outbox": {k: asdict(v) for k, v in contact.outbox.items()},
-        "removals": {k: asdict(v) for k, v in contact.removals.items()},
+        "removals": {k: _removal_body(v) for k, v in contact.removals.items()},
         "archived": contact.archived,
         "last_removal_notice": contact.last_removal_notice,
     }
@@ -92,6 +92,9 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
         body["postal_pk"] = f"postal#{due_shard(contact.address)[4:]}"  # sparse index: postal exports
     if contact.profile.customer_id:
         body["customer_pk"] = f"cust#{contact.profile.customer_id}"  # sparse index: events that name a customer id
+    only = contact.profile.known_through
+    if len(only) == 1 and only[0].startswith("shopify:"):
+        body["shop_pk"] = f"shop#{only[0]}"  # sparse index: people known through one Shopify shop alone
     work = summarize(contact)
     if work.due_at is not None:
         # In the sparse index only while something is pending; the counts ride along for the metrics.
@@ -105,6 +108,11 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
             n_dead=work.outbox_dead,
         )
     return to_item(_compact(body))
+
+
+def _removal_body(record: RemovalRecord) -> dict[str, Any]:
+    """Empty collections are their defaults when read back: not stored, so not paid for on every write."""
+    return {k: v for k, v in asdict(record).items() if v not in ([], {})}
 
 
 def _int(value: Any) -> int:
@@ -157,6 +165,8 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
             name=profile.get("name"),
             postal_address=profile.get("postal_address"),
             language=profile.get("language"),
+            accounts=list(profile.get("accounts", [])),
+            known_through=list(profile.get("known_through", [])),
         ),
         outbox=outbox,
         removals=removals,
@@ -432,7 +442,7 @@ class DynamoContactStore:
                 "pk": f"RD#{done_at[:10]}",
                 "sk": f"{done_at}#{record.id}",
                 "recipient": address,
-                "removal": asdict(record),
+                "removal": _removal_body(record),
                 "ttl": int(time.time()) + 400 * 86400,
             }
             puts.append({"PutRequest": {"Item": to_item(_compact(body))}})

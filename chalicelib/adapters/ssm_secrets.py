@@ -34,6 +34,15 @@ def _secret_list(doc: dict[str, Any], field: str, required: bool) -> tuple[str, 
     return tuple(values)
 
 
+def _tokens_by_shop(doc: dict[str, Any], field: str) -> dict[str, str]:
+    raw = doc.get(field, {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v.strip()) >= MIN_SECRET_CHARS for k, v in raw.items()
+    ):
+        raise ValueError(f"secrets document: {field} must map each shop to its access token")
+    return {k.strip().lower(): v for k, v in raw.items()}
+
+
 def _keyring(doc: dict[str, Any], field: str, min_bytes: int) -> dict[str, bytes]:
     raw = doc.get(field)
     if not isinstance(raw, dict) or not raw:
@@ -74,6 +83,7 @@ def secrets_from_doc(doc: dict[str, Any], token_max_age_days: int, require_api: 
         api_keys=_secret_list(doc, "api_keys", require_api),
         woocommerce_secrets=_secret_list(doc, "woocommerce_secrets", False),
         shopify_secrets=_secret_list(doc, "shopify_secrets", False),
+        shopify_tokens=_tokens_by_shop(doc, "shopify_tokens"),
         tokens=TokenCodec(keys, doc["active_token_key"], token_max_age_days),
         peppers=peppers,
         active_pepper=doc["active_hash_pepper"],

@@ -121,6 +121,8 @@ class RemovalRecord:
     done_at: str | None = None
     forget: dict[str, str] = field(default_factory=dict)  # on erasure: earlier removal ids -> day, to purge downstream
     shared: bool = False  # partners held the name and postal address before this removal: they are told which
+    # an erasure's: the person's storefront customer ids, kept only until the removal is written back there
+    accounts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,6 +131,11 @@ class Profile:
     name: str | None = None
     postal_address: dict[str, str] | None = None
     language: str | None = None  # a language tag from the storefront; the mail listkeeper sends speaks it
+    # the person's customer ids at storefront platforms (`shopify:<shop>:<id>`): where email removals are written back
+    accounts: list[str] = field(default_factory=list)
+    # who gave listkeeper this person's data (`shopify:<shop>`, `woocommerce:<site>`, `storefront`): a shop's
+    # redaction forgets the people known through it alone
+    known_through: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -92,6 +92,32 @@ def opt_out(
     return record
 
 
+def propagate_existing(contact: Contact, destinations: tuple[str, ...], prov: Provenance, now: datetime) -> bool:
+    """The person left all email before listkeeper knew them somewhere it now writes removals back to (a new
+    storefront account): their choice goes there too, at its own time, with 48 hours from now to get there."""
+    suppression = contact.suppressions.get("email")
+    if suppression is None or not destinations:
+        return False
+    for record in contact.removals.values():
+        if record.scope == "email" and record.state != "done":
+            new = [d for d in destinations if d not in record.destinations]
+            record.destinations.update(dict.fromkeys(new, "pending"))
+            return bool(new)
+    record = RemovalRecord(
+        id=f"rm-{secrets.token_hex(10)}",
+        scope="email",
+        source=prov.source,
+        received_at=suppression.since,  # the person's own time, written back as when they withdrew consent
+        due_at=iso(now + REMOVAL_DEADLINE),
+        destinations=dict.fromkeys(destinations, "pending"),
+        next_attempt_at=iso(now),
+        reason=suppression.reason.value,
+    )
+    contact.removals[record.id] = record
+    contact.record("propagate", "email", "new_destination", prov)
+    return True
+
+
 def queue_removal_confirmation(contact: Contact, scopes: list[str], prov: Provenance, now: datetime) -> bool:
     """SPEC §6: at most one removal confirmation per address per day, and none to a bounced, complained, erased
     or child address."""

@@ -15,6 +15,7 @@ from .errors import InvalidInput
 from .storefront_events import ERASURE_REQUESTED, INFO_SAVED, ORDER_PLACED, Envelope, digest_of
 from .timeutil import parse_rfc3339
 
+PLATFORM = "shopify"
 MARKETING_CONSENT = "marketing_consent"  # a platform's own consent record: never accepted in listkeeper's envelope
 CONSENT_STATES = ("subscribed", "unsubscribed")  # not_subscribed, pending, invalid: nothing beyond saved info
 _SHOP = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
@@ -94,7 +95,9 @@ def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now
 
     def envelope(kind: str, suffix: str, at: str, data: dict[str, Any]) -> Envelope:
         kept = {k: v for k, v in data.items() if v is not None}
-        return Envelope(event_id + suffix, kind, parse_rfc3339(at, "created_at"), kept, digest, origin="shopify")
+        return Envelope(
+            event_id + suffix, kind, parse_rfc3339(at, "created_at"), kept, digest, origin="shopify", shop=shop
+        )
 
     if topic == "customers/redact":  # mandatory compliance webhook: the shop asks listkeeper to forget a customer
         customer = resource.get("customer")
@@ -156,4 +159,4 @@ def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now
     return [change, saved] if state == "unsubscribed" else [saved, change]
 
 
-__all__ = ["MARKETING_CONSENT", "ShopifyDelivery", "shop_of", "shopify_envelopes"]
+__all__ = ["MARKETING_CONSENT", "PLATFORM", "ShopifyDelivery", "shop_of", "shopify_envelopes"]

@@ -29,11 +29,17 @@ class Envelope:
     data: dict[str, Any]
     digest: str  # of the parsed JSON, so re-serialised copies of one event compare equal
     origin: str = "storefront"  # who sent it: listkeeper's envelope, or a platform it was translated from
+    shop: str | None = None  # the platform's shop or site that sent it
 
     @property
     def source(self) -> str:
         """What the ledger says it came from, e.g. `storefront:customer.info_saved`."""
         return f"{self.origin}:{self.type}"
+
+    @property
+    def known_through(self) -> str:
+        """Who gave listkeeper the person's data: `storefront`, `shopify:<shop>`, `woocommerce:<site>`."""
+        return f"{self.origin}:{self.shop}" if self.shop else self.origin
 
 
 @dataclass(frozen=True)
@@ -287,13 +293,15 @@ def parse_age_report(envelope: Envelope) -> AgeReport:
 class ConsentChange:
     email: str
     state: str  # subscribed | unsubscribed
+    customer_id: str | None = None
 
 
 def parse_consent(envelope: Envelope) -> ConsentChange:
     state = envelope.data.get("state")
     if state not in ("subscribed", "unsubscribed"):
         raise _invalid("data.state", "must be subscribed or unsubscribed")
-    return ConsentChange(_email(envelope.data, "email"), str(state))
+    customer_id = _text(envelope.data, "customer_id", "data.", required=False, max_len=128)
+    return ConsentChange(_email(envelope.data, "email"), str(state), customer_id)
 
 
 def parse_erasure(envelope: Envelope) -> CustomerRef:

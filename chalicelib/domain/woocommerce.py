@@ -148,6 +148,7 @@ def woocommerce_envelope(raw_body: bytes, delivery: WooDelivery) -> Envelope | N
         data=data,
         digest=digest_of(resource),
         origin="woocommerce",
+        shop=site,
     )
 
 

@@ -44,7 +44,7 @@ def record_agent_removal(
     def decide(contact: Contact) -> bool:
         opened.clear()
         for scope in dict.fromkeys(scopes):
-            record = opt_out(contact, scope, prov, now, deps.destinations_for(scope))
+            record = opt_out(contact, scope, prov, now, deps.destinations_for(scope, contact))
             if record is not None:
                 opened.append(record)
         if opened:

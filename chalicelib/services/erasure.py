@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
 from ..domain.removals import STRENGTH, opt_out
+from ..domain.shopify import PLATFORM
 from ..domain.timeutil import iso
 from .contacts import MAX_ATTEMPTS, Contended
 from .ports import Deps, VersionConflict
@@ -109,11 +110,17 @@ def _seal_tombstone(
         tombstone.removals.setdefault(kept.id, kept)
     entries = len(tombstone.ledger)
     for channel in ("email", "postal"):
-        record = opt_out(tombstone, channel, prov, prov.at, deps.destinations_for(channel), reason)
+        record = opt_out(tombstone, channel, prov, prov.at, deps.destinations_for(channel, previous), reason)
         if record is not None and channel == "postal":
             record.forget = dict(earlier)
         if channel in lasting and tombstone.suppressions[channel].reason is not SuppressionReason.CHILD:
             tombstone.suppressions[channel] = lasting[channel]
+    # the person's email removals still owed to their storefront keep its customer ids until written back there,
+    # unless the storefront itself asked for the erasure (it has forgotten the customer already)
+    accounts = previous.profile.accounts if previous and not prov.source.startswith(f"{PLATFORM}:") else []
+    for record in tombstone.removals.values():
+        if accounts and record.scope == "email" and record.state != "done":
+            record.accounts = sorted({*record.accounts, *accounts})
     if len(tombstone.ledger) != entries:
         tombstone.record("erase", "all", reason.value, prov)
     return len(tombstone.ledger) != entries

@@ -65,7 +65,9 @@ def _remove(
 
     def decide(contact: Contact) -> bool:
         held = [t for t, state in contact.topics.items() if state.status is Status.SUBSCRIBED and _real_topic(t)]
-        removed = [s for s in scopes if opt_out(contact, s, prov, prov.at, deps.destinations_for(s)) is not None]
+        removed = [
+            s for s in scopes if opt_out(contact, s, prov, prov.at, deps.destinations_for(s, contact)) is not None
+        ]
         if removed and by_someone_else:
             restore = [t for t in held if contact.topics[t].status is Status.UNSUBSCRIBED or _on(t, removed)]
             notify_removed_by_someone_else(contact, removed, restore, prov, now)

@@ -138,11 +138,13 @@ class RemovalNotice:
     name: str | None = None
     postal_address: dict[str, str] | None = None
     forget: dict[str, str] = field(default_factory=dict)  # earlier removal ids (-> day) whose details must go
+    accounts: tuple[str, ...] = ()  # the person's customer ids at the destination's own platform, where it has one
 
 
 class Destination(Protocol):
     name: str
     channels: frozenset[str]  # the removal scopes' channels it serves
+    platform: str | None  # a storefront platform it writes back to (notices then carry the person's ids there)
 
     def deliver(self, notices: list[RemovalNotice]) -> set[str]:
         """Hand over the notices; return the removal ids the destination acknowledged."""
@@ -196,6 +198,7 @@ class Secrets:
     peppers: dict[str, bytes] = field(default_factory=dict)  # keyed-hash peppers by version
     woocommerce_secrets: tuple[str, ...] = ()  # the stores' webhook secrets (WooCommerce signs with one each)
     shopify_secrets: tuple[str, ...] = ()  # the Shopify app's client secrets (two during a rotation)
+    shopify_tokens: dict[str, str] = field(default_factory=dict)  # Admin API access token by shop (write-back)
     active_pepper: str = ""
 
     def hash_address(self, address: str) -> str:
@@ -277,6 +280,14 @@ class Deps:
     shopify_shops: frozenset[str] = frozenset()  # shops whose webhooks are taken; any other is refused like a forgery
     staff: StaffDirectory | None = None  # who may sign in to the console (Cognito); None: the console is closed
 
-    def destinations_for(self, scope: str) -> tuple[str, ...]:
+    def destinations_for(self, scope: str, holder: Contact | None = None) -> tuple[str, ...]:
+        """Where a removal of `scope` from `holder` goes: every destination serving its channel, and a storefront
+        platform's write-back only for a removal from all email of a person holding an account there."""
         channel = scope if scope in ("email", "postal") else page_channel(scope).value
-        return tuple(d.name for d in self.destinations if channel in d.channels)
+        accounts = holder.profile.accounts if holder is not None else []
+        return tuple(
+            d.name
+            for d in self.destinations
+            if channel in d.channels
+            and (d.platform is None or (scope == "email" and any(a.startswith(f"{d.platform}:") for a in accounts)))
+        )

@@ -165,7 +165,7 @@ def one_click(deps: Deps, token: str, visitor: Visitor, clicked_at: datetime | N
     prov = _prov("link:one_click", visitor, deps, now)
 
     def decide(contact: Contact) -> bool:
-        record = opt_out(contact, scope, prov, now, deps.destinations_for(scope))
+        record = opt_out(contact, scope, prov, now, deps.destinations_for(scope, contact))
         if record is None:
             return False
         queue_removal_confirmation(contact, [scope], prov, now)
@@ -233,12 +233,12 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
         said.clear()
         removed: list[str] = []
         for scope in scopes:
-            if opt_out(contact, scope, prov, now, deps.destinations_for(scope)) is not None:
+            if opt_out(contact, scope, prov, now, deps.destinations_for(scope, contact)) is not None:
                 removed.append(scope)
         if action == "save":
             for topic in shown:
                 leaving = topic not in wanted and _receives(contact, topic, now)
-                if leaving and opt_out(contact, topic, prov, now, deps.destinations_for(topic)) is not None:
+                if leaving and opt_out(contact, topic, prov, now, deps.destinations_for(topic, contact)) is not None:
                     removed.append(topic)
             asked = [t for t in shown if t in wanted and not _receives(contact, t, now)]
             outcome = request_opt_in(contact, asked, prov, confirm_every_new=deps.double_opt_in)

@@ -11,9 +11,9 @@ from ..domain.addresses import normalize_address
 from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReason, TopicState
 from ..domain.errors import EventIdReused, InvalidInput, InvalidSignature
 from ..domain.hashing import is_keyed_hash
-from ..domain.removals import offer_confirmation, opt_out, request_opt_in
+from ..domain.removals import offer_confirmation, opt_out, propagate_existing, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
-from ..domain.shopify import MARKETING_CONSENT, ShopifyDelivery, shop_of, shopify_envelopes
+from ..domain.shopify import MARKETING_CONSENT, PLATFORM, ShopifyDelivery, shop_of, shopify_envelopes
 from ..domain.signatures import verify_platform_signature, verify_signature
 from ..domain.storefront_events import (
     AGE_REPORTED,
@@ -165,7 +165,9 @@ def _moves_first(deps: Deps, envelopes: list[Envelope]) -> list[Envelope]:
     if len(held) != 1:
         return envelopes  # a new customer, or several addresses under one id: nothing is guessed
     data = {"customer_id": customer_id, "old_email": held[0], "new_email": new}
-    moved = Envelope(f"{saved.id}#moved", EMAIL_CHANGED, saved.created_at, data, saved.digest, origin=saved.origin)
+    moved = Envelope(
+        f"{saved.id}#moved", EMAIL_CHANGED, saved.created_at, data, saved.digest, origin=saved.origin, shop=saved.shop
+    )
     return [moved, *envelopes]
 
 
@@ -199,6 +201,19 @@ def _update_profile(contact: Contact, event: SignupEvent) -> bool:
     return before != (profile.customer_id, profile.name, profile.postal_address, profile.language)
 
 
+def _note_origin(deps: Deps, contact: Contact, envelope: Envelope, customer_id: str | None) -> bool:
+    """Who gave listkeeper this person's data, and their customer id at Shopify (where email removals are written
+    back: a person who had left all email is written back there too). Returns whether anything is new."""
+    profile = contact.profile
+    before = (list(profile.known_through), list(profile.accounts))
+    profile.known_through = sorted({*profile.known_through, envelope.known_through})
+    if customer_id and customer_id.startswith(f"{PLATFORM}:") and customer_id not in profile.accounts:
+        profile.accounts = sorted({*profile.accounts, customer_id})
+        owed = tuple(d.name for d in deps.destinations if d.platform == PLATFORM)
+        propagate_existing(contact, owed, _prov(deps, envelope), deps.clock.now())
+    return before != (profile.known_through, profile.accounts)
+
+
 def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
     """SPEC §1.1 and §1.3. Returns whether this call changed anything."""
     if event.birthdate is not None and age_on(event.birthdate, envelope.created_at.date()) < CHILD_AGE:
@@ -223,7 +238,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
             if began_email_subscription(joined):
                 queue_mail(contact, "welcome", prov, deps.clock.now())
         gains_id[:] = [contact.profile.customer_id != event.customer_id]
-        profile_changed = _update_profile(contact, event)
+        profile_changed = _update_profile(contact, event) | _note_origin(deps, contact, envelope, event.customer_id)
         if not joined and not profile_changed and not offered:
             return False
         remember_event(contact, envelope.id, deps.clock.now())
@@ -313,6 +328,7 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
             contact.record("subscribe", topic, "contest_entry", prov)
         if entry.name and not contact.profile.name:
             contact.profile.name = entry.name
+        _note_origin(deps, contact, envelope, None)
         if entry.marketing_opt_in:
             outcome = request_opt_in(contact, [PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)
             # at most one confirmation a day, whatever asks for it (SPEC §6): resubmitted entries mail nobody twice
@@ -386,6 +402,11 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
             if mine is None or (state.status is Status.UNSUBSCRIBED and mine.status is Status.SUBSCRIBED):
                 contact.topics[topic] = state  # a choice to leave always follows; nothing is re-subscribed
         contact.profile.customer_id = change.customer_id
+        contact.profile.known_through = sorted({*contact.profile.known_through, *source.profile.known_through})
+        # the accounts move too; one the person had left email under is written back from here (the old
+        # address's pending write-back loses its accounts as it moves out)
+        for account in [*source.profile.accounts, change.customer_id]:
+            _note_origin(deps, contact, envelope, account)
         contact.profile.name = contact.profile.name or source.profile.name
         contact.profile.postal_address = contact.profile.postal_address or source.profile.postal_address
         contact.profile.language = contact.profile.language or source.profile.language
@@ -406,6 +427,7 @@ def apply_email_change(deps: Deps, envelope: Envelope, change: EmailChange) -> b
             if state.status is Status.SUBSCRIBED:
                 contact.topics[topic] = TopicState(Status.UNSUBSCRIBED, None, prov.at_iso, prov.source)
         contact.profile.customer_id = None
+        contact.profile.accounts = []  # the customer lives at the new address: write-backs follow them there
         contact.profile.name = None
         contact.profile.postal_address = None
         contact.profile.language = None
@@ -433,6 +455,7 @@ def _move_before_the_old_contact(deps: Deps, envelope: Envelope, change: EmailCh
         if held_id in contact.applied_events:
             return False
         contact.profile.customer_id = change.customer_id
+        _note_origin(deps, contact, envelope, change.customer_id)
         contact.record("email_changed", "address", "moved_in", prov)
         remember_event(contact, held_id, deps.clock.now())
         return True
@@ -487,8 +510,9 @@ def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChang
     def decide(contact: Contact) -> bool:
         if envelope.id in contact.applied_events:
             raise AlreadyApplied(envelope.id)
+        _note_origin(deps, contact, envelope, change.customer_id)
         if change.state == "unsubscribed":
-            opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email"))
+            opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email", contact))
         elif not left_after(contact, UPDATES, prov.at_iso):
             outcome = request_opt_in(contact, [UPDATES, PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)
             offer_confirmation(contact, outcome.needs_confirmation, prov, now)

@@ -32,7 +32,7 @@ def suppress_permanently(
 
     def decide(contact: Contact) -> bool:
         entries = len(contact.ledger)
-        opt_out(contact, "email", prov, now, deps.destinations_for("email"), reason)
+        opt_out(contact, "email", prov, now, deps.destinations_for("email", contact), reason)
         return len(contact.ledger) != entries  # a new suppression, or a weaker reason hardened
 
     change = change_contact(deps, address, decide)

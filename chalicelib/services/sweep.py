@@ -20,7 +20,7 @@ from .intake import apply_deferred
 from .mail_claims import claim_due_mail, expired_claims
 from .outbox import send_claimed
 from .policy import notify_pending
-from .ports import Deps, RemovalNotice
+from .ports import Deps, Destination, RemovalNotice
 from .review_retention import forget_old_review_text
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,13 @@ def _subject_hash(deps: Deps, address: str) -> str:
     return address if is_keyed_hash(address) else deps.secrets.get().hash_address(address)
 
 
-def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_channels: frozenset[str]) -> RemovalNotice:
+def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination: Destination) -> RemovalNotice:
     """Partners get a keyed hash; the name and postal address only go where they were shared already — as the
-    contact stood before the removal, which itself ends the sharing."""
+    contact stood before the removal, which itself ends the sharing. A storefront platform gets the person's ids on
+    that platform, which it holds already (an erasure keeps them on its removal until they are written back)."""
+    destination_channels = destination.channels
+    platform = f"{destination.platform}:" if destination.platform else None
+    accounts = sorted({*contact.profile.accounts, *record.accounts}) if platform else []
     shared = record.shared or (
         "partner_sharing" in contact.topics and contact.topics["partner_sharing"].basis is not None
     )
@@ -72,6 +76,7 @@ def _notice(deps: Deps, contact: Contact, record: RemovalRecord, destination_cha
         name=contact.profile.name if show_postal else None,
         postal_address=contact.profile.postal_address if show_postal else None,
         forget=dict(record.forget),
+        accounts=tuple(a for a in accounts if platform and a.startswith(platform)),
     )
 
 
@@ -97,7 +102,7 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
                 continue
             for destination in deps.destinations:
                 if record.destinations.get(destination.name) == "pending":
-                    by_destination[destination.name].append(_notice(deps, contact, record, destination.channels))
+                    by_destination[destination.name].append(_notice(deps, contact, record, destination))
     acknowledged: dict[str, set[str]] = {}
     for destination in deps.destinations:
         notices = by_destination.get(destination.name, [])
@@ -165,6 +170,7 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
                     record.destinations[name] = "done"
             if all(state == "done" for state in record.destinations.values()):
                 record.state, record.done_at, record.next_attempt_at = "done", iso(now), None
+                record.accounts = []  # written back everywhere: the ids go
                 done_records.append(record)
             else:
                 record.attempts += 1

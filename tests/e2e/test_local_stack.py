@@ -226,3 +226,29 @@ def test_the_operator_cli_imports_a_csv_and_shows_and_erases_a_contact(stack: St
         timeout=30,
     )
     assert refused.returncode != 0 and "404" in refused.stderr
+
+
+def test_the_emulated_shopify_admin_api_checks_its_token_and_shows_what_it_received(stack: Stack) -> None:
+    endpoint = f"{stack.base_url}/dev/shopify/dev-shop.myshopify.com/admin/api/2025-10/graphql.json"
+    write = {
+        "query": "mutation WriteBack($c0: CustomerEmailMarketingConsentUpdateInput!) "
+        "{ c0: customerEmailMarketingConsentUpdate(input: $c0) { customer { id } userErrors { field message } } }",
+        "variables": {
+            "c0": {
+                "customerId": "gid://shopify/Customer/990001",
+                "emailMarketingConsent": {"marketingState": "UNSUBSCRIBED", "consentUpdatedAt": "2026-12-01T10:00:00Z"},
+            }
+        },
+    }
+    body = json.dumps(write).encode()
+    status, _ = call(endpoint, body, {"Content-Type": "application/json", "X-Shopify-Access-Token": "wrong-token"})
+    assert status == 401
+    status, answer = call(
+        endpoint, body, {"Content-Type": "application/json", "X-Shopify-Access-Token": "dev-shopify-token"}
+    )
+    assert status == 200 and answer["data"]["c0"]["userErrors"] == []
+    status, records = call(f"{stack.base_url}/dev/shopify.json")
+    assert status == 200
+    assert {"customer_id": 990001, "marketing_state": "UNSUBSCRIBED"}.items() <= records[-1].items()
+    status, page = call(f"{stack.base_url}/dev/shopify")
+    assert status == 200 and "990001" in page and "UNSUBSCRIBED" in page

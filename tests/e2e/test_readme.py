@@ -64,7 +64,7 @@ def steps(readme: str) -> list[Step]:
 
 
 def fresh(text: str, stack: Stack, run: str) -> str:
-    for name in ("jane", "nobody", "tom", "rose", "ann", "john"):
+    for name in ("jane", "nobody", "tom", "rose", "ann", "john", "mia"):
         text = text.replace(f"{name}@example.com", f"{name}.{run}@example.com")
     return (
         text.replace("http://127.0.0.1:8000", stack.base_url)

@@ -63,7 +63,7 @@ def test_the_sweep_counts_a_destination_that_failed_and_publishes_it(
     )
 
     class Down:
-        name, channels = "partners", frozenset({"email", "postal"})
+        name, channels, platform = "partners", frozenset({"email", "postal"}), None
 
         def deliver(self, notices: list[Any]) -> set[str]:
             raise RuntimeError("partner bus unreachable")

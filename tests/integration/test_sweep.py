@@ -39,7 +39,7 @@ def test_removals_reach_every_destination_and_are_then_done(world: World) -> Non
         "provide-client-params.events.PutEvents", lambda params, **_: events.calls.extend(params["Entries"])
     )
     report = run_sweep(world.deps)
-    assert report.delivered == {"partners": 2, "mailhouse": 1} and report.removals_done == 2
+    assert report.delivered == {"partners": 2, "mailhouse": 1, "shopify": 0} and report.removals_done == 2
     assert removal_states(world, "jane@example.com") == {"email": "done", "catalog": "done"}
     assert list_removals(world.deps, "open") == []
     done = list_removals(world.deps, "done")
@@ -53,7 +53,7 @@ def test_removals_reach_every_destination_and_are_then_done(world: World) -> Non
     body = client("s3").get_object(Bucket="listkeeper-local", Key=f"postal-removals/{day}.csv")["Body"].read()
     rows = list(csv.DictReader(io.StringIO(body.decode())))
     assert [(r["scope"], r["line1"], r["postal_code"]) for r in rows] == [("catalog", "1 Main St", "12345")]
-    assert run_sweep(world.deps).delivered == {"partners": 0, "mailhouse": 0}  # nothing due twice
+    assert run_sweep(world.deps).delivered == {"partners": 0, "mailhouse": 0, "shopify": 0}  # nothing due twice
 
 
 def test_a_destination_that_keeps_failing_makes_the_removal_at_risk_then_overdue(world: World) -> None:
