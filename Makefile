@@ -71,7 +71,7 @@ deploy: package
 	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name listkeeper-$(STAGE) \
 	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
 	  --parameter-overrides AlarmEmail=$(ALARM_EMAIL) PartnerBusArn=$(PARTNER_BUS_ARN) \
-	    CertificateArn=$(CERTIFICATE_ARN)
+	    CertificateArn=$(CERTIFICATE_ARN) ShopifyEventSource=$(SHOPIFY_EVENT_SOURCE)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

@@ -6,6 +6,7 @@ from functools import cache
 
 from .adapters.aws import client, reset_clients
 from .adapters.cognito import CognitoDirectory
+from .adapters.data_exports import S3DataExports
 from .adapters.destinations import EventBridgeDestination, S3DailyFileDestination
 from .adapters.dynamo_store import DynamoContactStore
 from .adapters.raw_mail import S3RawMail
@@ -79,6 +80,7 @@ def deps() -> Deps:
         double_opt_in=settings.double_opt_in,
         intake=SqsIntake(lambda: client("sqs"), settings.intake_queue) if settings.intake_queue else None,
         raw_mail=S3RawMail(lambda: client("s3")),
+        data_exports=S3DataExports(lambda: client("s3"), settings.bucket),
         shopify_shops=settings.shopify_shops,
         staff=_staff_directory(settings),
     )

@@ -26,10 +26,11 @@ DATA_ACTIONS = [
     "dynamodb:BatchWriteItem",
 ]
 # Each function's share (tests/infra/test_iam_coverage.py records what each one calls). Every writer may move old
-# ledger entries to their own items (BatchWriteItem); only the API deletes (erasure, review, facts).
+# ledger entries to their own items (BatchWriteItem); the API deletes (erasure, review, facts), and so do the Shopify
+# function (erasure) and the sweep (people a storefront took away with it).
 FUNCTION_DATA_ACTIONS = {
     "api_handler": DATA_ACTIONS,
-    "sweep": [a for a in DATA_ACTIONS if a != "dynamodb:DeleteItem"],
+    "sweep": DATA_ACTIONS,
     "ses_events": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
     # mailto: handles name an item key: its address may be a third-party record's (a Query of the partition)
     "inbound_email": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
@@ -923,6 +924,7 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         Condition={"StringEquals": {"ses:FromAddress": sender}},  # only as the configured sender
     )
     intake = _account_arn("sqs", env["LISTKEEPER_INTAKE_QUEUE"])
+    data_requests_only = {"StringLike": {"s3:prefix": ["exports/data-requests/*"]}}  # what erasure lists
 
     def own(name: str) -> list[dict[str, Any]]:
         """Its own log group (made by the template, so no CreateLogGroup), and for an event function the queue
@@ -948,7 +950,9 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
                 send,
                 # GetObject: the download link it signs fetches with its rights (tests/infra: IMPLIED)
                 _statement(["s3:PutObject", "s3:GetObject"], [f"{bucket}/exports/*"]),
-                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
+                # erasure takes the raw messages and the data-request exports too
+                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*", f"{bucket}/exports/data-requests/*"]),
+                _statement(["s3:ListBucket"], [bucket], Condition=data_requests_only),
                 _statement(["sqs:GetQueueUrl", "sqs:SendMessage"], [intake]),
                 # the console's role, read at sign-in (InitiateAuth and GetUser answer to the client and token)
                 _statement(["cognito-idp:AdminListGroupsForUser"], ["${StaffPool.Arn}"]),
@@ -962,6 +966,8 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
                 _statement(["events:PutEvents"], [_account_arn("events", f"event-bus/{env['LISTKEEPER_BUS']}")]),
                 _statement(["s3:GetObject", "s3:PutObject"], [f"{bucket}/postal-removals/*"]),
                 _statement(["s3:ListBucket"], [bucket]),  # so a missing day file is a 404, not a 403
+                # a storefront's redaction, carried on: the raw messages and data exports of the people it forgets
+                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*", f"{bucket}/exports/data-requests/*"]),
             ]
         },
         "ses_events": {"Statement": own("ses_events")},
@@ -972,7 +978,10 @@ def function_policies(env: dict[str, str]) -> dict[str, dict[str, Any]]:
             "Statement": [
                 *own("shopify_events"),
                 send,
-                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*"]),  # erasure takes the raw messages too
+                _statement(["s3:PutObject"], [f"{bucket}/exports/data-requests/*"]),  # a customer's data request
+                # erasure takes the raw messages and the data-request exports too
+                _statement(["s3:DeleteObject"], [f"{bucket}/inbound/*", f"{bucket}/exports/data-requests/*"]),
+                _statement(["s3:ListBucket"], [bucket], Condition=data_requests_only),
             ]
         },
     }

@@ -11,6 +11,7 @@ Every change to a contact is a PutItem conditioned on the version that was read 
 topics, suppressions, ledger entries, event ids and outbox land together or not at all.
 """
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -85,6 +86,7 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
         "removals": {k: _removal_body(v) for k, v in contact.removals.items()},
         "archived": contact.archived,
         "last_removal_notice": contact.last_removal_notice,
+        "remnant": contact.remnant or None,
     }
     if receives_email(contact):
         body["aud_pk"] = f"aud#{due_shard(contact.address)[4:]}"  # sparse index: who to tell of a new use
@@ -174,6 +176,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
         last_removal_notice=raw.get("last_removal_notice"),
         created_at=raw.get("created_at"),
         version=_int(raw["v"]),
+        remnant=bool(raw.get("remnant", False)),
     )
 
 
@@ -209,6 +212,8 @@ class DynamoContactStore:
         held = contact_from_item(item)
         if is_keyed_hash(held.address) == is_keyed_hash(asked):
             return Loaded(held)
+        if held.remnant:  # the person's choices to leave, and nothing else: theirs again under the address
+            return Loaded(dataclasses.replace(held, address=asked, remnant=False))
         return Loaded(None, erased=True, tombstone=held) if is_keyed_hash(held.address) else Loaded(None)
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
@@ -558,6 +563,43 @@ class DynamoContactStore:
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
         records = sum(1 for key in keys if key["sk"]["S"].startswith("A#"))
         return {"older_ledger_entries": len(keys) - records, "third_party_records": records}
+
+    def delete_contact(self, address: str, version: int) -> None:
+        """Delete the address's item as read (its version): a write that came in between keeps it."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=item_key(self.key_of(address)),
+                ConditionExpression="#v = :v",
+                ExpressionAttributeNames={"#v": "v"},
+                ExpressionAttributeValues={":v": {"N": str(version)}},
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            raise VersionConflict(address) from None
+
+    def known_only_through(self, origin: str, limit: int) -> list[str]:
+        """Up to `limit` contacts whose data came through this origin alone (`shopify:<shop>`): the sparse index."""
+        answer = self._client.query(
+            TableName=self._table,
+            IndexName="shop",
+            KeyConditionExpression="shop_pk = :s",
+            ExpressionAttributeValues={":s": {"S": f"shop#{origin}"}},
+            Limit=limit,
+        )
+        return [item["address"]["S"] for item in answer.get("Items", []) if "@" in item["address"]["S"]]
+
+    # --- storefronts that left: their redaction, carried on by the sweep -------------------------------------
+
+    def put_redaction(self, origin: str, at: str) -> None:
+        self._client.put_item(TableName=self._table, Item=to_item({"pk": "REDACT", "sk": origin, "at": at}))
+
+    def pending_redactions(self) -> list[str]:
+        return [item["sk"]["S"] for item in self._partition("REDACT")]
+
+    def delete_redaction(self, origin: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"pk": {"S": "REDACT"}, "sk": {"S": origin}})
 
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         """Every contact holding this storefront customer id (one person may have ordered under several)."""

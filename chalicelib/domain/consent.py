@@ -152,6 +152,9 @@ class Contact:
     last_removal_notice: str | None = None  # when the last removal confirmation was queued
     created_at: str | None = None
     version: int = 0  # 0: never stored
+    # what is left of a person a storefront took away with it: their choices to leave, under the keyed hash of the
+    # address; read by the address it is a contact again holding only those (never an erasure's tombstone)
+    remnant: bool = False
 
     def record(self, action: str, subject: str, detail: str, prov: Provenance) -> None:
         self.ledger.append(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .addresses import normalize_address
 from .errors import InvalidInput
 from .storefront_events import ERASURE_REQUESTED, INFO_SAVED, ORDER_PLACED, Envelope, digest_of
 from .timeutil import parse_rfc3339
@@ -79,18 +80,59 @@ def _time(resource: dict[str, Any], *names: str) -> str:
     raise InvalidInput(f"{names[0]} is required", code="missing_field")
 
 
-def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now: datetime) -> list[Envelope]:
-    """The events a delivery carries, in the order they are applied; [] for a topic listkeeper does not act on."""
+DATA_REQUEST, SHOP_REDACT = "customers/data_request", "shop/redact"
+
+
+@dataclass(frozen=True)
+class ComplianceRequest:
+    """One of the mandatory compliance webhooks beyond `customers/redact`: a customer's data request, or the shop's
+    redaction 48 hours after it uninstalled the app."""
+
+    topic: str
+    event_id: str
+    digest: str
+    request_id: str | None = None
+    email: str | None = None
+    customer_id: str | None = None
+
+
+def compliance_request(raw_body: bytes, delivery: ShopifyDelivery, shop: str) -> ComplianceRequest | None:
+    """The request a delivery carries, or None when its topic is not one of these."""
     topic = _header(delivery.topic, "X-Shopify-Topic")
+    if topic not in (DATA_REQUEST, SHOP_REDACT):
+        return None
     event_id = f"shopify:{shop}:{_header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
-    if topic not in ("customers/create", "customers/update", "orders/create", "customers/redact"):
-        return []
+    resource = _object(raw_body)
+    if str(resource.get("shop_domain", "")).lower() != shop:
+        raise InvalidInput("shop_domain must be the shop that sent it", code="invalid_field")
+    if topic == SHOP_REDACT:
+        return ComplianceRequest(topic, event_id, digest_of(resource))
+    customer, request = resource.get("customer"), resource.get("data_request")
+    if not isinstance(customer, dict) or not isinstance(request, dict):
+        raise InvalidInput("customer and data_request are required", code="missing_field")
+    email = normalize_address(customer["email"]) if customer.get("email") else None
+    return ComplianceRequest(
+        topic, event_id, digest_of(resource), str(_id(request)), email, f"{PLATFORM}:{shop}:{_id(customer)}"
+    )
+
+
+def _object(raw_body: bytes) -> dict[str, Any]:
     try:
         resource = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
     if not isinstance(resource, dict):
         raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    return resource
+
+
+def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now: datetime) -> list[Envelope]:
+    """The events a delivery carries, in the order they are applied; [] for a topic listkeeper does not act on."""
+    topic = _header(delivery.topic, "X-Shopify-Topic")
+    event_id = f"shopify:{shop}:{_header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
+    if topic not in ("customers/create", "customers/update", "orders/create", "customers/redact"):
+        return []
+    resource = _object(raw_body)
     digest = digest_of(resource)
 
     def envelope(kind: str, suffix: str, at: str, data: dict[str, Any]) -> Envelope:
@@ -159,4 +201,14 @@ def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now
     return [change, saved] if state == "unsubscribed" else [saved, change]
 
 
-__all__ = ["MARKETING_CONSENT", "PLATFORM", "ShopifyDelivery", "shop_of", "shopify_envelopes"]
+__all__ = [
+    "DATA_REQUEST",
+    "MARKETING_CONSENT",
+    "PLATFORM",
+    "SHOP_REDACT",
+    "ComplianceRequest",
+    "ShopifyDelivery",
+    "compliance_request",
+    "shop_of",
+    "shopify_envelopes",
+]

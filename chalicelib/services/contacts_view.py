@@ -32,7 +32,7 @@ def show_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
         "acquired": acquired,
         "email": contact.address,
         "created_at": contact.created_at,
-        "profile": {k: v for k, v in asdict(contact.profile).items() if v is not None},
+        "profile": {k: v for k, v in asdict(contact.profile).items() if v not in (None, [])},
         "topics": {topic: _topic_view(contact, topic, now, topic in sources) for topic in contact.topics},
         "suppressions": {ch: asdict(s) for ch, s in contact.suppressions.items()},
         "ledger": [entry.as_dict() for entry in ledger],

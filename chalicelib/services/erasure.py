@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.consent import Contact, Provenance, Suppression, SuppressionReason
+from ..domain.consent import Contact, Provenance, Status, Suppression, SuppressionReason
 from ..domain.removals import STRENGTH, opt_out
 from ..domain.shopify import PLATFORM
 from ..domain.timeutil import iso
@@ -58,7 +58,14 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
         deleted["archived_removals_unnamed"] = len(done) + len(previous.archived)
     deleted.update(_erase_review_items(deps, address))
     deleted.update(deps.store.delete_contact_items(address))
+    if deps.data_exports is not None:  # what a storefront's data request exported of the person
+        deleted["data_exports"] = deps.data_exports.delete_under(data_export_prefix(alias))
     return receipt
+
+
+def data_export_prefix(alias: str) -> str:
+    """Where data-request exports of one address live: under its keyed hash, so erasure finds them."""
+    return f"exports/data-requests/{alias.replace(':', '-')}/"
 
 
 def _replace_with_tombstone(
@@ -160,3 +167,43 @@ def _seal(contact: Contact, reason: SuppressionReason, prov: Provenance) -> bool
 def being_erased(contact: Contact) -> bool:
     """A contact under its own address sealed by an erasure that has not finished deleting it."""
     return any(s.reason in (SuppressionReason.ERASURE, SuppressionReason.CHILD) for s in contact.suppressions.values())
+
+
+def forget_known_only_through(deps: Deps, address: str, origin: str, source: str) -> dict[str, int] | None:
+    """A storefront that leaves takes its customers' data with it (Shopify's `shop/redact`): a person listkeeper
+    knows through it alone is forgotten. Where they had left a channel or a topic, only those choices stay, under the
+    keyed hash of the address (a remnant: read by the address it is a contact holding nothing else, so they are never
+    mailed there again, and nothing else of theirs is refused); otherwise their item goes. Open removals keep their
+    clocks. Returns what went from where, or None when the person is known elsewhere too by now."""
+    alias = deps.secrets.get().hash_address(address)
+    prov = Provenance(at=deps.clock.now(), source=source, channel="system", policy_version=deps.policy_version)
+    for _ in range(MAX_ATTEMPTS):
+        previous = deps.store.load(address).contact
+        if previous is None or previous.profile.known_through != [origin]:
+            return None
+        left = {topic: state for topic, state in previous.topics.items() if state.status is Status.UNSUBSCRIBED}
+        try:
+            if previous.suppressions or left:
+                remnant = Contact(address=alias, created_at=prov.at_iso, version=previous.version, remnant=True)
+                remnant.suppressions = dict(previous.suppressions)
+                remnant.topics = left
+                remnant.removals = {k: r for k, r in previous.removals.items() if r.state != "done"}
+                remnant.record("forget", "all", "storefront_left", prov)
+                deps.store.save(remnant)
+            else:
+                deps.store.delete_contact(address, previous.version)
+        except VersionConflict:
+            continue
+        break
+    else:
+        raise Contended("the contact is being changed by many requests at once; try again")
+    deleted = {"contact": 1, "choices_kept": int(bool(previous.suppressions or left))}
+    done = [r for r in previous.removals.values() if r.state == "done"]
+    if done:
+        deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
+    deps.store.forget_archived_recipient(previous.archived)
+    deleted.update(_erase_review_items(deps, address))
+    deleted.update(deps.store.delete_contact_items(address))
+    if deps.data_exports is not None:
+        deleted["data_exports"] = deps.data_exports.delete_under(data_export_prefix(alias))
+    return deleted

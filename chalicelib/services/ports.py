@@ -103,6 +103,20 @@ class ContactStore(Protocol):
 
     def addresses_of_customer(self, customer_id: str) -> list[str]: ...
 
+    def delete_contact(self, address: str, version: int) -> None:
+        """Delete the address's item if it still holds `version`; VersionConflict otherwise."""
+        ...
+
+    def known_only_through(self, origin: str, limit: int) -> list[str]: ...
+
+    def put_redaction(self, origin: str, at: str) -> None:
+        """A storefront's redaction to carry on until nobody is known through it alone."""
+        ...
+
+    def pending_redactions(self) -> list[str]: ...
+
+    def delete_redaction(self, origin: str) -> None: ...
+
     def older_ledger(self, address: str) -> list[LedgerEntry]: ...
 
     # third-party records and postal exports
@@ -235,6 +249,17 @@ class RawMail(Protocol):
         ...
 
 
+class DataExports(Protocol):
+    """Files of what listkeeper holds for a person, written on a platform's data request (the bucket's
+    exports/data-requests/, 30-day lifecycle), under the keyed hash of each address: erasure deletes them."""
+
+    def write(self, key: str, body: bytes) -> None: ...
+
+    def delete_under(self, prefix: str) -> int:
+        """Delete every file under the prefix; returns how many went."""
+        ...
+
+
 @dataclass(frozen=True)
 class MailConfig:
     sender: str
@@ -277,6 +302,7 @@ class Deps:
     destinations: tuple["Destination", ...] = ()  # where removals propagate; each must acknowledge (SPEC §5)
     intake: Intake | None = None  # where a one-click goes when the store cannot take it at that moment
     raw_mail: RawMail | None = None  # raw inbound messages, which erasure deletes with their review items
+    data_exports: DataExports | None = None  # data-request exports, which erasure deletes too
     shopify_shops: frozenset[str] = frozenset()  # shops whose webhooks are taken; any other is refused like a forgery
     staff: StaffDirectory | None = None  # who may sign in to the console (Cognito); None: the console is closed
 

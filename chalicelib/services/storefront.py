@@ -13,7 +13,16 @@ from ..domain.errors import EventIdReused, InvalidInput, InvalidSignature
 from ..domain.hashing import is_keyed_hash
 from ..domain.removals import offer_confirmation, opt_out, propagate_existing, request_opt_in
 from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
-from ..domain.shopify import MARKETING_CONSENT, PLATFORM, ShopifyDelivery, shop_of, shopify_envelopes
+from ..domain.shopify import (
+    DATA_REQUEST,
+    MARKETING_CONSENT,
+    PLATFORM,
+    ComplianceRequest,
+    ShopifyDelivery,
+    compliance_request,
+    shop_of,
+    shopify_envelopes,
+)
 from ..domain.signatures import verify_platform_signature, verify_signature
 from ..domain.storefront_events import (
     AGE_REPORTED,
@@ -51,9 +60,11 @@ from ..domain.topics import (
 )
 from ..domain.woocommerce import WooDelivery, is_ping, woocommerce_envelope, woocommerce_event_id
 from .contacts import FactWaiting, change_contact
+from .data_requests import export_for_data_request
 from .erasure import erase
 from .outbox import change_and_deliver
 from .ports import ClaimOutcome, Deps
+from .shop_redaction import begin_redaction
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +151,9 @@ def _configured_shop(deps: Deps, delivery: ShopifyDelivery) -> str:
 
 
 def _apply_shopify(deps: Deps, raw_body: bytes, delivery: ShopifyDelivery, shop: str) -> WebhookResult:
+    compliance = compliance_request(raw_body, delivery, shop)
+    if compliance is not None:
+        return _apply_compliance(deps, compliance, shop)
     envelopes = shopify_envelopes(raw_body, delivery, shop, deps.clock.now())
     if not envelopes:
         return WebhookResult("ignored", f"shopify:{shop}:{delivery.webhook_id}")
@@ -149,6 +163,20 @@ def _apply_shopify(deps: Deps, raw_body: bytes, delivery: ShopifyDelivery, shop:
     results = [handle_envelope(deps, envelope, PLATFORM_HANDLERS) for envelope in envelopes]
     status = "processed" if any(r.status == "processed" for r in results) else results[0].status
     return WebhookResult(status, envelopes[0].id)
+
+
+def _apply_compliance(deps: Deps, request: ComplianceRequest, shop: str) -> WebhookResult:
+    """A customer's data request, or the shop's redaction. Claimed like any event, and applied again on a
+    redelivery (both are safe to repeat), so a crash between the claim and the work loses nothing."""
+    claim = deps.store.claim_event(request.event_id, request.digest, deps.clock.now())
+    if claim is ClaimOutcome.CONFLICT:
+        raise EventIdReused(f"event id {request.event_id} was already used for a different payload")
+    if request.topic == DATA_REQUEST:
+        described = {"platform": PLATFORM, "shop": shop, "id": str(request.request_id)}
+        export_for_data_request(deps, described, request.email, request.customer_id)
+    else:
+        begin_redaction(deps, f"{PLATFORM}:{shop}")
+    return WebhookResult("processed" if claim is ClaimOutcome.NEW else "duplicate", request.event_id)
 
 
 def _moves_first(deps: Deps, envelopes: list[Envelope]) -> list[Envelope]:

@@ -22,6 +22,7 @@ from .outbox import send_claimed
 from .policy import notify_pending
 from .ports import Deps, Destination, RemovalNotice
 from .review_retention import forget_old_review_text
+from .shop_redaction import continue_redactions
 
 log = logging.getLogger(__name__)
 BATCH = 400  # contacts per sweep run; the rest wait for the next run, still in due order
@@ -36,6 +37,7 @@ class SweepReport:
     contests_expired: int = 0
     notices: int = 0
     deferred_applied: int = 0  # one-clicks taken from the intake queue
+    forgotten: int = 0  # people forgotten with a storefront that left
     counts: dict[str, int] = field(default_factory=dict)
     failures: int = 0  # steps that failed and were left for the next run (each logged): alarmed when it persists
 
@@ -129,6 +131,13 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
         report.notices = notify_pending(deps)
     except Exception:
         log.exception("policy notices failed")
+        report.failures += 1
+
+    # 3b. Storefronts that left: forget the next people known through them alone.
+    try:
+        report.forgotten = continue_redactions(deps)
+    except Exception:
+        log.exception("a storefront's redaction could not go on")
         report.failures += 1
 
     # 4. What is pending now, for the metrics and alarms.

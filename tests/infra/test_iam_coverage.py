@@ -38,8 +38,14 @@ IMPLIED = {
 # paths the work below does not take, each tested elsewhere: allowed on purpose, and named here so that a new
 # allowance is a decision, not an accident
 RARE = {
-    "api_handler": {"dynamodb:UpdateItem": "erasing a person whose done removals were archived (test_erasure.py)"},
-    "sweep": {},
+    "api_handler": {
+        "dynamodb:UpdateItem": "erasing a person whose done removals were archived (test_erasure.py)",
+        "s3:DeleteObject": "erasing a person with a data-request export (test_shopify_compliance.py)",
+    },
+    "sweep": {
+        "dynamodb:DeleteItem": "a storefront's redaction carried on (test_shopify_compliance.py)",
+        "s3:DeleteObject": "a storefront's redaction of a person with a data export (test_shopify_compliance.py)",
+    },
     "ses_events": {"dynamodb:BatchWriteItem": "a change that moves old ledger entries out (test_dynamo_store.py)"},
     "inbound_email": {
         "dynamodb:Query": "a mailto: handle for an address known only from a third-party list",
@@ -59,6 +65,7 @@ class Call:
     action: str
     resources: list[str]
     from_address: str | None = None
+    prefix: str | None = None  # a listing's
 
 
 @dataclass
@@ -83,7 +90,7 @@ def _calls(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
     if service == "s3":
         bucket = params["Bucket"]
         if operation in ("ListObjectsV2", "ListObjects"):
-            return [Call("s3:ListBucket", [f"arn:aws:s3:::{bucket}"])]
+            return [Call("s3:ListBucket", [f"arn:aws:s3:::{bucket}"], prefix=params.get("Prefix", ""))]
         action = {"HeadObject": "s3:GetObject"}.get(operation, f"s3:{operation}")
         return [Call(action, [f"arn:aws:s3:::{bucket}/{params['Key']}"])]
     if service == "sqs":
@@ -143,6 +150,9 @@ def allowed(statements: list[dict[str, Any]], call: Call) -> bool:
                 continue
             wanted = statement.get("Condition", {}).get("StringEquals", {}).get("ses:FromAddress")
             if wanted is not None and call.from_address != wanted:
+                continue
+            prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+            if prefixes is not None and not any(fnmatch.fnmatchcase(call.prefix or "", p) for p in prefixes):
                 continue
             granted = True
         if not granted:
@@ -263,6 +273,9 @@ def inbound_email_work(client: Client, sent_mail: Any, recorder: Recorder, monke
     assert outcome.applied_to == ADDRESS
 
 
+BOB_ID = 706405506930370084
+
+
 def shopify_events_work(client: Client, sent_mail: Any, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.services.storefront import handle_shopify_event
     from tests.functional.test_shopify import bridged, consent, resource
@@ -272,7 +285,10 @@ def shopify_events_work(client: Client, sent_mail: Any, recorder: Recorder, monk
         for topic, body, webhook_id in (
             ("customers/create", welcomed, "w-1"),
             ("customers/update", welcomed | {"email": "bob@newmail.example"}, "w-2"),  # moved in Shopify
-            ("customers/redact", resource("customers/redact"), "w-3"),
+            ("customers/data_request", resource("customers/data_request") | {"customer": {"id": BOB_ID}}, "w-3"),
+            ("customers/redact", resource("customers/redact"), "w-4"),
+            ("customers/create", welcomed | {"id": 7, "email": "kai@example.com"}, "w-5"),
+            ("shop/redact", resource("shop/redact"), "w-6"),
         ):
             handle_shopify_event(wiring.deps(), bridged(topic, body, webhook_id))
     assert mails(sent_mail, "bob@biller.com")

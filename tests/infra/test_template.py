@@ -45,7 +45,13 @@ def test_the_table_has_its_indexes_ttl_pitr_and_is_retained(template: dict[str, 
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
-    assert {i["IndexName"] for i in props["GlobalSecondaryIndexes"]} == {"due", "postal", "customer", "audience"}
+    assert {i["IndexName"] for i in props["GlobalSecondaryIndexes"]} == {
+        "due",
+        "postal",
+        "customer",
+        "audience",
+        "shop",
+    }
     assert table["DeletionPolicy"] == "Retain"
 
 

@@ -120,6 +120,9 @@ class FakeStore:
             del self.acquired[key]
         return {"older_ledger_entries": 0, "third_party_records": len(records)}
 
+    def pending_redactions(self) -> list[str]:
+        return []
+
     def addresses_of_customer(self, customer_id: str) -> list[str]:
         return [a for a, c in self.contacts.items() if c.profile.customer_id == customer_id]
 
