@@ -116,3 +116,22 @@ def test_a_topic_listkeeper_does_not_act_on_is_ignored(client: Client) -> None:
     answer = deliver(client, "product.created", {"id": 1, "name": "A hat"})
     assert answer.json_body == {"status": "ignored", "event_id": "woocommerce:shop.example:d-1"}
     assert table_snapshot() == before
+
+
+def test_a_delivery_during_a_table_outage_fails_whole_and_its_redelivery_applies_it_once(
+    client: Client, sent_mail: Any
+) -> None:
+    from tests.functional.test_intake import outage
+
+    with outage("dynamodb"):
+        failed = deliver(client, "customer.created", resource("customer.created"), "d-outage")
+    assert failed.status_code >= 500 and "Traceback" not in failed.body.decode()  # WooCommerce retries a non-2xx
+    assert api(client, "GET", "/v1/contacts/john.doe%40example.com").status_code == 404  # nothing half-applied
+    assert deliver(client, "customer.created", resource("customer.created"), "d-outage").json_body["status"] == (
+        "processed"
+    )
+    assert deliver(client, "customer.created", resource("customer.created"), "d-outage").json_body["status"] == (
+        "duplicate"
+    )
+    assert allowed(client, "updates", address=ADDRESS) == (True, "subscribed")
+    assert len(mails(sent_mail, ADDRESS)) == 1  # one welcome, however many deliveries
