@@ -50,7 +50,8 @@ def destinations() -> tuple[Destination, ...]:
         elif spec["kind"] == "shopify":
             endpoint = get_settings().shopify_admin_url
             tokens = lambda: secrets().get().shopify_tokens  # noqa: E731 - read at delivery: rotations apply
-            built.append(ShopifyConsentWriteBack(spec["name"], channels, spec["target"], endpoint, tokens))
+            shops = get_settings().shopify_shops
+            built.append(ShopifyConsentWriteBack(spec["name"], channels, spec["target"], endpoint, tokens, None, shops))
         else:
             bucket, _, prefix = spec["target"].partition("/")
             built.append(S3DailyFileDestination(spec["name"], client("s3"), bucket, prefix, channels))

@@ -213,7 +213,7 @@ class DynamoContactStore:
         if is_keyed_hash(held.address) == is_keyed_hash(asked):
             return Loaded(held)
         if held.remnant:  # the person's choices to leave, and nothing else: theirs again under the address
-            return Loaded(dataclasses.replace(held, address=asked, remnant=False))
+            return Loaded(dataclasses.replace(held, address=asked, remnant=False), remnant=True)
         return Loaded(None, erased=True, tombstone=held) if is_keyed_hash(held.address) else Loaded(None)
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:
@@ -257,7 +257,7 @@ class DynamoContactStore:
         if not facts:
             return loaded
         kept = {k: v for fact in facts for k, v in fact.items() if k not in ("pk", "sk", "ttl")}
-        return Loaded(loaded.contact, loaded.erased, loaded.tombstone, waiting=kept)
+        return Loaded(loaded.contact, loaded.erased, loaded.tombstone, waiting=kept, remnant=loaded.remnant)
 
     def delete_waiting_fact(self, key: str) -> None:
         self._client.delete_item(TableName=self._table, Key=waiting_key(key))
@@ -631,7 +631,13 @@ class DynamoContactStore:
             keys[key] = item_key(key, f"A#{record['source']}")
         self._batch_write(puts)
         items = self._batch_get([item_key(k) for k in keys])
-        erased = [k for k in keys if f"C#{k}" in items and is_keyed_hash(items[f"C#{k}"]["address"]["S"])]
+        erased = [
+            k
+            for k in keys
+            if f"C#{k}" in items
+            and is_keyed_hash(items[f"C#{k}"]["address"]["S"])
+            and "remnant" not in items[f"C#{k}"]  # what a storefront left is no erasure: the list may hold them
+        ]
         self._batch_write([{"DeleteRequest": {"Key": keys[k]}} for k in erased])
         return len(puts) - len(erased)
 

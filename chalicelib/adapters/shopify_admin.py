@@ -74,8 +74,10 @@ class ShopifyConsentWriteBack:
         endpoint: str,
         tokens: Callable[[], dict[str, str]],
         post: Post | None = None,
+        shops: frozenset[str] | None = None,
     ) -> None:
         self.name = name
+        self._shops = shops  # the shops still connected (None: any); a shop that left has nobody to tell
         self.channels = channels
         self._version = api_version
         self._endpoint = endpoint  # with {shop} and {version}
@@ -89,6 +91,9 @@ class ShopifyConsentWriteBack:
             accounts = _accounts(notice)
             owed[notice.removal_id] = len(accounts)  # none: nothing in Shopify to write, so nothing owed
             for shop, customer in accounts:
+                if self._shops is not None and shop not in self._shops:
+                    owed[notice.removal_id] -= 1  # the store no longer runs that shop: its consent is gone with it
+                    continue
                 writes[shop].append(Write(notice.removal_id, customer, notice.received_at))
         tokens = self._tokens()
         for shop, pending in writes.items():
@@ -123,7 +128,8 @@ class ShopifyConsentWriteBack:
         headers = {"Content-Type": "application/json", "X-Shopify-Access-Token": token}
         try:
             status, raw = (self._post or http_post)(url, headers, body.encode())
-        except OSError as exc:  # refused, reset, timed out
+        except Exception as exc:  # noqa: BLE001 - refused, reset, timed out, or refused by http.client itself
+            # only the kind of failure: an error's message may quote the request's headers, the token among them
             log.warning("Shopify Admin API unreachable (%s): write-backs wait", type(exc).__name__)
             return [], False
         if status != 200:

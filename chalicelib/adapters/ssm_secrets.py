@@ -37,10 +37,15 @@ def _secret_list(doc: dict[str, Any], field: str, required: bool) -> tuple[str, 
 def _tokens_by_shop(doc: dict[str, Any], field: str) -> dict[str, str]:
     raw = doc.get(field, {})
     if not isinstance(raw, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and len(v.strip()) >= MIN_SECRET_CHARS for k, v in raw.items()
+        isinstance(k, str)
+        and isinstance(v, str)
+        and len(v.strip()) >= MIN_SECRET_CHARS
+        and v.strip().isascii()
+        and v.strip().isprintable()  # a header value: no line break may reach the request (or its error message)
+        for k, v in raw.items()
     ):
         raise ValueError(f"secrets document: {field} must map each shop to its access token")
-    return {k.strip().lower(): v for k, v in raw.items()}
+    return {k.strip().lower(): v.strip() for k, v in raw.items()}
 
 
 def _keyring(doc: dict[str, Any], field: str, min_bytes: int) -> dict[str, bytes]:

@@ -184,6 +184,18 @@ def confirm_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> lis
     return confirmed
 
 
+def withdraw_write_backs(contact: Contact, platform_destinations: tuple[str, ...]) -> None:
+    """The person confirmed email again: a storefront platform still owed their earlier removal must not be told
+    it now (it would unsubscribe them there, and its echo here). Nothing is left to write to those destinations."""
+    if "email" in contact.suppressions:
+        return
+    for record in contact.removals.values():
+        if record.scope == "email" and record.state != "done":
+            for name in platform_destinations:
+                if record.destinations.get(name) == "pending":
+                    record.destinations[name] = "done"
+
+
 def notify_removed_by_someone_else(
     contact: Contact, scopes: list[str], restore: list[str], prov: Provenance, now: datetime
 ) -> bool:

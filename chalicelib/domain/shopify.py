@@ -170,7 +170,7 @@ def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now
             },
         )
         if resource.get("buyer_accepts_marketing") is True:
-            consent = {"email": email, "state": "subscribed", "customer_id": order.data.get("customer_id")}
+            consent = {"email": email, "state": "subscribed"}  # the order's contact: not necessarily the customer
             return [order, envelope(MARKETING_CONSENT, "#consent", at, consent)]
         return [order]
     email = resource.get("email")

@@ -53,7 +53,8 @@ def change_contact(
             return Change(None, written=False, erased=True)
         if loaded.waiting is not None:
             raise FactWaiting(loaded.waiting)  # decided before any write: the caller applies the fact instead
-        if loaded.contact is None and not create:
+        if (loaded.contact is None or loaded.remnant) and not create:
+            # upkeep (the sweep, a move) never brings back an address a storefront took away: only the person does
             return Change(None, written=False)
         contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))
         if not decide(contact):

@@ -35,6 +35,9 @@ def export_for_data_request(
         name = "-".join(request[k] for k in ("platform", "shop", "id"))
         key = f"{data_export_prefix(secrets.hash_address(address))}{name}.json"
         deps.data_exports.write(key, json.dumps(document, indent=2, sort_keys=True).encode())
+        if deps.store.load(address).erased:
+            deps.data_exports.delete_under(key)  # erased meanwhile: the erasure looked before this file was there
+            continue
         keys.append(key)
     log.info(
         "data request %s of %s: %s",

@@ -8,12 +8,12 @@ the key taken. Only then is everything else with personal data deleted. A crash 
 suppressed, and the erasure safe to repeat."""
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.consent import Contact, Provenance, Status, Suppression, SuppressionReason
-from ..domain.removals import STRENGTH, opt_out
-from ..domain.shopify import PLATFORM
+from ..domain.consent import Contact, Provenance, RemovalRecord, Status, Suppression, SuppressionReason
+from ..domain.removals import REMOVAL_DEADLINE, STRENGTH, opt_out
 from ..domain.timeutil import iso
 from .contacts import MAX_ATTEMPTS, Contended
 from .ports import Deps, VersionConflict
@@ -30,7 +30,10 @@ class ErasureReceipt:
     deleted: dict[str, int] = field(default_factory=dict)  # each place personal data lived, and what went from it
 
 
-def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> ErasureReceipt:
+def erase(
+    deps: Deps, address: str, reason: SuppressionReason, source: str, asked_by: str | None = None
+) -> ErasureReceipt:
+    """`asked_by`: the storefront platform's shop that asked (`shopify:<shop>`), which is not written back to."""
     secrets = deps.secrets.get()
     alias = secrets.hash_address(address)
     now = deps.clock.now()
@@ -41,7 +44,7 @@ def erase(deps: Deps, address: str, reason: SuppressionReason, source: str) -> E
         reason=reason.value,
         subject=alias,
     )
-    previous = _replace_with_tombstone(deps, address, alias, reason, prov)
+    previous = _replace_with_tombstone(deps, address, alias, reason, prov, asked_by)
     deleted = receipt.deleted
     # mailto: handles are read back from the person's item, now the tombstone: nothing of them to delete
     deleted["contact"] = int(previous is not None)
@@ -69,7 +72,7 @@ def data_export_prefix(alias: str) -> str:
 
 
 def _replace_with_tombstone(
-    deps: Deps, address: str, alias: str, reason: SuppressionReason, prov: Provenance
+    deps: Deps, address: str, alias: str, reason: SuppressionReason, prov: Provenance, asked_by: str | None
 ) -> Contact | None:
     """Write the tombstone over the address's item; returns the contact it replaced (None if there was none)."""
     for _ in range(MAX_ATTEMPTS):
@@ -87,7 +90,7 @@ def _replace_with_tombstone(
             tombstone = Contact(address=alias, created_at=prov.at_iso, version=previous.version)
         else:
             tombstone = loaded.tombstone or Contact(address=alias, created_at=prov.at_iso)
-        if not _seal_tombstone(deps, tombstone, previous, reason, prov) and previous is None:
+        if not _seal_tombstone(deps, tombstone, previous, reason, prov, asked_by) and previous is None:
             return None  # erased before, and nothing more to record
         try:
             deps.store.save(tombstone)
@@ -98,7 +101,12 @@ def _replace_with_tombstone(
 
 
 def _seal_tombstone(
-    deps: Deps, tombstone: Contact, previous: Contact | None, reason: SuppressionReason, prov: Provenance
+    deps: Deps,
+    tombstone: Contact,
+    previous: Contact | None,
+    reason: SuppressionReason,
+    prov: Provenance,
+    asked_by: str | None,
 ) -> bool:
     """Suppress every channel on the tombstone, keeping from the contact only what carries no personal data and
     must outlive it: open removals (their 48-hour clocks go on), bounces and complaints (never lifted by an opt-in),
@@ -122,9 +130,10 @@ def _seal_tombstone(
             record.forget = dict(earlier)
         if channel in lasting and tombstone.suppressions[channel].reason is not SuppressionReason.CHILD:
             tombstone.suppressions[channel] = lasting[channel]
-    # the person's email removals still owed to their storefront keep its customer ids until written back there,
-    # unless the storefront itself asked for the erasure (it has forgotten the customer already)
-    accounts = previous.profile.accounts if previous and not prov.source.startswith(f"{PLATFORM}:") else []
+    # the person's email removals still owed to their storefronts keep the customer ids until written back there,
+    # except the shop that asked for the erasure (it has forgotten the customer already)
+    held_accounts = previous.profile.accounts if previous else []
+    accounts = [a for a in held_accounts if not (asked_by and a.startswith(f"{asked_by}:"))]
     for record in tombstone.removals.values():
         if accounts and record.scope == "email" and record.state != "done":
             record.accounts = sorted({*record.accounts, *accounts})
@@ -176,7 +185,10 @@ def forget_known_only_through(deps: Deps, address: str, origin: str, source: str
     mailed there again, and nothing else of theirs is refused); otherwise their item goes. Open removals keep their
     clocks. Returns what went from where, or None when the person is known elsewhere too by now."""
     alias = deps.secrets.get().hash_address(address)
-    prov = Provenance(at=deps.clock.now(), source=source, channel="system", policy_version=deps.policy_version)
+    now = deps.clock.now()
+    prov = Provenance(at=now, source=source, channel="system", policy_version=deps.policy_version)
+    if deps.store.acquired_of(address):
+        return None  # a third-party list holds them too: known elsewhere
     for _ in range(MAX_ATTEMPTS):
         previous = deps.store.load(address).contact
         if previous is None or previous.profile.known_through != [origin]:
@@ -188,6 +200,7 @@ def forget_known_only_through(deps: Deps, address: str, origin: str, source: str
                 remnant.suppressions = dict(previous.suppressions)
                 remnant.topics = left
                 remnant.removals = {k: r for k, r in previous.removals.items() if r.state != "done"}
+                _take_back_details(deps, remnant, previous, prov)
                 remnant.record("forget", "all", "storefront_left", prov)
                 deps.store.save(remnant)
             else:
@@ -202,8 +215,32 @@ def forget_known_only_through(deps: Deps, address: str, origin: str, source: str
     if done:
         deps.store.archive_done(None, done)  # the operator's view keeps the record, not the address
     deps.store.forget_archived_recipient(previous.archived)
-    deleted.update(_erase_review_items(deps, address))
+    # review items stay: a message waiting there may be the person's own request, which must not be lost; they
+    # follow their own lifecycle (their words go after 30 days)
     deleted.update(deps.store.delete_contact_items(address))
     if deps.data_exports is not None:
         deleted["data_exports"] = deps.data_exports.delete_under(data_export_prefix(alias))
     return deleted
+
+
+def _take_back_details(deps: Deps, remnant: Contact, previous: Contact, prov: Provenance) -> None:
+    """Where the person's name and postal address went with a removal (the mail house's rows, partners told of a
+    shared postal removal), one more removal takes them back, as an erasure's does; the choice itself stays."""
+    rows = {r.id: r.received_at[:10] for r in previous.removals.values() if "mailhouse" in r.destinations}
+    rows |= {rid: at.partition("#")[2] for rid, at in previous.archived.items() if at.partition("#")[2]}
+    shared = any(r.shared for r in previous.removals.values())
+    if not rows and not shared:
+        return
+    destinations = deps.destinations_for("postal")
+    record = RemovalRecord(
+        id=f"rm-{secrets.token_hex(10)}",
+        scope="postal",
+        source=prov.source,
+        received_at=prov.at_iso,
+        due_at=iso(prov.at + REMOVAL_DEADLINE),
+        destinations=dict.fromkeys(destinations, "pending"),
+        next_attempt_at=prov.at_iso,
+        reason="forgotten",
+        forget=rows,
+    )
+    remnant.removals[record.id] = record

@@ -225,6 +225,9 @@ def _mailto_target(deps: Deps, received: Received, handle: str) -> tuple[str, st
     sender = received.mail.sender
     if address is None and sender and secrets.address_key(sender) == key:
         address = sender
+    elif address and is_keyed_hash(address) and sender and secrets.address_key(sender) == key:
+        # not erased if it is what a storefront that left kept of them: their own removal applies there
+        address = sender if deps.store.load(sender).remnant else address
     if address is None:
         return None
     if is_keyed_hash(address):

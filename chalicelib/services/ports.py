@@ -28,6 +28,7 @@ class Loaded:
     erased: bool = False
     tombstone: Contact | None = None  # what an erasure left of the person (address: the keyed hash), same key
     waiting: dict[str, Any] | None = None  # a fact that came before the contact (SPEC §1.8), read in the same request
+    remnant: bool = False  # the contact is what a storefront that left kept of the person: their choices to leave
 
 
 class ContactStore(Protocol):

@@ -15,6 +15,7 @@ from ..domain.removals import (
     opt_out,
     queue_removal_confirmation,
     request_opt_in,
+    withdraw_write_backs,
 )
 from ..domain.rules import eligibility
 from ..domain.timeutil import iso
@@ -197,7 +198,9 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
 
         def decide_confirm(contact: Contact) -> bool:
             _refuse_if_overtaken(contact, claims, tuple(topics))
-            return bool(confirm_opt_in(contact, topics, prov))
+            confirmed = confirm_opt_in(contact, topics, prov)
+            withdraw_write_backs(contact, tuple(d.name for d in deps.destinations if d.platform))
+            return bool(confirmed)
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
         # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all

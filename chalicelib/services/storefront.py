@@ -266,7 +266,9 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
             if began_email_subscription(joined):
                 queue_mail(contact, "welcome", prov, deps.clock.now())
         gains_id[:] = [contact.profile.customer_id != event.customer_id]
-        profile_changed = _update_profile(contact, event) | _note_origin(deps, contact, envelope, event.customer_id)
+        # an order's contact address may be another than its customer's: only a customer record names their account
+        account = event.customer_id if envelope.type == INFO_SAVED else None
+        profile_changed = _update_profile(contact, event) | _note_origin(deps, contact, envelope, account)
         if not joined and not profile_changed and not offered:
             return False
         remember_event(contact, envelope.id, deps.clock.now())
@@ -368,6 +370,17 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
     return change_and_deliver(deps, entry.email, decide).written
 
 
+def joined_after(contact: Contact, at_iso: str) -> bool:
+    """Did the person opt in to email themselves (expressly, or by confirming) after `at_iso`?"""
+    return any(
+        state.status is Status.SUBSCRIBED
+        and state.basis in (Basis.EXPRESS, Basis.CONFIRMED)
+        and state.since > at_iso
+        and Channel.EMAIL in channels_of(topic)
+        for topic, state in contact.topics.items()
+    )
+
+
 def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
     """Did the person leave this topic, or email altogether, after `at_iso`?"""
     state = contact.topics.get(topic)
@@ -400,8 +413,10 @@ def apply_erasure(deps: Deps, envelope: Envelope, who: CustomerRef) -> bool:
     source = envelope.source
     _keep_for_later(deps, who, SuppressionReason.ERASURE, source)
     addresses = _resolve(deps, who)
+    # a shop that asks for the erasure has forgotten the customer itself: only other shops are written back to
+    asked_by = envelope.known_through if envelope.shop else None
     for address in addresses:
-        erase(deps, address, SuppressionReason.ERASURE, source)
+        erase(deps, address, SuppressionReason.ERASURE, source, asked_by=asked_by)
     return bool(addresses) or who.customer_id is not None
 
 
@@ -522,6 +537,10 @@ def _follow_late_opt_outs(deps: Deps, new_email: str, before: Contact, after: Co
                 changed = True
         if changed:
             contact.record("email_changed", "address", "late_opt_outs_followed", prov)
+            owed = tuple(
+                d.name for d in deps.destinations if d.platform and d.name in deps.destinations_for("email", contact)
+            )
+            propagate_existing(contact, owed, prov, deps.clock.now())
         return changed
 
     change_contact(deps, new_email, follow, create=False)
@@ -539,7 +558,9 @@ def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChang
         if envelope.id in contact.applied_events:
             raise AlreadyApplied(envelope.id)
         _note_origin(deps, contact, envelope, change.customer_id)
-        if change.state == "unsubscribed":
+        if change.state == "unsubscribed" and joined_after(contact, prov.at_iso):
+            pass  # the person opted in here after that: Shopify's older state (or the echo of our own) is stale
+        elif change.state == "unsubscribed":
             opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email", contact))
         elif not left_after(contact, UPDATES, prov.at_iso):
             outcome = request_opt_in(contact, [UPDATES, PROMOTIONS], prov, confirm_every_new=deps.double_opt_in)

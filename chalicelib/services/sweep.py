@@ -199,8 +199,9 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
         return changed
 
     change = change_contact(deps, contact.address, decide, create=False, current=contact)
-    if change.erased and archived:
-        # erased since this run archived with the address: the erasure could not know these rows
+    if archived and not change.written:
+        # erased or forgotten since this run archived with the address: neither could know these rows (a later
+        # run archives them again, with the address, if the person is still held)
         deps.store.forget_archived_recipient(archived)
     if not change.written or change.contact is None:
         return
