@@ -38,8 +38,21 @@ def importtime_top(n: int = 8) -> list[tuple[str, int]]:
     return sorted(top_level, key=lambda r: -r[1])[:n]
 
 
+# What each Lambda function imports before its first event: its handler's module (the API's is the whole app; an
+# event function's is chalicelib.blueprints.events) and the services its handler imports when it runs.
+EVENTS = "import chalicelib.blueprints.events"
+PER_FUNCTION = {
+    "api_handler": APP,
+    "sweep": f"{EVENTS}; import chalicelib.services.sweep",
+    "ses_events": f"{EVENTS}; import chalicelib.services.ses_events",
+    "inbound_email": f"{EVENTS}; import chalicelib.adapters.ses_inbound, chalicelib.services.inbound",
+    "shopify_events": f"{EVENTS}; import chalicelib.services.storefront",
+}
+
+
 def measure(rounds: int = 9) -> dict[str, Any]:
     programs = {"bare": BARE, "baseline": BASELINE, "app": APP, "app_ready": APP_READY}
+    programs |= {f"function:{name}": code for name, code in PER_FUNCTION.items() if name != "api_handler"}
     samples: dict[str, list[float]] = {name: [] for name in programs}
     for _ in range(rounds):  # interleaved, so drift on a shared machine hits all alike
         for name, code in programs.items():
@@ -50,8 +63,15 @@ def measure(rounds: int = 9) -> dict[str, Any]:
     # The import alone could be made small by importing botocore lazily; the first request would pay it instead.
     # This ratio counts that too: import plus the clients, against import plus the clients.
     ready_ratio = (medians["app_ready"] - medians["bare"]) / baseline
+    spread = {k: [round(min(v), 4), round(max(v), 4)] for k, v in samples.items()}
+    per_function = {
+        name: round((medians["app" if name == "api_handler" else f"function:{name}"] - medians["bare"]) / baseline, 3)
+        for name in PER_FUNCTION
+    }
     return {
         "median_seconds": medians,
+        "spread_seconds": spread,
+        "per_function_import_ratio": per_function,
         "ratio": ratio,
         "ready_ratio": ready_ratio,
         "target": 1.15,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, dynamo_cost, inbox, mailman, memory, overhead, stack
+from . import coldstart, cost, dynamo_cost, inbox, mailman, memory, overhead, stack
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent
@@ -101,6 +101,7 @@ def measure_all(args: Any) -> dict[str, Any]:
         results[name] = measure()
         results["machine"].setdefault("seconds", {})[name] = round(time.perf_counter() - started, 1)
         (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    results["cost"] = cost.compute(results)  # from the figures above: nothing more to measure
     results["machine"]["load_average_at_end"] = os.getloadavg()
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     ]  # fmt: skip
     rows += overhead.rows(results["overhead"]) + memory.rows(results["memory"]) + stack.rows(results["stack"])
     rows += inbox.rows(results["inbox"])
+    rows += cost.rows(results.get("cost") or cost.compute(results))
     for op in results["dynamodb"]["operations"]:
         rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)", f"min {op['minimum']}",
                      op["ratio"] <= 1.0))  # fmt: skip

@@ -13,10 +13,10 @@ from ..services.contacts_view import erase_contact, show_contact
 from ..services.eligibility import check_eligibility
 from ..services.exports import postal_export
 from ..services.imports import import_records
-from ..services.inbound import list_review, resolve_review
 from ..services.links import unsubscribe_links
 from ..services.policy import announce
 from ..services.removals_view import list_removals
+from ..services.review import list_review, resolve_review
 from .http import handled, json_body, require_api_key
 
 bp = Blueprint(__name__)

@@ -16,8 +16,8 @@ from ..domain.timeutil import parse_iso
 from ..services import console
 from ..services.agent_requests import erase_by_admin, record_agent_removal
 from ..services.contacts_view import show_contact
-from ..services.inbound import list_review, removals_opened_by, resolve_review, show_review
 from ..services.removals_view import list_removals
+from ..services.review import list_review, removals_opened_by, resolve_review, show_review
 from ..settings import get_settings
 from .http import cross_site, raw_bytes
 

@@ -2,23 +2,25 @@
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Rate, SNSEvent
 
 from .. import wiring
 from ..domain.errors import InvalidInput, InvalidSignature
 from ..names import INBOUND_TOPIC, SES_EVENTS_TOPIC
-from ..services.inbound import handle_inbound
-from ..services.ses_events import handle_ses_notification
-from ..services.storefront import handle_shopify_event
-from ..services.sweep import SweepReport, run_sweep
+
+if TYPE_CHECKING:
+    from ..services.sweep import SweepReport
+
+# Each function imports the services it runs inside its handler: every function (the API's too) loads this module to
+# register it, and none should pay at cold start for another's code (the inbox reader, the sweep, the platforms').
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
 
-def publish_metrics(report: SweepReport) -> None:
+def publish_metrics(report: "SweepReport") -> None:
     from aws_lambda_powertools import Metrics  # imported here: only the sweep pays for it
     from aws_lambda_powertools.metrics import MetricUnit
 
@@ -32,6 +34,8 @@ def publish_metrics(report: SweepReport) -> None:
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="sweep")
 def sweep(event: Any) -> dict[str, Any]:
+    from ..services.sweep import run_sweep
+
     report = run_sweep(wiring.deps())
     publish_metrics(report)
     log.info("sweep done: %s", report)
@@ -44,6 +48,7 @@ def inbound_email(event: SNSEvent) -> str:
     cannot be parsed is reported and never retried forever."""
     from ..adapters.aws import client
     from ..adapters.ses_inbound import MissingMessage, received_from
+    from ..services.inbound import handle_inbound
 
     try:
         notification = json.loads(event.message)
@@ -61,6 +66,8 @@ def inbound_email(event: SNSEvent) -> str:
 
 @bp.on_sns_message(topic=SES_EVENTS_TOPIC, name="ses_events")
 def ses_events(event: SNSEvent) -> str:
+    from ..services.ses_events import handle_ses_notification
+
     # An exception here makes Lambda retry the delivery, so a throttled write is not lost.
     return handle_ses_notification(wiring.deps(), event.message)
 
@@ -70,6 +77,8 @@ def shopify_events(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Shopify's webhooks through the app's EventBridge partner event source (a rule on that bus invokes this).
     A delivery that can never apply is reported and dropped; a failure to apply raises, so EventBridge retries it
     and, in the end, keeps it in the function's dead-letter queue."""
+    from ..services.storefront import handle_shopify_event
+
     try:
         result = handle_shopify_event(wiring.deps(), event)
     except InvalidSignature:

@@ -8,9 +8,9 @@ from ..domain.redaction import redact
 from ..domain.removals import opt_out, queue_removal_confirmation
 from ..domain.topics import PARTNER_SHARING
 from .erasure import ErasureReceipt, erase
-from .inbound import record_console_action
 from .outbox import change_and_deliver
 from .ports import Deps, Staff
+from .review import record_console_action
 
 CHANNELS = ("phone", "chat")
 SCOPES = ("email", "postal", PARTNER_SHARING)

@@ -33,9 +33,9 @@ from chalicelib.domain.errors import ListkeeperError
 from chalicelib.domain.tokens import ALL_EMAIL
 from chalicelib.services.contacts_view import erase_contact
 from chalicelib.services.imports import import_records
-from chalicelib.services.inbound import resolve_review
 from chalicelib.services.ports import Deps
 from chalicelib.services.preferences import Visitor, one_click, submit_form
+from chalicelib.services.review import resolve_review
 from chalicelib.services.storefront import handle_storefront_webhook
 from chalicelib.services.sweep import run_sweep
 from chalicelib.settings import get_settings

@@ -247,7 +247,7 @@ def test_an_erasure_takes_back_the_mail_house_row_of_a_removal_already_pruned_fr
 
 def test_a_review_item_waiting_30_days_keeps_its_request_but_no_longer_the_persons_words(world: World) -> None:
     from chalicelib.domain.timeutil import iso
-    from chalicelib.services.inbound import list_review
+    from chalicelib.services.review import list_review
     from chalicelib.services.review_retention import TEXT_REMOVED
 
     received_at = iso(world.clock.now())

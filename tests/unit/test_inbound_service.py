@@ -12,7 +12,8 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.rules import Reason, eligibility
 from chalicelib.domain.timeutil import iso
 from chalicelib.domain.topics import Channel
-from chalicelib.services.inbound import Received, handle_inbound, list_review, resolve_review
+from chalicelib.services.inbound import Received, handle_inbound
+from chalicelib.services.review import list_review, resolve_review
 from chalicelib.services.ses_events import handle_ses_notification
 from chalicelib.services.storefront import handle_storefront_webhook
 from tests.support.events import body_of, event, signature
