@@ -50,10 +50,8 @@ class Write:
 
 
 def _accounts(notice: RemovalNotice) -> list[tuple[str, str]]:
-    """(shop, numeric id) of each Shopify customer the notice names; only a removal from all email is written back
-    (Shopify holds one email marketing consent, and leaving one topic is not leaving all marketing)."""
-    if notice.scope != "email":
-        return []
+    """(shop, numeric id) of each Shopify customer the notice names (a removal comes here only when it leaves the
+    person with no marketing email: Shopify holds one consent for all of it)."""
     found = []
     for account in notice.accounts:
         platform, _, rest = account.partition(":")

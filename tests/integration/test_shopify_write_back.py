@@ -211,3 +211,28 @@ def test_a_user_error_waits_unless_the_customer_cannot_be_mailed_there_at_all(
         "shopify", frozenset({"email"}), "2025-10", "https://{shop}/{version}", lambda: {SHOP: "t" * 20}, answer
     )
     assert write_back.deliver([notice("rm-1", 7)]) == ({"rm-1"} if acknowledged else set())
+
+
+def test_leaving_every_email_topic_one_by_one_reaches_the_shop_with_the_last_one(
+    world: World, shopify_admin: ShopifyAdminEmulation
+) -> None:
+    from_shopify(world, shopify_admin, resource("customers/create") | consent("subscribed"), "w-1")
+    held = [t for t, s in world.deps.store.load(BOB).contact.topics.items() if s.status.value == "subscribed"]  # type: ignore[union-attr]
+    email_topics = [t for t in held if t in ("updates", "surveys", "promotions")]
+    assert len(email_topics) == 3
+    for topic in email_topics[:-1]:
+        world.one_click(BOB, topic)
+    run_sweep(world.deps)
+    assert shopify_admin.records() == []  # still taking some marketing email: Shopify's one consent stays
+    world.one_click(BOB, email_topics[-1])
+    run_sweep(world.deps)
+    (written,) = shopify_admin.records()
+    assert written["marketing_state"] == "UNSUBSCRIBED"
+    # Shopify's echo adds nothing: no second removal, no suppression the person did not ask for
+    echo = resource("customers/create", updated_at="2026-12-02T10:00:00Z") | consent(
+        "unsubscribed", written["consent_updated_at"]
+    )
+    removals_before = len(removals(world, BOB))
+    assert from_shopify(world, shopify_admin, echo, "w-echo") == "processed"
+    assert len(removals(world, BOB)) == removals_before
+    assert "email" not in world.deps.store.load(BOB).contact.suppressions  # type: ignore[union-attr]
