@@ -9,8 +9,6 @@ request, and fewer once the shop's cost bucket runs low."""
 
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +32,9 @@ Post = Callable[[str, dict[str, str], bytes], tuple[int, bytes]]
 
 
 def http_post(url: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    import urllib.error  # here: only the sweep posts, and no function should load it at cold start for nothing
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - https or loopback
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310

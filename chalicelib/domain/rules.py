@@ -16,7 +16,7 @@ from .consent import (
     TopicState,
 )
 from .timeutil import iso, parse_iso
-from .topics import ACQUIRED_PREFIX, ALL_ACQUIRED, Channel, channels_of, is_contest
+from .topics import ACQUIRED_PREFIX, ALL_ACQUIRED, CONTEST_PREFIX, Channel, channels_of, is_contest
 
 
 class Reason(StrEnum):
@@ -76,6 +76,29 @@ def _expired(state: TopicState, now: datetime) -> bool:
     """Outside its time: a contest that ended, or a new use whose opt-out window is still open."""
     ended = state.expires_at is not None and parse_iso(state.expires_at) <= now
     return ended or (state.starts_at is not None and now < parse_iso(state.starts_at))
+
+
+def _marketing_email_topics(contact: Contact) -> list[tuple[str, TopicState]]:
+    """The person's marketing email lists: contest grants, third-party lists and uses not yet in force aside."""
+    return [
+        (topic, state)
+        for topic, state in contact.topics.items()
+        if Channel.EMAIL in channels_of(topic) and not topic.startswith((CONTEST_PREFIX, ACQUIRED_PREFIX, "use:"))
+    ]
+
+
+def takes_marketing_email(contact: Contact, besides: str | None = None) -> bool:
+    """Does the person take marketing email on some list (other than `besides`)? A storefront platform keeps one
+    consent for all of it: when the answer turns no, the platform is told they left."""
+    return Channel.EMAIL.value not in contact.suppressions and any(
+        state.status is Status.SUBSCRIBED and topic != besides for topic, state in _marketing_email_topics(contact)
+    )
+
+
+def left_every_marketing_list(contact: Contact) -> bool:
+    """The person left each marketing email list they had, one by one."""
+    held = _marketing_email_topics(contact)
+    return bool(held) and all(state.status is Status.UNSUBSCRIBED for _, state in held)
 
 
 def eligibility(

@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ..domain.consent import Contact, LedgerEntry, RemovalRecord, Status
+from ..domain.consent import Contact, LedgerEntry, RemovalRecord
 from ..domain.hashing import is_keyed_hash, item_key, keyed_hash
+from ..domain.rules import takes_marketing_email
 from ..domain.tokens import TokenCodec
-from ..domain.topics import ACQUIRED_PREFIX, CONTEST_PREFIX, Channel, channels_of, page_channel
+from ..domain.topics import page_channel
 
 
 class VersionConflict(Exception):
@@ -313,21 +314,12 @@ class Deps:
         platform keeps one consent for all of it): a removal from all email, or from their last email topic."""
         channel = scope if scope in ("email", "postal") else page_channel(scope).value
         accounts = holder.profile.accounts if holder is not None else []
-        leaves_all = scope == "email" or (channel == "email" and holder is not None and not _other_email(holder, scope))
+        leaves_all = scope == "email" or (
+            channel == "email" and holder is not None and not takes_marketing_email(holder, besides=scope)
+        )
         return tuple(
             d.name
             for d in self.destinations
             if channel in d.channels
             and (d.platform is None or (leaves_all and any(a.startswith(f"{d.platform}:") for a in accounts)))
         )
-
-
-def _other_email(holder: Contact, scope: str) -> bool:
-    """Does the person still take marketing email on another topic than `scope` (contest grants aside)?"""
-    return "email" not in holder.suppressions and any(
-        state.status is Status.SUBSCRIBED
-        and topic != scope
-        and not topic.startswith((CONTEST_PREFIX, ACQUIRED_PREFIX))
-        and Channel.EMAIL in channels_of(topic)
-        for topic, state in holder.topics.items()
-    )

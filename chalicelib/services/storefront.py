@@ -12,7 +12,13 @@ from ..domain.consent import Basis, Contact, Provenance, Status, SuppressionReas
 from ..domain.errors import EventIdReused, InvalidInput, InvalidSignature
 from ..domain.hashing import is_keyed_hash
 from ..domain.removals import offer_confirmation, opt_out, propagate_existing, request_opt_in
-from ..domain.rules import began_email_subscription, join_implied_topics, queue_mail, remember_event
+from ..domain.rules import (
+    began_email_subscription,
+    join_implied_topics,
+    left_every_marketing_list,
+    queue_mail,
+    remember_event,
+)
 from ..domain.shopify import (
     DATA_REQUEST,
     MARKETING_CONSENT,
@@ -50,7 +56,6 @@ from ..domain.storefront_events import (
 )
 from ..domain.timeutil import iso
 from ..domain.topics import (
-    ACQUIRED_PREFIX,
     CONTEST_PREFIX,
     IMPLIED_EMAIL_TOPICS,
     IMPLIED_POSTAL_TOPICS,
@@ -382,16 +387,6 @@ def joined_after(contact: Contact, at_iso: str) -> bool:
     )
 
 
-def left_every_email_topic(contact: Contact) -> bool:
-    """The person left each email topic they had, one by one, and takes no marketing email now."""
-    email_topics = [
-        state
-        for topic, state in contact.topics.items()
-        if Channel.EMAIL in channels_of(topic) and not topic.startswith((CONTEST_PREFIX, ACQUIRED_PREFIX))
-    ]
-    return bool(email_topics) and all(state.status is Status.UNSUBSCRIBED for state in email_topics)
-
-
 def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
     """Did the person leave this topic, or email altogether, after `at_iso`?"""
     state = contact.topics.get(topic)
@@ -571,7 +566,7 @@ def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChang
         _note_origin(deps, contact, envelope, change.customer_id)
         if change.state == "unsubscribed" and joined_after(contact, prov.at_iso):
             pass  # the person opted in here after that: Shopify's older state (or the echo of our own) is stale
-        elif change.state == "unsubscribed" and left_every_email_topic(contact):
+        elif change.state == "unsubscribed" and left_every_marketing_list(contact):
             pass  # nothing left to leave here: the echo of a write-back of their last topic, or the same wish
         elif change.state == "unsubscribed":
             opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email", contact))
