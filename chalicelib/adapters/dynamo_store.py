@@ -213,7 +213,7 @@ class DynamoContactStore:
         if is_keyed_hash(held.address) == is_keyed_hash(asked):
             return Loaded(held)
         if held.remnant:  # the person's choices to leave, and nothing else: theirs again under the address
-            return Loaded(dataclasses.replace(held, address=asked, remnant=False), remnant=True)
+            return Loaded(dataclasses.replace(held, address=asked, remnant=False), tombstone=held, remnant=True)
         return Loaded(None, erased=True, tombstone=held) if is_keyed_hash(held.address) else Loaded(None)
 
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome:

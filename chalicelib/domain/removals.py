@@ -16,7 +16,7 @@ from .consent import (
     SuppressionReason,
     TopicState,
 )
-from .rules import queue_mail
+from .rules import is_marketing_email_list, left_every_marketing_list, queue_mail
 from .timeutil import iso, parse_iso
 from .topics import ALL_ACQUIRED, FIXED_TOPICS, PARTNER_SHARING, Channel, channels_of
 
@@ -93,28 +93,46 @@ def opt_out(
 
 
 def propagate_existing(contact: Contact, destinations: tuple[str, ...], prov: Provenance, now: datetime) -> bool:
-    """The person left all email before listkeeper knew them somewhere it now writes removals back to (a new
-    storefront account): their choice goes there too, at its own time, with 48 hours from now to get there."""
+    """The person had left all marketing email (at once, or list by list) before listkeeper knew them somewhere it
+    now writes removals back to (a new storefront account, or an address they moved to): their choice goes there
+    too, at its own time, with 48 hours from now to get there."""
     suppression = contact.suppressions.get("email")
-    if suppression is None or not destinations:
+    if not destinations or (suppression is None and not left_every_marketing_list(contact)):
         return False
-    for record in contact.removals.values():
-        if record.scope == "email" and record.state != "done":
-            new = [d for d in destinations if d not in record.destinations]
-            record.destinations.update(dict.fromkeys(new, "pending"))
-            return bool(new)
+    email_scoped = [
+        r
+        for r in contact.removals.values()
+        if r.state != "done" and (r.scope == "email" or is_marketing_email_list(r.scope))
+    ]
+    if email_scoped:
+        latest = max(email_scoped, key=lambda r: r.received_at)
+        new = [d for d in destinations if d not in latest.destinations]
+        latest.destinations.update(dict.fromkeys(new, "pending"))
+        return bool(new)
+    if suppression is not None:
+        scope, since, reason = "email", suppression.since, suppression.reason.value
+    else:
+        scope, state = max(
+            (
+                (t, st)
+                for t, st in contact.topics.items()
+                if st.status is Status.UNSUBSCRIBED and is_marketing_email_list(t)
+            ),
+            key=lambda held: held[1].since,
+        )
+        since, reason = state.since, SuppressionReason.REQUEST.value
     record = RemovalRecord(
         id=f"rm-{secrets.token_hex(10)}",
-        scope="email",
+        scope=scope,
         source=prov.source,
-        received_at=suppression.since,  # the person's own time, written back as when they withdrew consent
+        received_at=since,  # the person's own time, written back as when they withdrew consent
         due_at=iso(now + REMOVAL_DEADLINE),
         destinations=dict.fromkeys(destinations, "pending"),
         next_attempt_at=iso(now),
-        reason=suppression.reason.value,
+        reason=reason,
     )
     contact.removals[record.id] = record
-    contact.record("propagate", "email", "new_destination", prov)
+    contact.record("propagate", scope, "new_destination", prov)
     return True
 
 
@@ -182,18 +200,6 @@ def confirm_opt_in(contact: Contact, topics: list[str], prov: Provenance) -> lis
         contact.record("subscribe", topic, Basis.CONFIRMED.value, prov)
         confirmed.append(topic)
     return confirmed
-
-
-def withdraw_write_backs(contact: Contact, platform_destinations: tuple[str, ...]) -> None:
-    """The person confirmed email again: a storefront platform still owed their earlier removal must not be told
-    it now (it would unsubscribe them there, and its echo here). Nothing is left to write to those destinations."""
-    if "email" in contact.suppressions:
-        return
-    for record in contact.removals.values():
-        if record.scope == "email" and record.state != "done":
-            for name in platform_destinations:
-                if record.destinations.get(name) == "pending":
-                    record.destinations[name] = "done"
 
 
 def notify_removed_by_someone_else(

@@ -16,7 +16,7 @@ from .consent import (
     TopicState,
 )
 from .timeutil import iso, parse_iso
-from .topics import ACQUIRED_PREFIX, ALL_ACQUIRED, CONTEST_PREFIX, Channel, channels_of, is_contest
+from .topics import ACQUIRED_PREFIX, ALL_ACQUIRED, CONTEST_PREFIX, USE_PREFIX, Channel, channels_of, is_contest
 
 
 class Reason(StrEnum):
@@ -78,13 +78,17 @@ def _expired(state: TopicState, now: datetime) -> bool:
     return ended or (state.starts_at is not None and now < parse_iso(state.starts_at))
 
 
+def is_marketing_email_list(topic: str) -> bool:
+    """A list of marketing email: contest grants, third-party lists and uses not yet in force aside."""
+    return (
+        topic not in ("email", "postal")
+        and Channel.EMAIL in channels_of(topic)
+        and not topic.startswith((CONTEST_PREFIX, ACQUIRED_PREFIX, USE_PREFIX))
+    )
+
+
 def _marketing_email_topics(contact: Contact) -> list[tuple[str, TopicState]]:
-    """The person's marketing email lists: contest grants, third-party lists and uses not yet in force aside."""
-    return [
-        (topic, state)
-        for topic, state in contact.topics.items()
-        if Channel.EMAIL in channels_of(topic) and not topic.startswith((CONTEST_PREFIX, ACQUIRED_PREFIX, "use:"))
-    ]
+    return [(topic, state) for topic, state in contact.topics.items() if is_marketing_email_list(topic)]
 
 
 def takes_marketing_email(contact: Contact, besides: str | None = None) -> bool:
@@ -95,10 +99,21 @@ def takes_marketing_email(contact: Contact, besides: str | None = None) -> bool:
     )
 
 
-def left_every_marketing_list(contact: Contact) -> bool:
-    """The person left each marketing email list they had, one by one."""
+def left_every_marketing_list(contact: Contact, by: str | None = None) -> bool:
+    """The person left each marketing email list they had, one by one (the last of them no earlier than `by`)."""
     held = _marketing_email_topics(contact)
-    return bool(held) and all(state.status is Status.UNSUBSCRIBED for _, state in held)
+    if not held or any(state.status is not Status.UNSUBSCRIBED for _, state in held):
+        return False
+    return by is None or max(state.since for _, state in held) >= by
+
+
+def opted_in_after(contact: Contact, at_iso: str) -> bool:
+    """Did the person join a marketing email list themselves (expressly, or by confirming) after `at_iso`? A
+    contest entry or a third-party list is no such opt-in."""
+    return any(
+        state.status is Status.SUBSCRIBED and state.basis in (Basis.EXPRESS, Basis.CONFIRMED) and state.since > at_iso
+        for _, state in _marketing_email_topics(contact)
+    )
 
 
 def eligibility(

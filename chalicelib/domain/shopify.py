@@ -67,6 +67,11 @@ def _postal(address: Any) -> dict[str, str] | None:
     return kept if all(k in kept for k in ("line1", "city", "postal_code", "country")) else None
 
 
+def _same(customer: dict[str, Any], email: Any) -> bool:
+    held = customer.get("email")
+    return isinstance(held, str) and isinstance(email, str) and held.strip().lower() == email.strip().lower()
+
+
 def _name(resource: dict[str, Any]) -> str | None:
     parts = [resource.get("first_name"), resource.get("last_name")]
     name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
@@ -162,7 +167,9 @@ def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now
             {
                 "order_id": f"shopify:{shop}:{_id(resource)}",
                 "email": email,
-                "customer_id": f"shopify:{shop}:{_id(customer)}" if customer else None,
+                # an order may carry another contact address than its customer's: that address is not the
+                # customer's, so it is not filed under their id (nor moved, exported or erased with them)
+                "customer_id": f"shopify:{shop}:{_id(customer)}" if customer and _same(customer, email) else None,
                 "name": _name(customer or {}) or _name(resource.get("shipping_address") or {}),
                 "postal_address": _postal(resource.get("shipping_address")) or _postal(resource.get("billing_address")),
                 "ip": resource.get("browser_ip") or (client or {}).get("browser_ip"),

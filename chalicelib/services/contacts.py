@@ -41,12 +41,14 @@ def change_contact(
     create: bool = True,
     current: Contact | None = None,
     waiting: tuple[str, ...] = (),
+    revive: bool = True,
 ) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 
     Two requests when something changes (a read and a conditional write), one when nothing does; a caller that has
     just read the contact passes it as `current` and saves the read. On a conflict the decision is made again on
-    fresh state, so a rule is never applied to stale data."""
+    fresh state, so a rule is never applied to stale data. `revive=False`: what a storefront that left kept of the
+    person is changed as it is, under the keyed hash (a bounce is not the person coming back)."""
     for attempt in range(MAX_ATTEMPTS):
         loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address, waiting)
         if loaded.erased:
@@ -56,7 +58,10 @@ def change_contact(
         if (loaded.contact is None or loaded.remnant) and not create:
             # upkeep (the sweep, a move) never brings back an address a storefront took away: only the person does
             return Change(None, written=False)
-        contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))
+        if loaded.remnant and not revive and loaded.tombstone is not None:
+            contact = loaded.tombstone  # changed where it is, under the keyed hash: not the person coming back
+        else:
+            contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))
         if not decide(contact):
             return Change(loaded.contact, written=False)
         try:

@@ -150,11 +150,12 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
         if found is None:
             return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
         address, scope = found
-        if is_keyed_hash(address) or scope.startswith(OPT_IN_PREFIX):
+        kept = is_keyed_hash(address) and _kept_by_a_storefront_that_left(deps, address)
+        if (is_keyed_hash(address) and not kept) or scope.startswith(OPT_IN_PREFIX):
             return InboundOutcome(verdict)  # erased already (suppressed for good), or not a list to leave
         scope = "email" if scope == ALL_EMAIL else scope
         # an auto-responder's mailto: removal is applied, but never answered (RFC 3834)
-        confirm = not _automated(received.mail) and not _spam(received)
+        confirm = not _automated(received.mail) and not _spam(received) and not kept  # kept: no address to answer
         remove_as_asked(deps, address, (scope,), prov, by_someone_else=False, confirm=confirm)
         return InboundOutcome(verdict, applied_to=address)
     if verdict.kind in (Kind.REQUEST, Kind.FORWARDED) and verdict.address:
@@ -176,6 +177,11 @@ def handle_inbound(deps: Deps, received: Received) -> InboundOutcome:
     if verdict.kind is Kind.REVIEW:
         return InboundOutcome(verdict, review_id=_queue_review(deps, received, verdict))
     return InboundOutcome(verdict)  # DSN, auto-reply, anything else: recorded in the log, nothing more
+
+
+def _kept_by_a_storefront_that_left(deps: Deps, alias: str) -> bool:
+    held = deps.store.load(alias).contact
+    return held is not None and held.remnant
 
 
 def _mailto_target(deps: Deps, received: Received, handle: str) -> tuple[str, str] | None:

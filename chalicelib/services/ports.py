@@ -27,7 +27,7 @@ class ClaimOutcome(StrEnum):
 class Loaded:
     contact: Contact | None
     erased: bool = False
-    tombstone: Contact | None = None  # what an erasure left of the person (address: the keyed hash), same key
+    tombstone: Contact | None = None  # what an erasure, or a storefront that left, kept (address: the keyed hash)
     waiting: dict[str, Any] | None = None  # a fact that came before the contact (SPEC §1.8), read in the same request
     remnant: bool = False  # the contact is what a storefront that left kept of the person: their choices to leave
 

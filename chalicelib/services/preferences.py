@@ -15,7 +15,6 @@ from ..domain.removals import (
     opt_out,
     queue_removal_confirmation,
     request_opt_in,
-    withdraw_write_backs,
 )
 from ..domain.rules import eligibility
 from ..domain.timeutil import iso
@@ -198,9 +197,7 @@ def submit_form(deps: Deps, token: str, form: Form, visitor: Visitor) -> PageVie
 
         def decide_confirm(contact: Contact) -> bool:
             _refuse_if_overtaken(contact, claims, tuple(topics))
-            confirmed = confirm_opt_in(contact, topics, prov)
-            withdraw_write_backs(contact, tuple(d.name for d in deps.destinations if d.platform))
-            return bool(confirmed)
+            return bool(confirm_opt_in(contact, topics, prov))
 
         change = change_and_deliver(deps, claims.address, decide_confirm)
         # say what is true: a second click confirms nothing new, and a bounced address cannot be confirmed at all

@@ -16,6 +16,7 @@ from ..domain.rules import (
     began_email_subscription,
     join_implied_topics,
     left_every_marketing_list,
+    opted_in_after,
     queue_mail,
     remember_event,
 )
@@ -376,17 +377,6 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
     return change_and_deliver(deps, entry.email, decide).written
 
 
-def joined_after(contact: Contact, at_iso: str) -> bool:
-    """Did the person opt in to email themselves (expressly, or by confirming) after `at_iso`?"""
-    return any(
-        state.status is Status.SUBSCRIBED
-        and state.basis in (Basis.EXPRESS, Basis.CONFIRMED)
-        and state.since > at_iso
-        and Channel.EMAIL in channels_of(topic)
-        for topic, state in contact.topics.items()
-    )
-
-
 def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
     """Did the person leave this topic, or email altogether, after `at_iso`?"""
     state = contact.topics.get(topic)
@@ -564,10 +554,10 @@ def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChang
         if envelope.id in contact.applied_events:
             raise AlreadyApplied(envelope.id)
         _note_origin(deps, contact, envelope, change.customer_id)
-        if change.state == "unsubscribed" and joined_after(contact, prov.at_iso):
+        if change.state == "unsubscribed" and opted_in_after(contact, prov.at_iso):
             pass  # the person opted in here after that: Shopify's older state (or the echo of our own) is stale
-        elif change.state == "unsubscribed" and left_every_marketing_list(contact):
-            pass  # nothing left to leave here: the echo of a write-back of their last topic, or the same wish
+        elif change.state == "unsubscribed" and left_every_marketing_list(contact, by=prov.at_iso):
+            pass  # the echo of the write-back of their last list (its own time): nothing left to leave
         elif change.state == "unsubscribed":
             opt_out(contact, Channel.EMAIL.value, prov, envelope.created_at, deps.destinations_for("email", contact))
         elif not left_after(contact, UPDATES, prov.at_iso):

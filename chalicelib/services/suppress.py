@@ -35,7 +35,7 @@ def suppress_permanently(
         opt_out(contact, "email", prov, now, deps.destinations_for("email", contact), reason)
         return len(contact.ledger) != entries  # a new suppression, or a weaker reason hardened
 
-    change = change_contact(deps, address, decide)
+    change = change_contact(deps, address, decide, revive=False)
     if change.erased:
         # an erased address keeps only its tombstone: the bounce or complaint hardens that, so no opt-in lifts it
         tombstone = deps.store.load(address).tombstone

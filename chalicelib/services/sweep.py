@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..domain.consent import Contact, Provenance, RemovalRecord
 from ..domain.hashing import is_keyed_hash
-from ..domain.rules import retry_after
+from ..domain.rules import retry_after, takes_marketing_email
 from ..domain.timeutil import iso
 from ..domain.topics import Channel, page_channel
 from ..domain.work import advance_removal_states, deadline_state, expire_contests, prune_done_removals
@@ -98,12 +98,19 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
 
     # 1. Hand every due removal to its pending destinations, batched per destination.
     by_destination: dict[str, list[RemovalNotice]] = defaultdict(list)
+    moot: dict[str, set[str]] = defaultdict(set)  # nothing to tell: the person takes marketing email again
     for contact in contacts:
         for record in contact.removals.values():
             if record.state == "done" or (record.next_attempt_at or "") > iso(now):
                 continue
             for destination in deps.destinations:
-                if record.destinations.get(destination.name) == "pending":
+                if record.destinations.get(destination.name) != "pending":
+                    continue
+                if destination.platform and takes_marketing_email(contact):
+                    # a platform keeps one consent for all marketing email: told "unsubscribed" now, it would
+                    # stop mail the person has since chosen (a list swapped on the page, an opt-in confirmed)
+                    moot[destination.name].add(record.id)
+                else:
                     by_destination[destination.name].append(_notice(deps, contact, record, destination))
     acknowledged: dict[str, set[str]] = {}
     for destination in deps.destinations:
@@ -117,6 +124,7 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
             report.failures += 1
             acknowledged[destination.name] = set()
         report.delivered[destination.name] = len(acknowledged[destination.name])
+        acknowledged[destination.name] |= moot[destination.name]
 
     # 2. Record the outcome, move clocks, claim mail: one conditional write per contact.
     for contact in contacts:
