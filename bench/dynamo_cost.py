@@ -182,6 +182,25 @@ def measure() -> dict[str, Any]:
         clock.advance(minutes=1)
         record("sweep with 2 due contacts", 2, "index reads + 1 batch read + 1 write per due contact (minimum: writes)",
                lambda: run_sweep(deps))  # fmt: skip
+        # A contact with a year of history (SPEC's hot item budget): a monthly order and a monthly contest entry
+        # with a marketing opt-in, each month's sweep expiring the grant; then a one-click on it.
+        webhook(event("y0", email="y@example.com", postal_address=POSTAL, customer_id="cust-y"))
+        for month in range(12):
+            clock.advance(days=30)
+            webhook(event(f"y-order-{month}", "order.placed", email="y@example.com", order_id=f"y-{month}"))
+            closes = (clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
+            entry = event(f"y-contest-{month}", "contest.entered", email="y@example.com", contest_id=f"m{month}",
+                          contest_ends_at=closes, marketing_opt_in=True)  # fmt: skip
+            entry["data"].pop("customer_id", None)
+            webhook(entry)
+            clock.advance(days=21)
+            run_sweep(deps)
+        key = deps.secrets.get().address_key("y@example.com")
+        held = ddb.get_item(TableName=os.environ["LISTKEEPER_TABLE"], Key={"pk": {"S": f"C#{key}"}, "sk": {"S": "C"}})
+        results["year_of_history"] = {"item_bytes": item_size(held["Item"]), "target_bytes": 1024}
+        year = deps.secrets.get().tokens.issue("y@example.com", ALL_EMAIL, clock.now())
+        record("one-click unsubscribe, contact with a year of history", 1, "read, write, settle; target <= 1 WCU",
+               lambda: one_click(deps, year, Visitor()))  # fmt: skip
         results["import"] = _import_ratio(deps, meter)
         wiring.reset()
     results["sweep"] = _sweep_scaling()

@@ -136,6 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     rows += overhead.rows(results["overhead"]) + memory.rows(results["memory"]) + stack.rows(results["stack"])
     rows += inbox.rows(results["inbox"])
     rows += cost.rows(results.get("cost") or cost.compute(results))
+    year = results["dynamodb"].get("year_of_history")
+    if year:
+        one_click = next(o for o in results["dynamodb"]["operations"] if o["operation"].endswith("a year of history"))
+        rows.append(("contact item with a year of history (bytes)", str(year["item_bytes"]),
+                     f"<= {year['target_bytes']}", year["item_bytes"] <= year["target_bytes"]))  # fmt: skip
+        rows.append(
+            ("  ... one-click on it: write capacity units", f"{one_click['wcu']:g}", "<= 1", one_click["wcu"] <= 1)
+        )
     for op in results["dynamodb"]["operations"]:
         rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)", f"min {op['minimum']}",
                      op["ratio"] <= 1.0))  # fmt: skip
