@@ -182,7 +182,7 @@ def measure() -> dict[str, Any]:
         clock.advance(minutes=1)
         record("sweep with 2 due contacts", 2, "index reads + 1 batch read + 1 write per due contact (minimum: writes)",
                lambda: run_sweep(deps))  # fmt: skip
-        # A contact with a year of history (SPEC's hot item budget): a monthly order and a monthly contest entry
+        # A contact with a year of history (the hot item's budget is 1 KB): a monthly order and a monthly contest entry
         # with a marketing opt-in, each month's sweep expiring the grant; then a one-click on it.
         webhook(event("y0", email="y@example.com", postal_address=POSTAL, customer_id="cust-y"))
         for month in range(12):
