@@ -2,3 +2,4 @@
 
 SES_EVENTS_TOPIC = "listkeeper-ses-events"
 INBOUND_TOPIC = "listkeeper-inbound"
+SHOPIFY = "shopify"  # the platform: customer ids `shopify:<shop>:<id>`, its webhooks and its write-back

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.shopify import PLATFORM
+from ..names import SHOPIFY as PLATFORM
 from ..services.ports import RemovalNotice
 
 log = logging.getLogger(__name__)

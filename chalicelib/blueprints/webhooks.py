@@ -47,12 +47,6 @@ def woocommerce_webhook() -> dict[str, Any]:
 @handled
 def shopify_webhook() -> dict[str, Any]:
     request = bp.current_request
-    headers = request.headers
-    delivery = ShopifyDelivery(
-        signature=headers.get("x-shopify-hmac-sha256"),
-        topic=headers.get("x-shopify-topic"),
-        shop=headers.get("x-shopify-shop-domain"),
-        webhook_id=headers.get("x-shopify-webhook-id"),
-    )
+    delivery = ShopifyDelivery.from_headers(request.headers)
     result = handle_shopify_webhook(wiring.deps(), raw_bytes(request), delivery)
     return {"status": result.status, "event_id": result.event_id}

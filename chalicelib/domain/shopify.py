@@ -5,22 +5,23 @@ Shopify signs the raw body (`X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 under th
 the topic (`X-Shopify-Topic`), the shop (`X-Shopify-Shop-Domain`) and the webhook (`X-Shopify-Webhook-Id`, the same
 on every retry of one delivery)."""
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..names import SHOPIFY
 from .addresses import normalize_address
 from .errors import InvalidInput
+from .platform_payloads import full_name, header, json_object, whole_postal
 from .storefront_events import ERASURE_REQUESTED, INFO_SAVED, ORDER_PLACED, Envelope, digest_of
 from .timeutil import parse_rfc3339
 
-PLATFORM = "shopify"
+PLATFORM = SHOPIFY
 MARKETING_CONSENT = "marketing_consent"  # a platform's own consent record: never accepted in listkeeper's envelope
 CONSENT_STATES = ("subscribed", "unsubscribed")  # not_subscribed, pending, invalid: nothing beyond saved info
 _SHOP = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
-MAX_HEADER = 200
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,16 @@ class ShopifyDelivery:
     shop: str | None
     webhook_id: str | None
 
-
-def _header(value: str | None, name: str) -> str:
-    if not value or not value.strip():
-        raise InvalidInput(f"the {name} header is required", code="missing_field")
-    if len(value) > MAX_HEADER or not value.isascii() or not value.isprintable():
-        raise InvalidInput(f"the {name} header is not valid", code="invalid_field")
-    return value.strip()
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, Any]) -> "ShopifyDelivery":
+        """From the HTTPS request's headers, or an EventBridge event's `detail.metadata` (any case)."""
+        found = {str(k).lower(): v for k, v in headers.items() if isinstance(v, str)}
+        return cls(
+            signature=found.get("x-shopify-hmac-sha256"),
+            topic=found.get("x-shopify-topic"),
+            shop=found.get("x-shopify-shop-domain"),
+            webhook_id=found.get("x-shopify-webhook-id"),
+        )
 
 
 def shop_of(delivery: ShopifyDelivery) -> str | None:
@@ -63,8 +67,7 @@ def _postal(address: Any) -> dict[str, str] | None:
         "postal_code": address.get("zip"),
         "country": address.get("country_code") or address.get("country"),
     }
-    kept = {k: v.strip() for k, v in fields.items() if isinstance(v, str) and v.strip()}
-    return kept if all(k in kept for k in ("line1", "city", "postal_code", "country")) else None
+    return whole_postal(fields)
 
 
 def _same(customer: dict[str, Any], email: Any) -> bool:
@@ -73,9 +76,7 @@ def _same(customer: dict[str, Any], email: Any) -> bool:
 
 
 def _name(resource: dict[str, Any]) -> str | None:
-    parts = [resource.get("first_name"), resource.get("last_name")]
-    name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-    return name or None
+    return full_name(resource.get("first_name"), resource.get("last_name"))
 
 
 def _time(resource: dict[str, Any], *names: str) -> str:
@@ -103,11 +104,11 @@ class ComplianceRequest:
 
 def compliance_request(raw_body: bytes, delivery: ShopifyDelivery, shop: str) -> ComplianceRequest | None:
     """The request a delivery carries, or None when its topic is not one of these."""
-    topic = _header(delivery.topic, "X-Shopify-Topic")
+    topic = header(delivery.topic, "X-Shopify-Topic")
     if topic not in (DATA_REQUEST, SHOP_REDACT):
         return None
-    event_id = f"shopify:{shop}:{_header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
-    resource = _object(raw_body)
+    event_id = f"shopify:{shop}:{header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
+    resource = json_object(raw_body)
     if str(resource.get("shop_domain", "")).lower() != shop:
         raise InvalidInput("shop_domain must be the shop that sent it", code="invalid_field")
     if topic == SHOP_REDACT:
@@ -121,23 +122,13 @@ def compliance_request(raw_body: bytes, delivery: ShopifyDelivery, shop: str) ->
     )
 
 
-def _object(raw_body: bytes) -> dict[str, Any]:
-    try:
-        resource = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
-    if not isinstance(resource, dict):
-        raise InvalidInput("the body must be a JSON object", code="malformed_json")
-    return resource
-
-
 def shopify_envelopes(raw_body: bytes, delivery: ShopifyDelivery, shop: str, now: datetime) -> list[Envelope]:
     """The events a delivery carries, in the order they are applied; [] for a topic listkeeper does not act on."""
-    topic = _header(delivery.topic, "X-Shopify-Topic")
-    event_id = f"shopify:{shop}:{_header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
+    topic = header(delivery.topic, "X-Shopify-Topic")
+    event_id = f"shopify:{shop}:{header(delivery.webhook_id, 'X-Shopify-Webhook-Id')}"
     if topic not in ("customers/create", "customers/update", "orders/create", "customers/redact"):
         return []
-    resource = _object(raw_body)
+    resource = json_object(raw_body)
     digest = digest_of(resource)
 
     def envelope(kind: str, suffix: str, at: str, data: dict[str, Any]) -> Envelope:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .addresses import normalize_address
 from .errors import InvalidAddress, InvalidInput
+from .platform_payloads import json_object
 from .timeutil import parse_rfc3339
 
 INFO_SAVED = "customer.info_saved"
@@ -92,12 +93,7 @@ def digest_of(parsed: Any) -> str:
 
 
 def parse_envelope(raw_body: bytes) -> Envelope:
-    try:
-        parsed = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
-    if not isinstance(parsed, dict):
-        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    parsed = json_object(raw_body)
     event_id = _text(parsed, "id", "", required=True, max_len=128)
     event_type = _text(parsed, "type", "", required=True, max_len=128)
     if "created_at" not in parsed:

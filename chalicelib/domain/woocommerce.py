@@ -6,13 +6,13 @@ topic (`X-WC-Webhook-Topic`), the site (`X-WC-Webhook-Source`) and each delivery
 payload is the REST API's customer or order resource. WooCommerce keeps no marketing consent of its own: a saved
 customer is saved info, an order is an order (SPEC §1.1)."""
 
-import json
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import InvalidInput
+from .platform_payloads import full_name, header, json_object, whole_postal
 from .storefront_events import INFO_SAVED, ORDER_PLACED, Envelope, digest_of
 from .timeutil import iso, parse_rfc3339
 
@@ -21,7 +21,6 @@ TOPICS = {
     "customer.updated": INFO_SAVED,
     "order.created": ORDER_PLACED,
 }
-MAX_HEADER = 200
 
 
 @dataclass(frozen=True)
@@ -46,23 +45,15 @@ def is_ping(raw_body: bytes, delivery: WooDelivery) -> bool:
     return list(form) == ["webhook_id"] and form["webhook_id"][0].isdigit()
 
 
-def _header(value: str | None, name: str) -> str:
-    if not value or not value.strip():
-        raise InvalidInput(f"the {name} header is required", code="missing_field")
-    if len(value) > MAX_HEADER or not value.isascii() or not value.isprintable():
-        raise InvalidInput(f"the {name} header is not valid", code="invalid_field")
-    return value.strip()
-
-
 def site_of(delivery: WooDelivery) -> str:
-    host = urlsplit(_header(delivery.source, "X-WC-Webhook-Source")).hostname
+    host = urlsplit(header(delivery.source, "X-WC-Webhook-Source")).hostname
     if not host:
         raise InvalidInput("the X-WC-Webhook-Source header must be the store's URL", code="invalid_field")
     return host
 
 
 def woocommerce_event_id(delivery: WooDelivery) -> str:
-    return f"woocommerce:{site_of(delivery)}:{_header(delivery.delivery_id, 'X-WC-Webhook-Delivery-ID')}"
+    return f"woocommerce:{site_of(delivery)}:{header(delivery.delivery_id, 'X-WC-Webhook-Delivery-ID')}"
 
 
 def _postal(resource: dict[str, Any]) -> dict[str, str] | None:
@@ -79,8 +70,8 @@ def _postal(resource: dict[str, Any]) -> dict[str, str] | None:
             "postal_code": found.get("postcode"),
             "country": found.get("country"),
         }
-        kept = {k: v.strip() for k, v in address.items() if isinstance(v, str) and v.strip()}
-        if all(k in kept for k in ("line1", "city", "postal_code", "country")):
+        kept = whole_postal(address)
+        if kept is not None:
             return kept
     return None
 
@@ -90,8 +81,7 @@ def _name(resource: dict[str, Any]) -> str | None:
     billing = resource.get("billing")
     if not any(isinstance(p, str) and p.strip() for p in parts) and isinstance(billing, dict):
         parts = [billing.get("first_name"), billing.get("last_name")]
-    name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-    return name or None
+    return full_name(*parts)
 
 
 def _when(resource: dict[str, Any], *fields: str) -> str:
@@ -107,15 +97,10 @@ def _when(resource: dict[str, Any], *fields: str) -> str:
 def woocommerce_envelope(raw_body: bytes, delivery: WooDelivery) -> Envelope | None:
     """The delivery as a storefront envelope, or None for a topic listkeeper does not act on."""
     event_id = woocommerce_event_id(delivery)
-    kind = TOPICS.get(_header(delivery.topic, "X-WC-Webhook-Topic"))
+    kind = TOPICS.get(header(delivery.topic, "X-WC-Webhook-Topic"))
     if kind is None:
         return None
-    try:
-        resource = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body is not valid JSON", code="malformed_json") from None
-    if not isinstance(resource, dict):
-        raise InvalidInput("the body must be a JSON object", code="malformed_json")
+    resource = json_object(raw_body)
     site = site_of(delivery)
     if not isinstance(resource.get("id"), int) or resource["id"] <= 0:
         raise InvalidInput("id must be a positive integer", code="invalid_field")

@@ -139,13 +139,7 @@ def handle_shopify_event(deps: Deps, event: dict[str, Any]) -> WebhookResult:
         raise InvalidInput("detail.metadata is required", code="missing_field")
     if not isinstance(detail.get("payload"), dict):
         raise InvalidInput("detail.payload must be a JSON object", code="missing_field")
-    headers = {str(k).lower(): v for k, v in detail["metadata"].items() if isinstance(v, str)}
-    delivery = ShopifyDelivery(
-        signature=None,
-        topic=headers.get("x-shopify-topic"),
-        shop=headers.get("x-shopify-shop-domain"),
-        webhook_id=headers.get("x-shopify-webhook-id"),
-    )
+    delivery = ShopifyDelivery.from_headers(detail["metadata"])  # its HMAC, if any, is not what is trusted here
     shop = _configured_shop(deps, delivery)
     return _apply_shopify(deps, json.dumps(detail["payload"]).encode(), delivery, shop)
 
