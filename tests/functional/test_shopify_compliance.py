@@ -132,3 +132,28 @@ def test_a_large_shops_redaction_goes_on_in_the_sweep_until_nobody_is_left(
     assert run_sweep(wiring.deps()).forgotten == 3 and len(held()) == 2
     assert run_sweep(wiring.deps()).forgotten == 2 and held() == []
     assert run_sweep(wiring.deps()).forgotten == 0 and wiring.deps().store.pending_redactions() == []
+
+
+def test_an_export_written_while_an_erasure_ran_is_taken_back(client: Client) -> None:
+    from dataclasses import replace
+
+    from chalicelib import wiring
+    from chalicelib.adapters.data_exports import S3DataExports
+    from chalicelib.domain.consent import SuppressionReason
+    from chalicelib.services.data_requests import export_for_data_request
+    from chalicelib.services.erasure import erase
+
+    deliver(client, "customers/create", resource("customers/create"))
+    deps = wiring.deps()
+
+    class ErasedMeanwhile(S3DataExports):
+        """The erasure lands after the export read the person and before its file is written."""
+
+        def write(self, key: str, body: bytes) -> None:
+            erase(deps, BOB, SuppressionReason.ERASURE, "api:erasure")
+            super().write(key, body)
+
+    racing = replace(deps, data_exports=ErasedMeanwhile(lambda: aws_client("s3"), BUCKET))
+    request = {"platform": "shopify", "shop": "dev-shop.myshopify.com", "id": "1"}
+    assert export_for_data_request(racing, request, BOB, None) == []
+    assert exports() == {}

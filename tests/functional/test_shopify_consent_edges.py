@@ -172,3 +172,10 @@ def test_a_mailto_unsubscribe_from_another_sender_is_not_lost_after_the_redactio
     reviewed = api(client, "GET", "/v1/review").json_body["review"]
     subscribe(client, "dana@example.com", "evt_dana_again")  # she signs up elsewhere later
     assert reviewed or allowed(client, "updates", address="dana@example.com")[0] is False
+
+
+def test_a_third_party_list_may_hold_someone_a_redaction_kept_choices_of(client: Client, sent_mail: Any) -> None:
+    _dana(client, sent_mail)
+    answer = api(client, "POST", "/v1/imports", {"source": "fairco", "records": [{"email": "dana@example.com"}]})
+    assert answer.json_body["imported"] == 1  # not taken for an erasure
+    assert allowed(client, "surveys", address="dana@example.com") == (False, "unsubscribed")  # her choice stays
