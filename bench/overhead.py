@@ -22,6 +22,7 @@ import struct
 import sys
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -209,6 +210,48 @@ def _ledger(at: str, action: str, subject: str, detail: str, source: str, channe
     return {"M": entry | {k: _s(v) for k, v in extra.items()}}
 
 
+# The contact item's stored form, as the app keeps it: what key conditions, indexes and conditions read stays an
+# attribute, the rest is one zlib-compressed JSON document (adapters/dynamo_store.py `PLAIN`, `pack`).
+_PLAIN = {"pk", "sk", "address", "v", "aud_pk", "postal_pk", "customer_pk", "shop_pk", "due_pk", "due_at", "remnant"}
+_PLAIN |= {"n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"}
+
+
+def _value(attribute: dict[str, Any]) -> Any:
+    ((kind, inner),) = attribute.items()
+    if kind == "M":
+        return {k: _value(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_value(v) for v in inner]
+    if kind == "N":
+        return int(inner)
+    return inner
+
+
+def _attribute(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return _n(value)
+    if isinstance(value, dict):
+        return {"M": {k: _attribute(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return {"L": [_attribute(v) for v in value]}
+    return _s(value)
+
+
+def _packed(item: dict[str, Any]) -> dict[str, Any]:
+    document = {k: _value(v) for k, v in item.items() if k not in _PLAIN and v != {"NULL": True}}
+    body = zlib.compress(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(), 9)
+    return {**{k: v for k, v in item.items() if k in _PLAIN}, "z": {"B": body}}
+
+
+def _unpacked(item: dict[str, Any]) -> dict[str, Any]:
+    if "z" not in item:
+        return item
+    document = json.loads(zlib.decompress(item["z"]["B"]))
+    return {**{k: v for k, v in item.items() if k != "z"}, **{k: _attribute(v) for k, v in document.items()}}
+
+
 def _shard(address: str) -> int:
     return int(hashlib.sha256(address.encode()).hexdigest()[:4], 16) % 8
 
@@ -371,9 +414,10 @@ class RawHandler:
             item = {i["pk"]["S"]: i for i in found.get("Responses", {}).get(TABLE, [])}.get(pk)
         if item is not None and "@" not in item["address"]["S"]:
             return None, True
-        return item, False
+        return (_unpacked(item) if item is not None else None), False
 
-    def _put_versioned(self, item: dict[str, Any], read_version: int) -> None:
+    def _put_versioned(self, plain: dict[str, Any], read_version: int) -> None:
+        item = _packed(plain)
         if read_version == 0:
             self.dynamodb.put_item(TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)")
         else:
@@ -480,12 +524,8 @@ class RawHandler:
             "welcome", store="Example Store", preferences_url=url, name=data["name"], topics=["surveys", "updates"]
         )
         subject = "Welcome to Example Store email updates"
+        # sent and left claimed: the sweep settles it from the send log after the lease
         self._send(address, _mime(self.SENDER, address, subject, message_id, text, html, unsubscribe), message_id)
-        for name in ("due_pk", "due_at", "n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead"):
-            del item[name]
-        item["outbox"] = {"M": {}}
-        item["v"] = _n(2)
-        self._put_versioned(item, 1)
         return _answer(200, json.dumps({"status": "processed", "event_id": event_id}))
 
     def one_click(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -561,10 +601,6 @@ class RawHandler:
         text, html = self._text("removal_confirmation", store="Example Store", scopes=["email"], preferences_url=url)
         subject = "You are unsubscribed from Example Store"
         self._send(address, _mime(self.SENDER, address, subject, message_id, text, html), message_id)
-        item["outbox"] = {"M": {}}
-        item["n_outbox"] = _n(0)
-        item["v"] = _n(read_version + 2)
-        self._put_versioned(item, read_version + 1)
         return page
 
 

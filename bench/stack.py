@@ -369,6 +369,8 @@ def _shape(value: dict[str, Any]) -> Any:
 
 def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
     """A contact written by the stack's own webhook, against a seeded one: same attributes, same types."""
+    from chalicelib.adapters.dynamo_store import readable
+
     address = "shape-check@example.com"
     body, headers = signed_webhook("evt_shape_check", address, "Shape Check")
     status, payload, _ = http.call("POST", "/webhooks/storefront", body, headers)
@@ -378,8 +380,8 @@ def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
     ddb = aws_client(stack, "dynamodb")
     key_of = stack_key_of(stack)
     key = {"pk": {"S": f"C#{key_of(address)}"}, "sk": {"S": "C"}}
-    written = ddb.get_item(TableName=stage["LISTKEEPER_TABLE"], Key=key, ConsistentRead=True)["Item"]
-    seeded = seeded_item(1, datetime.now(UTC), stage["LISTKEEPER_POLICY_VERSION"], key_of)
+    written = readable(ddb.get_item(TableName=stage["LISTKEEPER_TABLE"], Key=key, ConsistentRead=True)["Item"])
+    seeded = readable(seeded_item(1, datetime.now(UTC), stage["LISTKEEPER_POLICY_VERSION"], key_of))
     for item in (written, seeded):  # one event each, under its id: compare what is kept under it, not the id
         item["events"] = {"M": {"<event id>": next(iter(item["events"]["M"].values()))}}
     missing = {"NULL": True}

@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -41,9 +42,9 @@ from ..domain.work import summarize
 from ..services.ports import ClaimOutcome, Loaded, VersionConflict
 from .dynamo_json import from_item, to_item
 
-LEDGER_IN_ITEM = 20  # newest entries kept on the contact item; older ones move to their own items
 DUE_SHARDS = 8
-EVENT_CLAIM_DAYS = 30
+LEDGER_PER_ITEM = 10  # entries kept together in one item off the contact's (about 500 bytes compressed)
+EVENT_CLAIM_DAYS = 30  # domain/rules.EVENTS_REMEMBERED_FOR: a contact remembers applied ids as long
 BATCH_GET_LIMIT = 100
 
 
@@ -68,6 +69,32 @@ def _compact(value: Any) -> Any:
     if isinstance(value, list):
         return [_compact(v) for v in value]
     return value
+
+
+# Read by key conditions, indexes, projections or conditions: kept as attributes. Everything else about the person
+# is one compressed JSON document (`z`): a write costs a unit per KB of item, and a contact with a year of history
+# fits in one that way (`make bench`).
+PLAIN = frozenset({"pk", "sk", "address", "v", "aud_pk", "postal_pk", "customer_pk", "shop_pk", "due_pk", "due_at"})
+PLAIN |= {"n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead", "remnant"}
+BODY = "z"
+
+
+def pack(body: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(), 9)
+
+
+def packed(item: dict[str, Any]) -> dict[str, Any]:
+    """A contact's item (attribute-value form, every attribute plain) in the form it is stored in."""
+    document = from_item({k: v for k, v in item.items() if k not in PLAIN})
+    return {**{k: v for k, v in item.items() if k in PLAIN}, BODY: {"B": pack(document)}}
+
+
+def readable(item: dict[str, Any]) -> dict[str, Any]:
+    """An item with its compressed document unpacked into attributes: what the contact holds, as before."""
+    if BODY not in item:
+        return item
+    document = json.loads(zlib.decompress(item[BODY]["B"]))
+    return {**{k: v for k, v in item.items() if k != BODY}, **to_item(document)}
 
 
 def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
@@ -109,7 +136,9 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
             n_outbox=work.outbox_pending,
             n_dead=work.outbox_dead,
         )
-    return to_item(_compact(body))
+    body = _compact(body)
+    document = {k: v for k, v in body.items() if k not in PLAIN}
+    return to_item({**{k: v for k, v in body.items() if k in PLAIN}, BODY: pack(document)})
 
 
 def _removal_body(record: RemovalRecord) -> dict[str, Any]:
@@ -122,7 +151,7 @@ def _int(value: Any) -> int:
 
 
 def contact_from_item(item: dict[str, Any]) -> Contact:
-    raw = from_item(item)
+    raw = from_item(readable(item))
     topics = {
         name: TopicState(
             status=Status(t["status"]),
@@ -305,17 +334,19 @@ class DynamoContactStore:
         found = {a: self._loaded(items[f"C#{k}"], a) for a, k in sorted(keys.items()) if f"C#{k}" in items}
         return {a: loaded for a, loaded in found.items() if loaded.contact is not None or loaded.erased}
 
-    def save(self, contact: Contact) -> None:
-        """Written on the version read: a tombstone saved on a contact's version replaces it (erasure)."""
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
+        """Written on the version read: a tombstone saved on a contact's version replaces it (erasure).
+        `move_ledger`: how many of the oldest ledger entries (read from the table, never this change's own) move
+        to their own items first, so the contact item stays small."""
         key = self.key_of(contact.address)
-        overflow = contact.ledger[:-LEDGER_IN_ITEM] if len(contact.ledger) > LEDGER_IN_ITEM else []
+        overflow = contact.ledger[: max(0, min(move_ledger, len(contact.ledger)))]
         written: list[dict[str, Any]] = []
         if overflow:
             # Written before the contact: if the contact write then fails, a retry writes the same keys again.
             written = self._write_ledger_items(key, overflow)
-            contact.ledger = contact.ledger[-LEDGER_IN_ITEM:]
+        kept = contact.ledger[len(overflow) :]
         new_version = contact.version + 1
-        item = contact_to_item(contact, new_version, key)
+        item = contact_to_item(dataclasses.replace(contact, ledger=kept), new_version, key)
         if contact.version == 0:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
@@ -333,15 +364,19 @@ class DynamoContactStore:
                 # lost to an erasure: no retry will own these entries, and nothing of the person may stay
                 self._batch_write([{"DeleteRequest": {"Key": k}} for k in written])
             raise VersionConflict(contact.address) from None
-        contact.version = new_version
+        contact.version, contact.ledger = new_version, kept
 
     def _write_ledger_items(self, key: str, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
+        """The entries in items of their own, several to an item (compressed, each well under 1 KB: one write unit
+        for what a sweep visit moves); a retry writes the same keys again."""
         requests, keys = [], []
-        for entry in entries:
-            fingerprint = hashlib.sha256(repr(sorted(entry.as_dict().items())).encode()).hexdigest()[:12]
-            body = {**entry.as_dict(), "pk": f"C#{key}", "sk": f"L#{entry.at}#{fingerprint}"}
-            keys.append({"pk": {"S": body["pk"]}, "sk": {"S": body["sk"]}})
-            requests.append({"PutRequest": {"Item": to_item(body)}})
+        for start in range(0, len(entries), LEDGER_PER_ITEM):
+            chunk = [e.as_dict() for e in entries[start : start + LEDGER_PER_ITEM]]
+            fingerprint = hashlib.sha256(json.dumps(chunk, sort_keys=True).encode()).hexdigest()[:12]
+            item_keys = {"pk": {"S": f"C#{key}"}, "sk": {"S": f"L#{chunk[0]['at']}#{fingerprint}"}}
+            keys.append(item_keys)
+            body = {**item_keys, "n": {"N": str(len(chunk))}, BODY: {"B": pack({"entries": chunk})}}
+            requests.append({"PutRequest": {"Item": body}})
         self._batch_write(requests)
         return keys
 
@@ -509,8 +544,12 @@ class DynamoContactStore:
         return frozenset(item.get("to", {}).get("SS", []))
 
     def was_sent(self, outbox_id: str) -> bool:
-        key = {"pk": {"S": f"S#{outbox_id}"}, "sk": {"S": "S"}}
-        return "Item" in self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+        return outbox_id in self.sent_among([outbox_id])
+
+    def sent_among(self, outbox_ids: Iterable[str]) -> frozenset[str]:
+        """Which of these outbox ids SES accepted: one batched read per 100."""
+        keys = [{"pk": {"S": f"S#{i}"}, "sk": {"S": "S"}} for i in sorted(set(outbox_ids))]
+        return frozenset(item["pk"]["S"][2:] for item in self._batch_get_items(keys)) if keys else frozenset()
 
     # --- the customer-service review queue: one small partition, ordered by arrival -------------------------
 
@@ -558,11 +597,17 @@ class DynamoContactStore:
 
     def delete_contact_items(self, address: str) -> dict[str, int]:
         """Every item in the address's partition but the tombstone: older ledger entries, third-party records."""
-        partition = self._partition(f"C#{self.key_of(address)}", ProjectionExpression="pk, sk", ConsistentRead=True)
-        keys = [key for key in partition if key["sk"]["S"] != "C"]
-        self._batch_write([{"DeleteRequest": {"Key": key}} for key in keys])
-        records = sum(1 for key in keys if key["sk"]["S"].startswith("A#"))
-        return {"older_ledger_entries": len(keys) - records, "third_party_records": records}
+        partition = self._partition(
+            f"C#{self.key_of(address)}",
+            ProjectionExpression="pk, sk, #n",
+            ExpressionAttributeNames={"#n": "n"},
+            ConsistentRead=True,
+        )
+        found = [item for item in partition if item["sk"]["S"] != "C"]
+        self._batch_write([{"DeleteRequest": {"Key": {"pk": i["pk"], "sk": i["sk"]}}} for i in found])
+        records = sum(1 for item in found if item["sk"]["S"].startswith("A#"))
+        entries = sum(int(i.get("n", {}).get("N", "1")) for i in found if i["sk"]["S"].startswith("L#"))
+        return {"older_ledger_entries": entries, "third_party_records": records}
 
     def delete_contact(self, address: str, version: int) -> None:
         """Delete the address's item as read (its version): a write that came in between keeps it."""
@@ -612,8 +657,13 @@ class DynamoContactStore:
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""
-        partition = self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True)
-        return [LedgerEntry(**_plain(item)) for item in partition]
+        entries: list[LedgerEntry] = []
+        for item in self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True):
+            if BODY in item:
+                entries += [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
+            else:  # one entry an item, as written before entries were grouped
+                entries.append(LedgerEntry(**_plain(item)))
+        return entries
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -
 

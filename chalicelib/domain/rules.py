@@ -157,8 +157,14 @@ def _acquired_eligibility(contact: Contact | None, channel: Channel, topic: str,
     return Eligibility(True, Reason.SUBSCRIBED) if acquired else Eligibility(False, Reason.NOT_SUBSCRIBED)
 
 
+EVENTS_REMEMBERED_FOR = timedelta(days=30)  # as long as an event id's claim is kept (adapters/dynamo_store.py)
+
+
 def remember_event(contact: Contact, event_id: str, at: datetime, keep: int = 25) -> None:
-    """Keep the ids of recently applied events, so that a redelivery after a crash applies nothing twice."""
+    """Keep the ids of recently applied events, so that a redelivery after a crash applies nothing twice; no
+    longer than the claim on the id itself lives, so the contact's item does not grow with its history."""
+    oldest = iso(at - EVENTS_REMEMBERED_FOR)
+    contact.applied_events = {i: t for i, t in contact.applied_events.items() if t >= oldest}
     contact.applied_events[event_id] = iso(at)
     if len(contact.applied_events) > keep:
         newest = sorted(contact.applied_events.items(), key=lambda kv: kv[1])[-keep:]

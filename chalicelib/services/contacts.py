@@ -4,12 +4,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.consent import Contact
+from ..domain.consent import Contact, LedgerEntry
 from ..domain.errors import ListkeeperError
 from ..domain.timeutil import iso
 from .ports import Deps, Loaded, VersionConflict
 
 MAX_ATTEMPTS = 8
+# The contact's item holds the ledger entries written since the sweep last wrote it (the sweep moves them all to
+# items of their own); a contact the sweep has no reason to visit moves them on the change after this many.
+HOT_LEDGER = 8
 
 
 class FactWaiting(Exception):
@@ -42,13 +45,15 @@ def change_contact(
     current: Contact | None = None,
     waiting: tuple[str, ...] = (),
     revive: bool = True,
+    settle_ledger: bool = False,
 ) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 
     Two requests when something changes (a read and a conditional write), one when nothing does; a caller that has
     just read the contact passes it as `current` and saves the read. On a conflict the decision is made again on
     fresh state, so a rule is never applied to stale data. `revive=False`: what a storefront that left kept of the
-    person is changed as it is, under the keyed hash (a bounce is not the person coming back)."""
+    person is changed as it is, under the keyed hash (a bounce is not the person coming back). `settle_ledger`: the
+    entries read move off the contact's item with this write (the sweep's writes)."""
     for attempt in range(MAX_ATTEMPTS):
         loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address, waiting)
         if loaded.erased:
@@ -62,11 +67,23 @@ def change_contact(
             contact = loaded.tombstone  # changed where it is, under the keyed hash: not the person coming back
         else:
             contact = loaded.contact or Contact(address=address, created_at=iso(deps.clock.now()))
+        read = list(contact.ledger)
         if not decide(contact):
             return Change(loaded.contact, written=False)
         try:
-            deps.store.save(contact)
+            deps.store.save(contact, _settled(read, contact.ledger, settle_ledger))
         except VersionConflict:
             continue
         return Change(contact, written=True)
     raise Contended("the contact is being changed by many requests at once; try again")
+
+
+def _settled(read: list[LedgerEntry], now: list[LedgerEntry], settle: bool) -> int:
+    """How many of the oldest entries may move off the item: only entries read from the table (never this
+    change's own, which are written with it), all of them when settling or when the item holds too many."""
+    if not settle and len(now) <= HOT_LEDGER:
+        return 0
+    count = 0
+    while count < min(len(read), len(now)) and now[count] is read[count]:
+        count += 1
+    return count

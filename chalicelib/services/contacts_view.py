@@ -25,7 +25,9 @@ def show_contact(deps: Deps, raw_address: str) -> dict[str, Any]:
         raise NotFound("no contact with that address")  # an erased person is not held: nothing to show
     if contact is None:
         return {"email": address, "acquired": acquired, "topics": {}, "suppressions": {}, "ledger": [], "removals": []}
-    ledger = deps.store.older_ledger(address) + contact.ledger
+    older = deps.store.older_ledger(address)
+    # an entry moved off the item by a write that then lost its race is still on the item: shown once
+    ledger = older + [entry for entry in contact.ledger if entry not in older]
     now = deps.clock.now()
     sources = {f"{ACQUIRED_PREFIX}{r['source']}" for r in acquired}
     return {

@@ -1,9 +1,9 @@
 """Sending an outbox entry exactly once.
 
 A sender first *claims* due entries (stamps `sending_since`) in the same conditional write as whatever else it
-changes, then sends, then settles (removes the sent ones) in a second write. If that second write never happens,
-the entry stays claimed; once its lease has passed, the sweep asks the send log (filled from SES "Send" events,
-which carry the outbox id as a message tag) whether SES took it: if so it is settled, if not it is sent again."""
+changes, then sends. A sent entry stays claimed: no second write on the request path. Once its lease has passed,
+the sweep asks the send log (filled from SES "Send" events, which carry the outbox id as a message tag) whether SES
+took it: if so it is settled, if not it is sent again. A refused send is released at once, for its backoff."""
 
 from datetime import datetime
 
@@ -13,22 +13,22 @@ from ..domain.work import SEND_LEASE
 
 
 def claim_due_mail(contact: Contact, now: datetime, send_log: dict[str, bool] | None = None) -> list[str]:
-    """Stamp every due, unclaimed entry as being sent now. An entry whose claim has lapsed is settled or claimed
-    again only on the send log's word (`send_log`: outbox id -> SES took it); without it, it is left for the
-    sweep. Returns the claimed ids."""
+    """Stamp every due, unclaimed entry as being sent now. A claimed entry the send log knows SES took is settled
+    (`send_log`: outbox id -> SES took it); one whose claim has lapsed is claimed again only on the send log's
+    word that SES did not; without it, it is left for the sweep. Returns the claimed ids."""
     claimed: list[str] = []
     for message in list(contact.outbox.values()):
         if message.dead:
             continue
         if message.sending_since is not None:
-            if parse_iso(message.sending_since) + SEND_LEASE > now:
-                continue  # another sender holds it
             checked = (send_log or {}).get(message.id)
-            if checked is None:
-                continue  # only the send log may say whether SES took it
-            if checked:
+            if checked:  # SES took it, whoever sent it: settled, lease or not
                 del contact.outbox[message.id]
                 continue
+            if parse_iso(message.sending_since) + SEND_LEASE > now:
+                continue  # another sender holds it
+            if checked is None:
+                continue  # only the send log may say whether SES took it
         elif parse_iso(message.next_attempt_at) > now:
             continue
         message.sending_since = iso(now)
@@ -36,9 +36,6 @@ def claim_due_mail(contact: Contact, now: datetime, send_log: dict[str, bool] | 
     return claimed
 
 
-def expired_claims(contact: Contact, now: datetime) -> list[str]:
-    return [
-        m.id
-        for m in contact.outbox.values()
-        if not m.dead and m.sending_since is not None and parse_iso(m.sending_since) + SEND_LEASE <= now
-    ]
+def claims(contact: Contact) -> list[str]:
+    """Entries claimed by a sender and not settled: the send log may know them sent already."""
+    return [m.id for m in contact.outbox.values() if not m.dead and m.sending_since is not None]

@@ -1,7 +1,7 @@
 """Mail owed to contacts: rendered at send time from the contact's current state, sent, and cleared (SPEC §6).
 
 The outbox entry is written in the same conditional write as the change that caused it, so a crash before
-sending leaves it pending for the sweep; it is removed only after the provider accepted the message."""
+sending leaves it pending for the sweep; it is removed once the send log says the provider accepted it."""
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -128,8 +128,12 @@ def may_still_send(contact: Contact, message: OutboxMessage) -> bool:
 
 
 def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
-    """Send the entries this caller claimed in the write that produced `contact`, then settle them in one write.
-    Returns the ids SES accepted."""
+    """Send the entries this caller claimed in the write that produced `contact`. Returns the ids SES accepted.
+
+    A sent entry is not settled here: it stays claimed, and the sweep settles it on the send log's word once the
+    lease has passed (in the visit the change's removal or history causes anyway), so a change costs one read and
+    one write. Only a refusal or a cancellation is written now: it must not wait for the lease to be retried or
+    dropped."""
     now = deps.clock.now()
     sent: list[str] = []
     cancelled: list[str] = []
@@ -148,11 +152,11 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
                 failed[message_id] = exc.permanent
             continue
         sent.append(message_id)
-    if not sent and not failed and not cancelled:
+    if not failed and not cancelled:
         return sent
 
     def settle(fresh: Contact) -> bool:
-        for message_id in sent + cancelled:
+        for message_id in cancelled:
             fresh.outbox.pop(message_id, None)
         for message_id, permanent in failed.items():
             pending = fresh.outbox.get(message_id)

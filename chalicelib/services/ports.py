@@ -58,9 +58,10 @@ class ContactStore(Protocol):
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]: ...
 
-    def save(self, contact: Contact) -> None:
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
         """Write the contact if its version is still the one read (creating it when version is 0), and bump
-        the version. Raises VersionConflict otherwise."""
+        the version. Raises VersionConflict otherwise. `move_ledger`: that many of the oldest ledger entries are
+        kept as items of their own, off the contact's item (the proof of consent reads both)."""
         ...
 
     # the sparse "due" index and what hangs off it (see adapters/dynamo_store.py)
@@ -79,6 +80,10 @@ class ContactStore(Protocol):
     def record_sent(self, outbox_id: str, provider_id: str, recipients: tuple[str, ...] = ()) -> None: ...
 
     def was_sent(self, outbox_id: str) -> bool: ...
+
+    def sent_among(self, outbox_ids: Iterable[str]) -> frozenset[str]:
+        """Which of these outbox ids the send log holds (SES accepted them)."""
+        ...
 
     def sent_to(self, outbox_id: str) -> frozenset[str]:
         """The keyed hashes of the addresses SES accepted that message for (empty when it was not sent)."""

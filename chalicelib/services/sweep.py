@@ -17,7 +17,7 @@ from ..domain.work import advance_removal_states, deadline_state, expire_contest
 from .contacts import change_contact
 from .erasure import being_erased
 from .intake import apply_deferred
-from .mail_claims import claim_due_mail, expired_claims
+from .mail_claims import claim_due_mail, claims
 from .outbox import send_claimed
 from .policy import notify_pending
 from .ports import Deps, Destination, RemovalNotice
@@ -126,10 +126,17 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
         report.delivered[destination.name] = len(acknowledged[destination.name])
         acknowledged[destination.name] |= moot[destination.name]
 
-    # 2. Record the outcome, move clocks, claim mail: one conditional write per contact.
+    # 2. Record the outcome, move clocks, settle mail SES took (one read of the send log for all), claim mail due:
+    # one conditional write per contact.
+    try:
+        sent = deps.store.sent_among(i for contact in contacts for i in claims(contact))
+    except Exception:
+        log.exception("the send log could not be read")
+        report.failures += 1
+        sent = None
     for contact in contacts:
         try:
-            _sweep_contact(deps, contact, acknowledged, report)
+            _sweep_contact(deps, contact, acknowledged, report, sent)
         except Exception:
             log.exception("sweep could not update a contact")
             report.failures += 1
@@ -167,10 +174,17 @@ def run_sweep(deps: Deps, batch: int = BATCH) -> SweepReport:
     return report
 
 
-def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str]], report: SweepReport) -> None:
+def _sweep_contact(
+    deps: Deps,
+    contact: Contact,
+    acknowledged: dict[str, set[str]],
+    report: SweepReport,
+    sent: frozenset[str] | None,
+) -> None:
     now = deps.clock.now()
     prov = Provenance(at=now, source="sweep", channel="system", policy_version=deps.policy_version)
-    send_log = {i: deps.store.was_sent(i) for i in expired_claims(contact, now)}
+    # unread (None): every claim stays as it is, for the next run
+    send_log = {i: i in sent for i in claims(contact)} if sent is not None else {}
     claimed: list[str] = []
     done_records: list[RemovalRecord] = []
     archived: dict[str, str] = {}  # removal id -> done_at, of every archive row this run wrote
@@ -206,7 +220,8 @@ def _sweep_contact(deps: Deps, contact: Contact, acknowledged: dict[str, set[str
             prune_done_removals(fresh)
         return changed
 
-    change = change_contact(deps, contact.address, decide, create=False, current=contact)
+    # the sweep writes the contact anyway: its history since the last visit moves off the item with this write
+    change = change_contact(deps, contact.address, decide, create=False, current=contact, settle_ledger=True)
     if archived and not change.written:
         # erased or forgotten since this run archived with the address: neither could know these rows (a later
         # run archives them again, with the address, if the person is still held)

@@ -8,8 +8,8 @@ from typing import Any
 
 from chalice.test import Client
 
-from chalicelib.adapters.aws import client as aws_client
 from tests.support.events import POSTAL, body_of, event, signature
+from tests.support.table import scan_table
 
 ADDRESS = "jane@example.com"
 FORM = "application/x-www-form-urlencoded"
@@ -58,7 +58,7 @@ def allowed(client: Client, topic: str, channel: str = "email", address: str = A
 
 
 def table_snapshot() -> list[Any]:
-    items = aws_client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # tests only: the app never scans
+    items = scan_table()
     return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
 

@@ -89,7 +89,7 @@ def test_a_sweep_that_read_before_the_redaction_never_brings_the_address_back(cl
     (removal_id,) = stale.removals
     assert deliver(client, "shop/redact", resource("shop/redact"), "w-shop").json_body["status"] == "processed"
     acknowledged = {name: {removal_id} for name in stale.removals[removal_id].destinations}
-    _sweep_contact(deps, stale, acknowledged, SweepReport())
+    _sweep_contact(deps, stale, acknowledged, SweepReport(), frozenset())
     assert "cleo@example.com" not in json.dumps(table_snapshot())
     assert allowed(client, "updates", address="cleo@example.com") == (False, "suppressed")
 

@@ -1,6 +1,7 @@
 """The DynamoDB store against moto: conditions, versions, batching, and the request budget per webhook."""
 
 import email
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from chalicelib.domain.topics import IMPLIED_EMAIL_TOPICS
 from chalicelib.services.ports import ClaimOutcome, VersionConflict
 from chalicelib.services.storefront import handle_storefront_webhook
 from tests.support.events import POSTAL, body_of, event, signature
+from tests.support.table import scan_table
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -53,22 +55,39 @@ def test_event_claims_tell_new_same_and_conflicting_payloads(aws: dict[str, str]
 
 def test_older_ledger_entries_move_to_their_own_items_and_nothing_is_lost(aws: dict[str, str]) -> None:
     from chalicelib.adapters.aws import client
-    from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
+    from chalicelib.services.contacts import HOT_LEDGER, change_contact
+    from chalicelib.services.contacts_view import show_contact
 
-    store = wiring.store()
-    contact = Contact(address="jane@example.com")
-    for i in range(LEDGER_IN_ITEM + 7):
-        contact.record("subscribe", f"contest:c{i}", "express", prov(i))
-    store.save(contact)
-    loaded = store.load("jane@example.com").contact
-    assert loaded is not None and len(loaded.ledger) == LEDGER_IN_ITEM
+    deps = wiring.deps()
+    count = iter(range(100))
+
+    def entries(n: int) -> Callable[[Contact], bool]:
+        def record(contact: Contact) -> bool:
+            for _ in range(n):
+                i = next(count)
+                contact.record("subscribe", f"contest:c{i}", "express", prov(i))
+            return True
+
+        return record
+
+    change_contact(deps, "jane@example.com", entries(HOT_LEDGER + 3))  # a change's own entries stay with it
+    loaded = deps.store.load("jane@example.com").contact
+    assert loaded is not None and len(loaded.ledger) == HOT_LEDGER + 3
+    change_contact(deps, "jane@example.com", entries(1))  # too many on the item: the ones read move out
+    loaded = deps.store.load("jane@example.com").contact
+    assert loaded is not None and [e.source for e in loaded.ledger] == [f"test:{HOT_LEDGER + 3}"]
+    change_contact(deps, "jane@example.com", entries(1), settle_ledger=True)  # the sweep's writes: all read move
+    loaded = deps.store.load("jane@example.com").contact
+    assert loaded is not None and [e.source for e in loaded.ledger] == [f"test:{HOT_LEDGER + 4}"]
     rows = client("dynamodb").query(
         TableName="listkeeper-local",
         KeyConditionExpression="pk = :pk AND begins_with(sk, :l)",
-        ExpressionAttributeValues={":pk": {"S": f"C#{store.key_of('jane@example.com')}"}, ":l": {"S": "L#"}},
+        ExpressionAttributeValues={":pk": {"S": f"C#{deps.store.key_of('jane@example.com')}"}, ":l": {"S": "L#"}},
     )["Items"]
-    sources = {r["source"]["S"] for r in rows} | {e.source for e in loaded.ledger}
-    assert sources == {f"test:{i}" for i in range(LEDGER_IN_ITEM + 7)}
+    assert sum(int(r["n"]["N"]) for r in rows) == HOT_LEDGER + 4 and len(rows) == 3  # ten at most to an item
+    # the proof of consent reads both, each entry once
+    shown = [e["source"] for e in show_contact(deps, "jane@example.com")["ledger"]]
+    assert sorted(shown) == sorted(f"test:{i}" for i in range(HOT_LEDGER + 5))
 
 
 def test_load_many_reads_in_batches_of_100(aws: dict[str, str], dynamodb_calls) -> None:  # type: ignore[no-untyped-def]
@@ -89,14 +108,13 @@ def _deliver(payload: dict[str, object]) -> str:
 
 
 def test_dynamodb_requests_per_webhook_are_the_designed_number(aws: dict[str, str], dynamodb_calls) -> None:  # type: ignore[no-untyped-def]
-    # new subscriber: claim + read + conditional write, + one write clearing the sent welcome from the outbox
+    # new subscriber: claim + read + conditional write (the sent welcome stays claimed for the sweep to settle)
     assert _deliver(event("e1")) == "processed"
     assert dynamodb_calls.calls == [
         "PutItem",  # claim the event id
         "BatchGetItem",  # read the address's item (contact or tombstone) and any fact waiting for the customer
-        "PutItem",  # write it, conditioned on the version read, with the welcome in its outbox
+        "PutItem",  # write it, conditioned on the version read, with the welcome claimed in its outbox
         "BatchGetItem",  # the contact now holds the customer id: a fact about it kept since the read? (none)
-        "PutItem",  # clear the sent welcome from the outbox (the mailto: handle is derived: nothing stored)
     ]
     # a change without mail (a postal address now): claim + read + write
     dynamodb_calls.reset()
@@ -112,6 +130,23 @@ def test_dynamodb_requests_per_webhook_are_the_designed_number(aws: dict[str, st
     assert _deliver(again) == "duplicate"
     assert dynamodb_calls.calls == ["PutItem", "BatchGetItem"]
     assert dynamodb_calls.count("Scan", "TransactWriteItems") == 0
+
+
+def test_a_one_click_with_its_confirmation_is_one_read_and_one_write(
+    aws: dict[str, str], dynamodb_calls, sent_mail
+) -> None:  # type: ignore[no-untyped-def]
+    from chalicelib.domain.tokens import ALL_EMAIL
+    from chalicelib.services.preferences import Visitor, one_click
+
+    assert _deliver(event("e1")) == "processed"
+    deps = wiring.deps()
+    token = deps.secrets.get().tokens.issue("jane@example.com", ALL_EMAIL, datetime.now(UTC))
+    dynamodb_calls.reset()
+    one_click(deps, token, Visitor())
+    # the read, then the change with its removal, ledger entry and the confirmation claimed, in one conditional write
+    assert dynamodb_calls.calls == ["GetItem", "PutItem"]
+    last = email.message_from_string(sent_mail()[-1].raw_data)
+    assert last["Subject"] == "You are unsubscribed from Example Store"
 
 
 def test_throttled_requests_are_retried_and_the_webhook_still_lands(aws: dict[str, str], sent_mail) -> None:  # type: ignore[no-untyped-def]
@@ -210,6 +245,6 @@ def test_a_waiting_fact_is_read_with_the_contact_in_one_request_and_a_childs_is_
     assert dynamodb_calls.calls == ["BatchGetItem"]
     assert loaded.contact is None and loaded.waiting is not None and loaded.waiting["reason"] == "child"
     assert store.load("kid@example.com", waiting=("p1:other",)).waiting is None
-    items = wiring.store()._client.scan(TableName=store._table)["Items"]
+    items = scan_table(store._table)
     (fact,) = [i for i in items if i["pk"]["S"].startswith("W#")]
     assert int(fact["ttl"]["N"]) > 0 and "kid" not in str(fact)

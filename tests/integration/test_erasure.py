@@ -15,6 +15,7 @@ from chalicelib.services.storefront import handle_storefront_webhook
 from chalicelib.services.sweep import run_sweep
 from tests.integration.conftest import World
 from tests.support.events import body_of, event, signature
+from tests.support.table import scan_table
 
 
 def enter_contest(world: World, event_id: str, address: str = "jane@example.com") -> None:
@@ -37,7 +38,7 @@ def reason(world: World, topic: str) -> str:
 
 
 def plain_address_stored() -> bool:
-    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    items = scan_table()
     return any("jane@example.com" in str(item) for item in items)
 
 
@@ -119,13 +120,13 @@ def test_erasure_takes_the_address_out_of_every_archived_removal(world: World) -
 
 
 def archived_items() -> list[dict[str, object]]:
-    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    items = scan_table()
     return [item for item in items if item["pk"]["S"].startswith("RD#")]
 
 
 def test_the_receipt_counts_what_went_from_each_place(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC §1.8: the contact, its older ledger entries and third-party records in its partition, its pending mail."""
-    from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
+    from chalicelib.services.contacts import HOT_LEDGER
     from chalicelib.services.imports import import_records
     from chalicelib.services.ports import MailError
 
@@ -137,7 +138,7 @@ def test_the_receipt_counts_what_went_from_each_place(world: World, monkeypatch:
         world.subscribe("jane@example.com", "evt-1")  # the welcome stays owed, in the outbox
     import_records(world.deps, {"source": "fair", "records": [{"email": "jane@example.com", "name": "Jane"}]})
     ends = (world.clock.now() + timedelta(days=20)).isoformat().replace("+00:00", "Z")
-    for i in range(LEDGER_IN_ITEM):  # enough entries to move the oldest ledger entries to their own items
+    for i in range(HOT_LEDGER + 2):  # enough entries to move the oldest ledger entries to their own items
         payload = event(
             f"c-{i}",
             "contest.entered",

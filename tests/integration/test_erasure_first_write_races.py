@@ -6,7 +6,6 @@ Each test lets the writer read, runs the erasure at the worst moment, then lets 
 
 from typing import Any
 
-from chalicelib.adapters.aws import client
 from chalicelib.domain.consent import Contact, Provenance, SuppressionReason
 from chalicelib.services.eligibility import check_eligibility
 from chalicelib.services.erasure import erase
@@ -14,12 +13,13 @@ from chalicelib.services.exports import postal_export
 from chalicelib.services.imports import import_records
 from tests.integration.conftest import World
 from tests.support.events import POSTAL
+from tests.support.table import scan_table
 
 ADDRESS = "kid@example.com"
 
 
 def table() -> list[dict[str, Any]]:
-    return list(client("dynamodb").scan(TableName="listkeeper-local")["Items"])  # the test's audit only
+    return scan_table()
 
 
 def plain_address_stored() -> bool:
@@ -41,10 +41,10 @@ def erase_when_first_saved(world: World) -> list[str]:
     save = store.save
     erased: list[str] = []
 
-    def erasure_lands_first(contact: Contact) -> None:
+    def erasure_lands_first(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address == ADDRESS and contact.version == 0 and not erased:
             erased.append(erase(world.deps, ADDRESS, SuppressionReason.CHILD, "storefront:age").subject)
-        save(contact)
+        save(contact, move_ledger)
 
     store.save = erasure_lands_first  # type: ignore[method-assign]
     return erased
@@ -77,11 +77,18 @@ def test_an_import_that_read_nobody_before_an_erasure_keeps_no_record(world: Wor
 
 
 def test_ledger_entries_written_by_a_change_that_lost_to_an_erasure_are_taken_back(world: World) -> None:
-    from chalicelib.adapters.dynamo_store import LEDGER_IN_ITEM
-    from chalicelib.services.contacts import change_contact
+    from chalicelib.services.contacts import HOT_LEDGER, change_contact
 
     world.subscribe(ADDRESS, "evt-1")
     store = world.deps.store
+    prov = Provenance(at=world.clock.now(), source="test", channel="api", policy_version="2026-01")
+
+    def many_entries(contact: Contact) -> bool:
+        for i in range(HOT_LEDGER + 5):
+            contact.record("subscribe", f"contest:c{i}", "express", prov)
+        return True
+
+    assert change_contact(world.deps, ADDRESS, many_entries, create=False).written  # all on the item: nothing read
     write_ledger = store._write_ledger_items  # type: ignore[attr-defined]
 
     def erasure_after_the_overflow(key: str, entries: list[Any]) -> list[dict[str, Any]]:
@@ -91,14 +98,8 @@ def test_ledger_entries_written_by_a_change_that_lost_to_an_erasure_are_taken_ba
         return list(written)
 
     store._write_ledger_items = erasure_after_the_overflow  # type: ignore[attr-defined]
-    prov = Provenance(at=world.clock.now(), source="test", channel="api", policy_version="2026-01")
 
-    def many_entries(contact: Contact) -> bool:
-        for i in range(LEDGER_IN_ITEM + 5):
-            contact.record("subscribe", f"contest:c{i}", "express", prov)
-        return True
-
-    change = change_contact(world.deps, ADDRESS, many_entries, create=False)
+    change = change_contact(world.deps, ADDRESS, many_entries, create=False)  # the entries read move out first
     assert change.erased and not change.written
     assert not plain_address_stored()
     key = store.key_of(ADDRESS)  # type: ignore[attr-defined]

@@ -3,22 +3,22 @@ for the operator, but never with the plain address."""
 
 from typing import Any
 
-from chalicelib.adapters.aws import client
 from chalicelib.domain.consent import Contact, SuppressionReason
 from chalicelib.services.erasure import erase
 from chalicelib.services.sweep import run_sweep
 from tests.integration.conftest import World
+from tests.support.table import scan_table
 
 ADDRESS = "jane@example.com"
 
 
 def plain_address_stored() -> bool:
-    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    items = scan_table()
     return any(ADDRESS in str(item) for item in items)
 
 
 def archived_removals() -> list[dict[str, Any]]:
-    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit only
+    items = scan_table()
     return [item for item in items if item["pk"]["S"].startswith("RD#")]
 
 
@@ -47,10 +47,10 @@ def test_a_sweep_run_between_the_erasures_first_write_and_its_tombstone_leaves_n
     save = store.save
     swept: list[int] = []
 
-    def sweep_before_the_tombstone(contact: Contact) -> None:
+    def sweep_before_the_tombstone(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address != ADDRESS and not swept:  # the tombstone, under its keyed hash
             swept.append(run_sweep(world.deps).removals_done)
-        save(contact)
+        save(contact, move_ledger)
 
     store.save = sweep_before_the_tombstone  # type: ignore[method-assign]
     erase(world.deps, ADDRESS, SuppressionReason.ERASURE, "api:erasure")

@@ -31,13 +31,14 @@ from tests.support.faults import (
     no_retry_sleep,
 )
 from tests.support.reliability import Outcome, assert_clean
+from tests.support.table import scan_table
 
 SUBSCRIBERS = 160
 MIXED = 240
 
 
 def all_contacts() -> list[Contact]:
-    items = client("dynamodb").scan(TableName="listkeeper-local")["Items"]  # the test's audit, not the app's
+    items = scan_table()
     return [contact_from_item(i) for i in items if i["sk"]["S"] == "C"]
 
 

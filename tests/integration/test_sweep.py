@@ -142,6 +142,39 @@ def test_a_lost_sent_mark_after_ses_accepted_never_sends_twice(world: World, mon
     assert world.deps.store.load("jane@example.com").contact.outbox == {}  # type: ignore[union-attr]
 
 
+def test_mail_sent_on_the_request_path_is_settled_by_the_sweep_from_the_send_log(world: World) -> None:
+    world.subscribe("jane@example.com")
+    contact = world.deps.store.load("jane@example.com").contact
+    assert contact is not None and [m.sending_since is not None for m in contact.outbox.values()] == [True]
+    world.feed_send_events()
+    run_sweep(world.deps)
+    assert len(world.deps.store.load("jane@example.com").contact.outbox) == 1  # type: ignore[union-attr]
+    world.advance(minutes=16)  # the lease has passed: the send log says SES took it
+    run_sweep(world.deps)
+    assert list(outbox_ids(world.sent()).values()) == [1]
+    assert world.deps.store.load("jane@example.com").contact.outbox == {}  # type: ignore[union-attr]
+
+
+def test_the_sweep_run_that_delivers_a_removal_settles_its_confirmation_and_moves_its_history(world: World) -> None:
+    from chalicelib.services.contacts_view import show_contact
+
+    world.subscribe("jane@example.com")
+    world.feed_send_events()
+    world.advance(minutes=16)
+    run_sweep(world.deps)  # the welcome settled
+    world.one_click("jane@example.com")
+    world.feed_send_events()
+    world.advance(minutes=1)  # inside the confirmation's lease: the send log's word is enough
+    before = show_contact(world.deps, "jane@example.com")["ledger"]
+    report = run_sweep(world.deps)
+    contact = world.deps.store.load("jane@example.com").contact
+    assert contact is not None and report.removals_done == 1
+    assert contact.outbox == {} and contact.ledger == []  # one write: mail settled, history off the item
+    assert sorted(outbox_ids(world.sent()).values()) == [1, 1]  # the welcome and the confirmation, once each
+    # the proof of consent is whole: every entry once, wherever it lives now
+    assert show_contact(world.deps, "jane@example.com")["ledger"] == before and len(before) >= 5
+
+
 def _fill(table_size: int, due: int) -> None:
     """`table_size` contacts with nothing pending, and `due` with a removal still to deliver."""
     from chalicelib.domain.consent import Provenance

@@ -1,7 +1,7 @@
 """Small in-memory fakes of the ports, for unit tests of services (no moto, no boto3)."""
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -96,7 +96,8 @@ class FakeStore:
                 out[address] = Loaded(loaded.contact) if loaded.contact else loaded
         return out
 
-    def save(self, contact: Contact) -> None:
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
+        # the whole ledger stays on the fake's contact: where entries live is the real store's concern
         if self.conflicts_to_inject:
             self.conflicts_to_inject -= 1
             raise VersionConflict(contact.address)
@@ -172,6 +173,9 @@ class FakeStore:
     def was_sent(self, outbox_id: str) -> bool:
         return outbox_id in self.sent_log
 
+    def sent_among(self, outbox_ids: Iterable[str]) -> frozenset[str]:
+        return frozenset(i for i in outbox_ids if i in self.sent_log)
+
     def sent_to(self, outbox_id: str) -> frozenset[str]:
         return self.sent_to_log.get(outbox_id, frozenset())
 
@@ -180,12 +184,18 @@ class FakeMailer:
     def __init__(self) -> None:
         self.sent: list[OutgoingEmail] = []
         self.failures: list[MailError] = []  # raised, in order, before sends succeed again
+        # what SES's "Send" event does through `ses_events`: the send log learns of each accepted message
+        # (None: the event is lost or late, and the sweep cannot know the mail went out)
+        self.on_sent: Callable[[OutgoingEmail, str], None] | None = None
 
     def send(self, email: OutgoingEmail) -> str:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(email)
-        return f"msg-{len(self.sent)}"
+        provider_id = f"msg-{len(self.sent)}"
+        if self.on_sent is not None:
+            self.on_sent(email, provider_id)
+        return provider_id
 
 
 class FakeSecrets:
@@ -227,6 +237,9 @@ def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
         ),
         policy_version="2026-01",
         raw_mail=FakeRawMail(),
+    )
+    mailer.on_sent = lambda email, provider_id: store.record_sent(
+        email.message_id, provider_id, (secrets.get().hash_address(email.to),)
     )
     return deps, store, mailer, clock
 

@@ -21,10 +21,10 @@ def test_a_one_click_landing_while_the_tombstone_is_written_sends_nothing_and_lo
     save = store.save
     clicked: list[str] = []
 
-    def save_while_someone_clicks(contact: Contact) -> None:
+    def save_while_someone_clicks(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address != ADDRESS and not clicked:  # the tombstone, under its keyed hash
             clicked.extend(one_click(deps, token, Visitor()).messages())
-        save(contact)
+        save(contact, move_ledger)
 
     store.save = save_while_someone_clicks  # type: ignore[method-assign]
     erase(deps, ADDRESS, SuppressionReason.ERASURE, "api:erasure")

@@ -6,6 +6,7 @@ from chalicelib.domain.consent import Suppression, SuppressionReason
 from chalicelib.domain.errors import EventIdReused, InvalidInput, InvalidSignature
 from chalicelib.domain.rules import Reason, eligibility
 from chalicelib.domain.storefront_events import digest_of
+from chalicelib.domain.timeutil import iso
 from chalicelib.domain.topics import Channel
 from chalicelib.services.contacts import Contended
 from chalicelib.services.ports import MailError
@@ -37,7 +38,10 @@ def test_saved_info_subscribes_to_updates_and_surveys_and_sends_one_welcome() ->
     assert welcome.headers["List-Unsubscribe"].startswith("<https://lists.shop.example/u/k1.")
     assert "mailto:unsubscribe+" in welcome.headers["List-Unsubscribe"]
     assert "Hello Jane" in welcome.text and "Hello Jane" in welcome.html
-    assert store.load("jane@example.com").contact.outbox == {}
+    # sent and still claimed (no second write): the sweep settles it on the send log's word after the lease
+    held = store.load("jane@example.com").contact
+    assert held is not None and [m.sending_since for m in held.outbox.values()] == [iso(clock.now())]
+    assert [store.was_sent(i) for i in held.outbox] == [True]
 
 
 def test_a_postal_address_also_joins_catalog_and_partner_sharing() -> None:
