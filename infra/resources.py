@@ -24,17 +24,13 @@ DATA_ACTIONS = [
     "dynamodb:Query",
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
-    # a storefront event's contact write checks, in one transaction, that no fact was kept for the customer meanwhile
-    # (IAM authorizes a TransactWriteItems by its actions: PutItem for its puts, ConditionCheckItem for its checks)
-    "dynamodb:ConditionCheckItem",
 ]
-UPKEEP_ACTIONS = [a for a in DATA_ACTIONS if a != "dynamodb:ConditionCheckItem"]
 # Each function's share (tests/infra/test_iam_coverage.py records what each one calls). Every writer may move old
 # ledger entries to their own items (BatchWriteItem); the API deletes (erasure, review, facts), and so do the Shopify
 # function (erasure) and the sweep (people a storefront took away with it).
 FUNCTION_DATA_ACTIONS = {
     "api_handler": DATA_ACTIONS,
-    "sweep": UPKEEP_ACTIONS,
+    "sweep": DATA_ACTIONS,
     "ses_events": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
     # mailto: handles name an item key: its address may be a third-party record's (a Query of the partition)
     "inbound_email": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],

@@ -39,7 +39,7 @@ from ..domain.consent import (
 from ..domain.hashing import is_keyed_hash
 from ..domain.policy import receives_email
 from ..domain.work import summarize
-from ..services.ports import ClaimOutcome, ClaimTaken, EventClaim, FactArrived, Loaded, VersionConflict
+from ..services.ports import ClaimOutcome, Loaded, VersionConflict
 from .dynamo_json import from_item, to_item
 
 DUE_SHARDS = 8
@@ -218,18 +218,6 @@ def _without_keys(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in ("pk", "sk", "postal_pk", "address")}
 
 
-def _claim_key(event_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"E#{event_id}"}, "sk": {"S": "E"}}
-
-
-def _claim_item(claim: EventClaim) -> dict[str, Any]:
-    return {
-        **_claim_key(claim.event_id),
-        "digest": {"S": claim.digest},
-        "ttl": {"N": str(int(claim.at.timestamp()) + EVENT_CLAIM_DAYS * 86400)},
-    }
-
-
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -263,7 +251,12 @@ class DynamoContactStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_claim_item(EventClaim(event_id, digest, at)),
+                Item={
+                    "pk": {"S": f"E#{event_id}"},
+                    "sk": {"S": "E"},
+                    "digest": {"S": digest},
+                    "ttl": {"N": str(int(at.timestamp()) + EVENT_CLAIM_DAYS * 86400)},
+                },
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -271,29 +264,29 @@ class DynamoContactStore:
             if not _conditional_failed(exc):
                 raise
             old: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
-            claimed = old["digest"]["S"] if "digest" in old else self._claim_digest(event_id)
-            return ClaimOutcome.SAME if claimed == digest else ClaimOutcome.CONFLICT
+            if "digest" not in old:  # an implementation that does not return the item: read it
+                old = self._client.get_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": f"E#{event_id}"}, "sk": {"S": "E"}},
+                    ConsistentRead=True,
+                ).get("Item", {})
+            return ClaimOutcome.SAME if old.get("digest", {}).get("S") == digest else ClaimOutcome.CONFLICT
         return ClaimOutcome.NEW
 
-    def _claim_digest(self, event_id: str) -> str | None:
-        found = self._client.get_item(TableName=self._table, Key=_claim_key(event_id), ConsistentRead=True)
-        digest = found.get("Item", {}).get("digest", {}).get("S")
-        return str(digest) if digest is not None else None
-
-    def load(self, address: str, waiting: tuple[str, ...] = (), claim: str | None = None) -> Loaded:
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
         """The contact or its tombstone — one item, one key — and, in the same request, the facts waiting under
-        the `waiting` keys (merged; their fields do not overlap) and the claim on the event id `claim`."""
+        the `waiting` keys (merged; their fields do not overlap)."""
         key = self.key_of(address)
-        if not waiting and claim is None:
+        if not waiting:
             response = self._client.get_item(TableName=self._table, Key=item_key(key), ConsistentRead=True)
             return self._loaded(response.get("Item"), address)
-        extra = [_claim_key(claim)] if claim is not None else []
-        items = self._batch_get([item_key(key), *(waiting_key(k) for k in waiting), *extra])
+        items = self._batch_get([item_key(key), *(waiting_key(k) for k in waiting)])
         loaded = self._loaded(items.get(f"C#{key}"), address)
-        claimed = items.get(f"E#{claim}", {}).get("digest", {}).get("S") if claim is not None else None
         facts = [_plain(items[f"W#{k}"]) for k in waiting if f"W#{k}" in items]
+        if not facts:
+            return loaded
         kept = {k: v for fact in facts for k, v in fact.items() if k not in ("pk", "sk", "ttl")}
-        return dataclasses.replace(loaded, waiting=kept or None, claimed=claimed)
+        return Loaded(loaded.contact, loaded.erased, loaded.tombstone, waiting=kept, remnant=loaded.remnant)
 
     def delete_waiting_fact(self, key: str) -> None:
         self._client.delete_item(TableName=self._table, Key=waiting_key(key))
@@ -341,13 +334,7 @@ class DynamoContactStore:
         found = {a: self._loaded(items[f"C#{k}"], a) for a, k in sorted(keys.items()) if f"C#{k}" in items}
         return {a: loaded for a, loaded in found.items() if loaded.contact is not None or loaded.erased}
 
-    def save(
-        self,
-        contact: Contact,
-        move_ledger: int = 0,
-        claim: EventClaim | None = None,
-        absent: tuple[str, ...] = (),
-    ) -> None:
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
         """Written on the version read: a tombstone saved on a contact's version replaces it (erasure).
         `move_ledger`: how many of the oldest ledger entries (read from the table, never this change's own) move
         to their own items first, so the contact item stays small."""
@@ -369,60 +356,15 @@ class DynamoContactStore:
                 "ExpressionAttributeValues": {":v": {"N": str(contact.version)}},
             }
         try:
-            if claim is None and not absent:
-                self._client.put_item(TableName=self._table, Item=item, **condition)
-            else:
-                self._transact(item, condition, claim, absent)
-        except (ClientError, VersionConflict) as exc:
-            if isinstance(exc, ClientError) and not _conditional_failed(exc):
+            self._client.put_item(TableName=self._table, Item=item, **condition)
+        except ClientError as exc:
+            if not _conditional_failed(exc):
                 raise
             if written and not is_keyed_hash(contact.address) and self.load(contact.address).erased:
                 # lost to an erasure: no retry will own these entries, and nothing of the person may stay
                 self._batch_write([{"DeleteRequest": {"Key": k}} for k in written])
             raise VersionConflict(contact.address) from None
         contact.version, contact.ledger = new_version, kept
-
-    def _transact(
-        self, item: dict[str, Any], condition: dict[str, Any], claim: EventClaim | None, absent: tuple[str, ...]
-    ) -> None:
-        """The contact's write with its event claim and the facts it requires absent, as one transaction (each
-        item costs twice a plain write's units: the price of one request instead of three)."""
-        actions: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": item, **condition}}]
-        if claim is not None:
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": _claim_item(claim),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
-        for key in absent:
-            actions.append(
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table,
-                        "Key": waiting_key(key),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
-        try:
-            self._client.transact_write_items(TransactItems=actions)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code == "TransactionConflictException":
-                raise VersionConflict(item["address"]["S"]) from None  # another transaction on an item: again
-            if code != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
-            if not failed or 0 in failed or any(r == "TransactionConflict" for r in reasons):
-                raise VersionConflict(item["address"]["S"]) from None  # the contact changed since the read
-            if claim is not None and 1 in failed:
-                raise ClaimTaken(self._claim_digest(claim.event_id)) from None
-            raise FactArrived() from None
 
     def _write_ledger_items(self, key: str, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
         """The entries in items of their own, several to an item (compressed, each well under 1 KB: one write unit

@@ -7,7 +7,7 @@ from typing import Any
 from ..domain.consent import Contact, LedgerEntry
 from ..domain.errors import ListkeeperError
 from ..domain.timeutil import iso
-from .ports import ClaimTaken, Deps, EventClaim, FactArrived, Loaded, VersionConflict
+from .ports import Deps, Loaded, VersionConflict
 
 MAX_ATTEMPTS = 8
 # The contact's item holds the ledger entries written since the sweep last wrote it (the sweep moves them all to
@@ -23,15 +23,6 @@ class FactWaiting(Exception):
         self.fact = fact
 
 
-class ClaimSeen(Exception):
-    """The event id was claimed already (read with the contact, or by a write that came first): `digest` says
-    whether by this payload (a redelivery) or another (the id reused)."""
-
-    def __init__(self, digest: str | None) -> None:
-        super().__init__("the event id was claimed already")
-        self.digest = digest
-
-
 class Contended(ListkeeperError):
     """Too many concurrent writers on one contact; the caller may retry (nothing was lost or half-written)."""
 
@@ -43,7 +34,6 @@ class Change:
     contact: Contact | None
     written: bool
     erased: bool = False
-    claimed: bool = False  # the event claim was written with the contact
 
 
 def change_contact(
@@ -56,8 +46,6 @@ def change_contact(
     waiting: tuple[str, ...] = (),
     revive: bool = True,
     settle_ledger: bool = False,
-    claim: EventClaim | None = None,
-    absent: Callable[[Contact], tuple[str, ...]] | None = None,
 ) -> Change:
     """Apply `decide` (which mutates the contact and says whether it changed anything) with optimistic locking.
 
@@ -65,18 +53,9 @@ def change_contact(
     just read the contact passes it as `current` and saves the read. On a conflict the decision is made again on
     fresh state, so a rule is never applied to stale data. `revive=False`: what a storefront that left kept of the
     person is changed as it is, under the keyed hash (a bounce is not the person coming back). `settle_ledger`: the
-    entries read move off the contact's item with this write (the sweep's writes). `claim`: a storefront event's id,
-    read with the contact (ClaimSeen if it is claimed already) and claimed in the same write; `absent`: the waiting
-    keys the decided contact requires still empty at the write (read again, as FactWaiting, if one filled)."""
+    entries read move off the contact's item with this write (the sweep's writes)."""
     for attempt in range(MAX_ATTEMPTS):
-        if claim is not None:
-            loaded = deps.store.load(address, waiting, claim.event_id)
-        elif attempt == 0 and current is not None:
-            loaded = Loaded(current)
-        else:
-            loaded = deps.store.load(address, waiting)
-        if loaded.claimed is not None:
-            raise ClaimSeen(loaded.claimed)
+        loaded = Loaded(current) if attempt == 0 and current is not None else deps.store.load(address, waiting)
         if loaded.erased:
             return Change(None, written=False, erased=True)
         if loaded.waiting is not None:
@@ -92,15 +71,10 @@ def change_contact(
         if not decide(contact):
             return Change(loaded.contact, written=False)
         try:
-            required = absent(contact) if absent is not None else ()
-            deps.store.save(contact, _settled(read, contact.ledger, settle_ledger), claim, required)
-        except (VersionConflict, FactArrived):
-            continue  # read again: a fact that arrived is then applied first
-        except ClaimTaken as taken:
-            raise ClaimSeen(taken.digest) from None
-        if claim is not None:
-            claim.written = True
-        return Change(contact, written=True, claimed=claim is not None)
+            deps.store.save(contact, _settled(read, contact.ledger, settle_ledger))
+        except VersionConflict:
+            continue
+        return Change(contact, written=True)
     raise Contended("the contact is being changed by many requests at once; try again")
 
 

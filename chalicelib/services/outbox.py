@@ -16,7 +16,7 @@ from ..prerendered import fill
 from .contacts import Change, change_contact
 from .links import unsubscribe_links
 from .mail_claims import claim_due_mail
-from .ports import Deps, EventClaim, MailError, OutgoingEmail, VersionConflict
+from .ports import Deps, MailError, OutgoingEmail, VersionConflict
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +184,11 @@ def change_and_deliver(
     *,
     create: bool = True,
     waiting: tuple[str, ...] = (),
-    claim: EventClaim | None = None,
-    absent: Callable[[Contact], tuple[str, ...]] | None = None,
+    may_send: Callable[[Contact], bool] | None = None,
 ) -> Change:
-    """Change a contact and claim, in the same write, any mail now due; then send it. A failed send leaves the mail
-    in the outbox for the sweep; the change itself is committed and is never undone by a mail problem. `claim` and
-    `absent` go with the write (see change_contact)."""
+    """Change a contact and claim, in the same write, any mail now due; then send it (unless `may_send`, asked
+    after the write, says no: the caller then deals with the contact). A failed send leaves the mail in the outbox
+    for the sweep; the change itself is committed and is never undone by a mail problem."""
     claimed: list[str] = []
 
     def decide_and_claim(contact: Contact) -> bool:
@@ -198,7 +197,9 @@ def change_and_deliver(
         claimed[:] = claim_due_mail(contact, deps.clock.now())
         return True
 
-    change = change_contact(deps, address, decide_and_claim, create=create, waiting=waiting, claim=claim, absent=absent)
+    change = change_contact(deps, address, decide_and_claim, create=create, waiting=waiting)
+    if change.written and change.contact is not None and may_send is not None and not may_send(change.contact):
+        return change
     if change.written and change.contact is not None and claimed:
         try:
             send_claimed(deps, change.contact, claimed)

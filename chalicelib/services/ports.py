@@ -17,30 +17,6 @@ class VersionConflict(Exception):
     """Someone else changed the contact since it was read; read again and redo the decision."""
 
 
-class ClaimTaken(Exception):
-    """An event id claimed in a contact's write was claimed first by another write; `digest` is the payload that
-    claimed it (None when it could not be read back)."""
-
-    def __init__(self, digest: str | None) -> None:
-        super().__init__("the event id was claimed by another write")
-        self.digest = digest
-
-
-class FactArrived(Exception):
-    """A fact the write required absent (an age report, an erasure, kept for a customer id) was kept since the
-    read: read again and apply it first."""
-
-
-@dataclass
-class EventClaim:
-    """A storefront event's id and payload digest, claimed in the same write as the contact it changes."""
-
-    event_id: str
-    digest: str
-    at: datetime
-    written: bool = False  # set once a contact's write carried it
-
-
 class ClaimOutcome(StrEnum):
     NEW = "new"  # first time this event id is seen
     SAME = "same"  # seen before with the same payload
@@ -54,15 +30,13 @@ class Loaded:
     tombstone: Contact | None = None  # what an erasure, or a storefront that left, kept (address: the keyed hash)
     waiting: dict[str, Any] | None = None  # a fact that came before the contact (SPEC §1.8), read in the same request
     remnant: bool = False  # the contact is what a storefront that left kept of the person: their choices to leave
-    claimed: str | None = None  # the digest the asked-for event id was claimed with, read in the same request
 
 
 class ContactStore(Protocol):
     def claim_event(self, event_id: str, digest: str, at: datetime) -> ClaimOutcome: ...
 
-    def load(self, address: str, waiting: tuple[str, ...] = (), claim: str | None = None) -> Loaded:
-        """The contact or its tombstone; with `waiting`, also the facts kept under those keys, and with `claim`,
-        that event id's claim: all in the same request."""
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
+        """The contact or its tombstone; with `waiting`, also the facts kept under those keys, in the same request."""
         ...
 
     def delete_waiting_fact(self, key: str) -> None: ...
@@ -84,18 +58,10 @@ class ContactStore(Protocol):
 
     def load_many(self, addresses: Iterable[str]) -> dict[str, Loaded]: ...
 
-    def save(
-        self,
-        contact: Contact,
-        move_ledger: int = 0,
-        claim: EventClaim | None = None,
-        absent: tuple[str, ...] = (),
-    ) -> None:
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
         """Write the contact if its version is still the one read (creating it when version is 0), and bump
         the version. Raises VersionConflict otherwise. `move_ledger`: that many of the oldest ledger entries are
-        kept as items of their own, off the contact's item (the proof of consent reads both). `claim`: the event
-        id is claimed in the same write (ClaimTaken if it was claimed first); `absent`: no fact may be kept under
-        these keys (FactArrived if one is): all or nothing, one request."""
+        kept as items of their own, off the contact's item (the proof of consent reads both)."""
         ...
 
     # the sparse "due" index and what hangs off it (see adapters/dynamo_store.py)

@@ -66,11 +66,11 @@ from ..domain.topics import (
     channels_of,
 )
 from ..domain.woocommerce import WooDelivery, is_ping, woocommerce_envelope, woocommerce_event_id
-from .contacts import ClaimSeen, FactWaiting, change_contact
+from .contacts import FactWaiting, change_contact
 from .data_requests import export_for_data_request
 from .erasure import erase
 from .outbox import change_and_deliver
-from .ports import ClaimOutcome, Deps, EventClaim
+from .ports import ClaimOutcome, Deps
 from .shop_redaction import begin_redaction
 
 log = logging.getLogger(__name__)
@@ -206,8 +206,6 @@ def handle_envelope(deps: Deps, envelope: Envelope, handlers: dict[str, "Handler
         return WebhookResult("ignored", envelope.id)
     parse, apply = handler
     event = parse(envelope)
-    if apply in CLAIMED_WITH_THE_CONTACT:
-        return _apply_claiming(deps, envelope, event, apply)
     claim = deps.store.claim_event(envelope.id, envelope.digest, deps.clock.now())
     if claim is ClaimOutcome.CONFLICT:
         raise EventIdReused(f"event id {envelope.id} was already used for a different payload")
@@ -219,28 +217,6 @@ def handle_envelope(deps: Deps, envelope: Envelope, handlers: dict[str, "Handler
         return WebhookResult("duplicate", envelope.id)
     # A redelivery whose first attempt crashed after the claim is applied now, and so is "processed".
     status = "processed" if claim is ClaimOutcome.NEW or applied_now else "duplicate"
-    return WebhookResult(status, envelope.id)
-
-
-def _apply_claiming(deps: Deps, envelope: Envelope, event: Any, apply: Callable[..., bool]) -> WebhookResult:
-    """An event about one contact: its id's claim is read with the contact and written in the contact's own write
-    (one read, one write); when the event changes nothing, or what it met was applied some other way (an erasure
-    waiting for the person), the claim is written alone afterwards."""
-    claim = EventClaim(envelope.id, envelope.digest, deps.clock.now())
-    try:
-        applied_now = apply(deps, envelope, event, claim=claim)
-    except ClaimSeen as seen:
-        if seen.digest != envelope.digest:
-            raise EventIdReused(f"event id {envelope.id} was already used for a different payload") from None
-        return WebhookResult("duplicate", envelope.id)
-    except AlreadyApplied:
-        applied_now = False  # the contact holds the id already: a delivery that raced this one applied it
-    if claim.written:
-        return WebhookResult("processed", envelope.id)
-    outcome = deps.store.claim_event(envelope.id, envelope.digest, deps.clock.now())
-    if outcome is ClaimOutcome.CONFLICT:
-        raise EventIdReused(f"event id {envelope.id} was already used for a different payload")
-    status = "processed" if outcome is ClaimOutcome.NEW or applied_now else "duplicate"
     return WebhookResult(status, envelope.id)
 
 
@@ -267,9 +243,8 @@ def _note_origin(deps: Deps, contact: Contact, envelope: Envelope, customer_id: 
     return before != (profile.known_through, profile.accounts)
 
 
-def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent, claim: EventClaim | None = None) -> bool:
-    """SPEC §1.1 and §1.3. Returns whether this call changed anything. `claim`: the event's claim, written with
-    the contact."""
+def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent) -> bool:
+    """SPEC §1.1 and §1.3. Returns whether this call changed anything."""
     if event.birthdate is not None and age_on(event.birthdate, envelope.created_at.date()) < CHILD_AGE:
         erase(deps, event.email, SuppressionReason.CHILD, envelope.source)  # SPEC §1.8
         return True
@@ -301,12 +276,17 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent, claim: Even
         return True
 
     customer = (_waiting_key(deps, event.customer_id),) if event.customer_id else ()
+    late: list[dict[str, Any]] = []
 
-    def no_fact_about_the_customer(contact: Contact) -> tuple[str, ...]:
-        """An age report or erasure naming only this customer id may be kept after our read, and miss this contact
-        (not written yet, or not in the eventually consistent customer index): the write that first gives the
-        contact the id requires it still absent, in the same request."""
-        return customer if gains_id and gains_id[0] else ()
+    def no_fact_came_meanwhile(contact: Contact) -> bool:
+        """An age report or erasure naming only this customer id may have been kept after our read, and missed this
+        contact (not written yet, or not in the eventually consistent customer index): read it again once the
+        contact holds the id, before anything is sent. One read, on the write that first gives the contact the id."""
+        if not customer or not gains_id or not gains_id[0]:
+            return True
+        fact = deps.store.load(event.email, waiting=customer).waiting
+        late.extend([fact] if fact else [])
+        return not late
 
     try:
         change = change_and_deliver(
@@ -314,10 +294,11 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent, claim: Even
             event.email,
             decide,
             waiting=(*customer, _moved_key(deps, event.email)),
-            claim=claim,
-            absent=no_fact_about_the_customer,
+            may_send=no_fact_came_meanwhile,
         )
-        return change.written
+        if not late:
+            return change.written
+        fact = late[0]
     except FactWaiting as waiting_fact:
         fact = waiting_fact.fact
     if "reason" in fact or "to" not in fact:
@@ -330,7 +311,7 @@ def apply_signup(deps: Deps, envelope: Envelope, event: SignupEvent, claim: Even
     if moved_to is None or is_keyed_hash(moved_to):
         return False  # the new address was erased since: nothing is kept of this one either
     try:
-        return change_and_deliver(deps, moved_to, decide, waiting=customer, claim=claim).written
+        return change_and_deliver(deps, moved_to, decide, waiting=customer).written
     except FactWaiting:
         erase(deps, moved_to, SuppressionReason.ERASURE, envelope.source)
         return True
@@ -357,7 +338,7 @@ def _keep_for_later(deps: Deps, who: CustomerRef, reason: SuppressionReason, sou
         deps.store.put_waiting_fact(_waiting_key(deps, who.customer_id), fact, WAITING_DAYS)
 
 
-def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry, claim: EventClaim | None = None) -> bool:
+def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry) -> bool:
     """SPEC §1.2 and §1.5: a grant for the contest until it ends; only JSON true joins promotions, and a person who
     had asked to be removed gets a confirmation to answer instead."""
     prov = _prov(deps, envelope, entry.ip, entry.user_agent)
@@ -387,7 +368,7 @@ def apply_contest(deps: Deps, envelope: Envelope, entry: ContestEntry, claim: Ev
         return True
 
     # an erased address is sent nothing, ever (SPEC §1.8): an entry with an opt-in changes nothing there either
-    return change_and_deliver(deps, entry.email, decide, claim=claim).written
+    return change_and_deliver(deps, entry.email, decide).written
 
 
 def left_after(contact: Contact, topic: str, at_iso: str) -> bool:
@@ -555,9 +536,7 @@ def _follow_late_opt_outs(deps: Deps, new_email: str, before: Contact, after: Co
     change_contact(deps, new_email, follow, create=False)
 
 
-def apply_marketing_consent(
-    deps: Deps, envelope: Envelope, change: ConsentChange, claim: EventClaim | None = None
-) -> bool:
+def apply_marketing_consent(deps: Deps, envelope: Envelope, change: ConsentChange) -> bool:
     """A storefront platform's record of the person's email marketing consent (SPEC §1.2, §1.3). `subscribed` is an
     express opt-in to updates and promotions, or a confirmation email where the person had asked to be removed;
     `unsubscribed` is their opt-out, made where the platform asked them (an echo of listkeeper's own write-back
@@ -581,11 +560,8 @@ def apply_marketing_consent(
         remember_event(contact, envelope.id, now)
         return True
 
-    return change_and_deliver(deps, change.email, decide, claim=claim).written
+    return change_and_deliver(deps, change.email, decide).written
 
-
-# Events about one contact: their claim goes in the contact's own write.
-CLAIMED_WITH_THE_CONTACT = frozenset({apply_signup, apply_contest, apply_marketing_consent})
 
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(SIGNUP_TYPES, (parse_signup, apply_signup)),

@@ -137,9 +137,8 @@ def _keys_written(operation: str, params: dict[str, Any]) -> list[str]:
             item = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get("Key") or {}
             keys.append(item.get("pk", {}).get("S", "?"))
     for entry in params.get("TransactItems", []):
-        for kind, action in entry.items():
-            if kind != "ConditionCheck":  # a check writes nothing
-                keys.append((action.get("Item") or action.get("Key") or {}).get("pk", {}).get("S", "?"))
+        for action in entry.values():
+            keys.append((action.get("Item") or action.get("Key") or {}).get("pk", {}).get("S", "?"))
     return keys or ["?"]
 
 

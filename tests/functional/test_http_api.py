@@ -168,7 +168,7 @@ def test_an_unexpected_fault_is_a_500_without_a_stack_trace(client: Client, monk
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("disk on fire at /secret/path.py line 42")
 
-    monkeypatch.setattr(DynamoContactStore, "load", explode)
+    monkeypatch.setattr(DynamoContactStore, "claim_event", explode)
     response = post_webhook(client, event("evt_1"))
     assert_error(response, 500, "internal_error")
     assert "Traceback" not in response.body.decode() and "/secret/path" not in response.body.decode()

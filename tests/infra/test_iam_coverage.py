@@ -83,19 +83,6 @@ def _arn(service: str, rest: str) -> str:
 
 
 def _calls(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
-    if service == "dynamodb" and operation == "TransactWriteItems":
-        # IAM authorizes a transaction by each of its actions
-        actions = {
-            "Put": "PutItem",
-            "Update": "UpdateItem",
-            "Delete": "DeleteItem",
-            "ConditionCheck": "ConditionCheckItem",
-        }
-        return [
-            Call(f"dynamodb:{actions[kind]}", [_arn("dynamodb", f"table/{body['TableName']}")])
-            for entry in params["TransactItems"]
-            for kind, body in entry.items()
-        ]
     if service == "dynamodb":
         tables = list(params.get("RequestItems", {})) or [params["TableName"]]
         index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""

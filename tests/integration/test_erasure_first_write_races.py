@@ -41,10 +41,10 @@ def erase_when_first_saved(world: World) -> list[str]:
     save = store.save
     erased: list[str] = []
 
-    def erasure_lands_first(contact: Contact, *rest: Any) -> None:
+    def erasure_lands_first(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address == ADDRESS and contact.version == 0 and not erased:
             erased.append(erase(world.deps, ADDRESS, SuppressionReason.CHILD, "storefront:age").subject)
-        save(contact, *rest)
+        save(contact, move_ledger)
 
     store.save = erasure_lands_first  # type: ignore[method-assign]
     return erased

@@ -47,10 +47,10 @@ def test_a_sweep_run_between_the_erasures_first_write_and_its_tombstone_leaves_n
     save = store.save
     swept: list[int] = []
 
-    def sweep_before_the_tombstone(contact: Contact, *rest: Any) -> None:
+    def sweep_before_the_tombstone(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address != ADDRESS and not swept:  # the tombstone, under its keyed hash
             swept.append(run_sweep(world.deps).removals_done)
-        save(contact, *rest)
+        save(contact, move_ledger)
 
     store.save = sweep_before_the_tombstone  # type: ignore[method-assign]
     erase(world.deps, ADDRESS, SuppressionReason.ERASURE, "api:erasure")

@@ -10,10 +10,7 @@ from chalicelib.domain.hashing import is_keyed_hash
 from chalicelib.domain.tokens import TokenCodec
 from chalicelib.services.ports import (
     ClaimOutcome,
-    ClaimTaken,
     Deps,
-    EventClaim,
-    FactArrived,
     Loaded,
     MailConfig,
     MailError,
@@ -71,7 +68,7 @@ class FakeStore:
         """The live contacts by address (a view, for assertions)."""
         return {c.address: c for c in self.items.values() if not is_keyed_hash(c.address)}
 
-    def load(self, address: str, waiting: tuple[str, ...] = (), claim: str | None = None) -> Loaded:
+    def load(self, address: str, waiting: tuple[str, ...] = ()) -> Loaded:
         held = copy.deepcopy(self.items.get(self.key_of(address)))
         fact = {k: v for key in waiting for k, v in self.waiting.get(key, {}).items()}
         erased = held is not None and is_keyed_hash(held.address) and not is_keyed_hash(address)
@@ -82,7 +79,6 @@ class FakeStore:
             erased=erased,
             tombstone=held if erased else None,
             waiting=dict(fact) if fact else None,
-            claimed=self.claims.get(claim) if claim is not None else None,
         )
 
     def delete_waiting_fact(self, key: str) -> None:
@@ -100,13 +96,7 @@ class FakeStore:
                 out[address] = Loaded(loaded.contact) if loaded.contact else loaded
         return out
 
-    def save(
-        self,
-        contact: Contact,
-        move_ledger: int = 0,
-        claim: EventClaim | None = None,
-        absent: tuple[str, ...] = (),
-    ) -> None:
+    def save(self, contact: Contact, move_ledger: int = 0) -> None:
         # the whole ledger stays on the fake's contact: where entries live is the real store's concern
         if self.conflicts_to_inject:
             self.conflicts_to_inject -= 1
@@ -115,12 +105,6 @@ class FakeStore:
         stored = self.items.get(key)
         if (stored.version if stored else 0) != contact.version:
             raise VersionConflict(contact.address)
-        if claim is not None and claim.event_id in self.claims:
-            raise ClaimTaken(self.claims[claim.event_id])
-        if any(k in self.waiting for k in absent):
-            raise FactArrived()
-        if claim is not None:
-            self.claims[claim.event_id] = claim.digest
         contact.version += 1
         self.saves += 1
         self.items[key] = copy.deepcopy(contact)

@@ -1,8 +1,6 @@
 """Erasure while another request changes the same contact (SPEC §1.8, §5, §6): what lands during the erasure is
 kept in the tombstone or not written at all, and nothing is sent to the address."""
 
-from typing import Any
-
 from chalicelib.domain.consent import Contact, SuppressionReason
 from chalicelib.domain.tokens import ALL_EMAIL
 from chalicelib.services.erasure import erase
@@ -23,10 +21,10 @@ def test_a_one_click_landing_while_the_tombstone_is_written_sends_nothing_and_lo
     save = store.save
     clicked: list[str] = []
 
-    def save_while_someone_clicks(contact: Contact, *rest: Any) -> None:
+    def save_while_someone_clicks(contact: Contact, move_ledger: int = 0) -> None:
         if contact.address != ADDRESS and not clicked:  # the tombstone, under its keyed hash
             clicked.extend(one_click(deps, token, Visitor()).messages())
-        save(contact, *rest)
+        save(contact, move_ledger)
 
     store.save = save_while_someone_clicks  # type: ignore[method-assign]
     erase(deps, ADDRESS, SuppressionReason.ERASURE, "api:erasure")

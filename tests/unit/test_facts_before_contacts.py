@@ -73,10 +73,10 @@ def test_a_child_reported_between_the_sign_ups_read_and_its_write_is_neither_kep
     save = store.save
     reported: list[str] = []
 
-    def report_lands_first(contact, *rest):  # type: ignore[no-untyped-def]
+    def report_lands_first(contact, move_ledger=0):  # type: ignore[no-untyped-def]
         if contact.address == "kid@example.com" and not reported:
             reported.append(deliver(deps, fact_about("cust-99", "customer.age_reported", "age-9", age=9)))
-        save(contact, *rest)
+        save(contact, move_ledger)
 
     store.save = report_lands_first  # type: ignore[method-assign]
     deliver(deps, event("signup-9", customer_id="cust-99", email="kid@example.com", name="Kid", postal_address=POSTAL))
