@@ -84,6 +84,7 @@ def deps() -> Deps:
         data_exports=S3DataExports(lambda: client("s3"), settings.bucket),
         shopify_shops=settings.shopify_shops,
         staff=_staff_directory(settings),
+        send_log_fed=settings.configuration_set is not None or settings.stage == "local",
     )
 
 

@@ -113,6 +113,7 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
         "removals": {k: _removal_body(v) for k, v in contact.removals.items()},
         "archived": contact.archived,
         "last_removal_notice": contact.last_removal_notice,
+        "last_opt_in_offer": contact.last_opt_in_offer,
         "remnant": contact.remnant or None,
     }
     if receives_email(contact):
@@ -203,6 +204,7 @@ def contact_from_item(item: dict[str, Any]) -> Contact:
         removals=removals,
         archived=dict(raw.get("archived", {})),
         last_removal_notice=raw.get("last_removal_notice"),
+        last_opt_in_offer=raw.get("last_opt_in_offer"),
         created_at=raw.get("created_at"),
         version=_int(raw["v"]),
         remnant=bool(raw.get("remnant", False)),
@@ -360,11 +362,16 @@ class DynamoContactStore:
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
-            if written and not is_keyed_hash(contact.address) and self.load(contact.address).erased:
-                # lost to an erasure: no retry will own these entries, and nothing of the person may stay
+            if written and not is_keyed_hash(contact.address) and self._gone(contact.address):
+                # lost to an erasure, or to a storefront that left taking the person with it: no retry will own
+                # these entries, and nothing of the person may stay
                 self._batch_write([{"DeleteRequest": {"Key": k}} for k in written])
             raise VersionConflict(contact.address) from None
         contact.version, contact.ledger = new_version, kept
+
+    def _gone(self, address: str) -> bool:
+        loaded = self.load(address)
+        return loaded.erased or loaded.remnant or loaded.contact is None
 
     def _write_ledger_items(self, key: str, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
         """The entries in items of their own, several to an item (compressed, each well under 1 KB: one write unit
@@ -660,9 +667,11 @@ class DynamoContactStore:
         entries: list[LedgerEntry] = []
         for item in self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True):
             if BODY in item:
-                entries += [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
+                found = [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
             else:  # one entry an item, as written before entries were grouped
-                entries.append(LedgerEntry(**_plain(item)))
+                found = [LedgerEntry(**_plain(item))]
+            # a sweep write that lost its race and was retried with more entries grouped them again: each once
+            entries += [entry for entry in found if entry not in entries]
         return entries
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -

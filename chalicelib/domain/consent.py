@@ -150,6 +150,7 @@ class Contact:
     removals: dict[str, RemovalRecord] = field(default_factory=dict)
     archived: dict[str, str] = field(default_factory=dict)  # done removals pruned from the item: id -> done_at
     last_removal_notice: str | None = None  # when the last removal confirmation was queued
+    last_opt_in_offer: str | None = None  # when the last opt-in confirmation was queued (at most one a day)
     created_at: str | None = None
     version: int = 0  # 0: never stored
     # what is left of a person a storefront took away with it: their choices to leave, under the keyed hash of the

@@ -223,11 +223,14 @@ def offer_confirmation(contact: Contact, topics: list[str], prov: Provenance, no
     offered, or [] when nothing was due."""
     if not topics:
         return []
-    offers = [e.at for e in contact.ledger if e.action == "offer_opt_in"]
-    if offers and parse_iso(max(offers)) > now - OFFER_INTERVAL:
+    # the ledger moves off the contact's item: the time of the last offer is kept on the contact itself (entries
+    # still on the item count too, for a contact written before it was)
+    offers = [e.at for e in contact.ledger if e.action == "offer_opt_in"] + [contact.last_opt_in_offer or ""]
+    if max(offers) and parse_iso(max(offers)) > now - OFFER_INTERVAL:
         return []
     message = queue_mail(contact, "optin_confirmation", prov, now)
     message.params = {"topics": ",".join(topics)}
+    contact.last_opt_in_offer = iso(now)
     # recorded at the time it was sent, not the event's: the daily limit counts sends, however old their causes
     contact.record("offer_opt_in", ",".join(topics), "confirmation_sent", replace(prov, at=now))
     return topics

@@ -10,6 +10,10 @@ from .topics import is_contest
 
 AT_RISK_BEFORE = timedelta(hours=12)
 SEND_LEASE = timedelta(minutes=15)  # a claimed send not settled by then is checked against the send log
+# SES's Send event reaches the send log through SNS and an asynchronous Lambda call, both retried for hours when
+# ses_events fails: a claimed send the log does not know is sent again only after this long, asked again hourly
+SEND_LOG_WAIT = timedelta(hours=6)
+SEND_LOG_RECHECK = timedelta(hours=1)
 PARKED = "9999-12-31T00:00:00.000000Z"  # in the index for the counts, never due (dead mail)
 OPEN_STATES = ("open", "at_risk", "overdue")
 
@@ -49,7 +53,7 @@ def mail_due_at(message: OutboxMessage) -> str:
     if message.dead:
         return PARKED
     if message.sending_since is not None:
-        return iso(parse_iso(message.sending_since) + SEND_LEASE)
+        return max(iso(parse_iso(message.sending_since) + SEND_LEASE), message.next_attempt_at)
     return message.next_attempt_at
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..domain.consent import Contact, LedgerEntry
 from ..domain.errors import ListkeeperError
+from ..domain.hashing import is_keyed_hash
 from ..domain.timeutil import iso
 from .ports import Deps, Loaded, VersionConflict
 
@@ -71,7 +72,10 @@ def change_contact(
         if not decide(contact):
             return Change(loaded.contact, written=False)
         try:
-            deps.store.save(contact, _settled(read, contact.ledger, settle_ledger))
+            # what an erasure keeps (under the keyed hash) stays whole on its item: it is the erasure's proof, and a
+            # later erasure deletes the partition's other items
+            kept_whole = is_keyed_hash(contact.address)
+            deps.store.save(contact, 0 if kept_whole else _settled(read, contact.ledger, settle_ledger))
         except VersionConflict:
             continue
         return Change(contact, written=True)

@@ -210,4 +210,8 @@ def _mailto_target(deps: Deps, received: Received, handle: str) -> tuple[str, st
         scopes |= {*held.topics, *(e.subject for e in held.ledger), *(r.scope for r in held.removals.values())}
     scopes |= {f"{ACQUIRED_PREFIX}{record['source']}" for record in deps.store.acquired_of(address)}
     named = [scope for scope in scopes if scope_code(scope) == read.scope_code]
+    if not named and held is not None:
+        # a list the person was on long ago (an ended contest): named only by the ledger moved off the item
+        older = {entry.subject for entry in deps.store.older_ledger(address)}
+        named = [scope for scope in older - scopes if scope_code(scope) == read.scope_code]
     return (address, named[0]) if len(named) == 1 else None

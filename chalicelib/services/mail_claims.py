@@ -9,13 +9,14 @@ from datetime import datetime
 
 from ..domain.consent import Contact
 from ..domain.timeutil import iso, parse_iso
-from ..domain.work import SEND_LEASE
+from ..domain.work import SEND_LEASE, SEND_LOG_RECHECK, SEND_LOG_WAIT
 
 
 def claim_due_mail(contact: Contact, now: datetime, send_log: dict[str, bool] | None = None) -> list[str]:
     """Stamp every due, unclaimed entry as being sent now. A claimed entry the send log knows SES took is settled
     (`send_log`: outbox id -> SES took it); one whose claim has lapsed is claimed again only on the send log's
-    word that SES did not; without it, it is left for the sweep. Returns the claimed ids."""
+    word that SES did not, and only once its Send event could no longer be on its way (SEND_LOG_WAIT); without the
+    log's word, it is left for the sweep. Returns the claimed ids."""
     claimed: list[str] = []
     for message in list(contact.outbox.values()):
         if message.dead:
@@ -25,10 +26,15 @@ def claim_due_mail(contact: Contact, now: datetime, send_log: dict[str, bool] | 
             if checked:  # SES took it, whoever sent it: settled, lease or not
                 del contact.outbox[message.id]
                 continue
-            if parse_iso(message.sending_since) + SEND_LEASE > now:
+            since = parse_iso(message.sending_since)
+            if since + SEND_LEASE > now:
                 continue  # another sender holds it
             if checked is None:
                 continue  # only the send log may say whether SES took it
+            if since + SEND_LOG_WAIT > now:
+                # SES may have taken it and its Send event be late: asked again later, sent again only past the wait
+                message.next_attempt_at = iso(min(now + SEND_LOG_RECHECK, since + SEND_LOG_WAIT))
+                continue
         elif parse_iso(message.next_attempt_at) > now:
             continue
         message.sending_since = iso(now)

@@ -130,10 +130,10 @@ def may_still_send(contact: Contact, message: OutboxMessage) -> bool:
 def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
     """Send the entries this caller claimed in the write that produced `contact`. Returns the ids SES accepted.
 
-    A sent entry is not settled here: it stays claimed, and the sweep settles it on the send log's word once the
-    lease has passed (in the visit the change's removal or history causes anyway), so a change costs one read and
-    one write. Only a refusal or a cancellation is written now: it must not wait for the lease to be retried or
-    dropped."""
+    Where SES's Send events fill the send log, a sent entry is not settled here: it stays claimed, and the sweep
+    settles it on the log's word (in the visit the change's removal or history causes anyway), so a change costs one
+    read and one write. Without that log it is settled by a second write, as are a refusal (retried after its
+    backoff) and a cancellation."""
     now = deps.clock.now()
     sent: list[str] = []
     cancelled: list[str] = []
@@ -152,11 +152,12 @@ def send_claimed(deps: Deps, contact: Contact, claimed: list[str]) -> list[str]:
                 failed[message_id] = exc.permanent
             continue
         sent.append(message_id)
-    if not failed and not cancelled:
+    settled_now = cancelled + ([] if deps.send_log_fed else sent)
+    if not failed and not settled_now:
         return sent
 
     def settle(fresh: Contact) -> bool:
-        for message_id in cancelled:
+        for message_id in settled_now:
             fresh.outbox.pop(message_id, None)
         for message_id, permanent in failed.items():
             pending = fresh.outbox.get(message_id)

@@ -312,6 +312,9 @@ class Deps:
     data_exports: DataExports | None = None  # data-request exports, which erasure deletes too
     shopify_shops: frozenset[str] = frozenset()  # shops whose webhooks are taken; any other is refused like a forgery
     staff: StaffDirectory | None = None  # who may sign in to the console (Cognito); None: the console is closed
+    # SES's Send events fill the send log (a configuration set publishes them; the local stage emulates them):
+    # sent mail is then settled by the sweep from the log, else by a write right after the send
+    send_log_fed: bool = False
 
     def destinations_for(self, scope: str, holder: Contact | None = None) -> tuple[str, ...]:
         """Where a removal of `scope` from `holder` goes: every destination serving its channel, and a storefront

@@ -209,9 +209,9 @@ def _sweep_contact(
             changed = True
         changed |= advance_removal_states(fresh, now)
         expired[:] = expire_contests(fresh, now, prov)
-        before = set(fresh.outbox)
+        before = _outbox_state(fresh)
         claimed[:] = claim_due_mail(fresh, now, send_log)
-        changed |= bool(expired or claimed or before != set(fresh.outbox))
+        changed |= bool(expired or claimed or before != _outbox_state(fresh))
         if done_records:
             # archived before the contact write; a retry rewrites the same keys
             erased = is_keyed_hash(fresh.address) or being_erased(fresh)
@@ -236,3 +236,7 @@ def _sweep_contact(
         except Exception:
             log.exception("sweep delivery failed")
             report.failures += 1
+
+
+def _outbox_state(contact: Contact) -> set[tuple[str, str | None, str]]:
+    return {(m.id, m.sending_since, m.next_attempt_at) for m in contact.outbox.values()}

@@ -309,8 +309,10 @@ def compare(clean: Snapshot, run: Snapshot) -> Difference:
 
 def settle(world: World) -> None:
     """What follows in AWS: SES Send events reach `ses_events`, the sweep runs every few minutes."""
-    for _ in range(SETTLE_STEPS):
-        world.advance(minutes=16)  # past the send lease: a claim a crash left is settled through the send log
+    for step in range(SETTLE_STEPS):
+        # past the send lease, then hourly: a claim a crash left is settled through the send log, or sent again
+        # once its Send event can no longer come (SEND_LOG_WAIT)
+        world.advance(minutes=16) if step == 0 else world.advance(hours=1)
         world.feed_send_events()
         pending = run_sweep(world.deps).counts
         if pending["RemovalsOpen"] == 0 and pending["OutboxPending"] == 0:

@@ -122,6 +122,9 @@ def test_a_crash_before_sending_is_sent_once_by_the_sweep(world: World, monkeypa
     assert world.sent() == []  # still inside the claim's lease: the sweep does not race the original sender
     world.advance(minutes=16)
     run_sweep(world.deps)
+    assert world.sent() == []  # the send log does not know it: its Send event may still come
+    world.advance(hours=6)
+    run_sweep(world.deps)  # it cannot any more: sent now
     world.feed_send_events()
     world.advance(minutes=30)
     run_sweep(world.deps)

@@ -237,6 +237,7 @@ def make_deps() -> tuple[Deps, FakeStore, FakeMailer, FakeClock]:
         ),
         policy_version="2026-01",
         raw_mail=FakeRawMail(),
+        send_log_fed=True,
     )
     mailer.on_sent = lambda email, provider_id: store.record_sent(
         email.message_id, provider_id, (secrets.get().hash_address(email.to),)

@@ -6,6 +6,8 @@ from chalicelib.domain.timeutil import iso
 from chalicelib.domain.work import (
     PARKED,
     SEND_LEASE,
+    SEND_LOG_RECHECK,
+    SEND_LOG_WAIT,
     advance_removal_states,
     deadline_state,
     expire_contests,
@@ -71,10 +73,19 @@ def test_claimed_mail_is_not_claimed_again_until_its_lease_ends() -> None:
     assert contact.outbox == {}  # the send log said SES took it: settled, not resent
 
 
-def test_an_expired_claim_that_ses_never_took_is_claimed_again() -> None:
+def test_an_expired_claim_that_ses_never_took_is_claimed_again_once_its_send_event_cannot_still_come() -> None:
     contact = Contact(address="jane@example.com")
     contact.outbox["m1"] = OutboxMessage("m1", "welcome", iso(NOW), iso(NOW), sending_since=iso(NOW))
-    assert claim_due_mail(contact, NOW + SEND_LEASE, send_log={"m1": False}) == ["m1"]
+    assert claim_due_mail(contact, NOW + SEND_LEASE, send_log={"m1": False}) == []  # its Send event may be late
+    assert contact.outbox["m1"].next_attempt_at == iso(NOW + SEND_LEASE + SEND_LOG_RECHECK)  # asked again then
+    assert summarize(contact).due_at == iso(NOW + SEND_LEASE + SEND_LOG_RECHECK)
+    assert claim_due_mail(contact, NOW + SEND_LOG_WAIT, send_log={"m1": False}) == ["m1"]
+
+
+def test_a_claim_the_send_log_knows_is_settled_even_inside_its_lease() -> None:
+    contact = Contact(address="jane@example.com")
+    contact.outbox["m1"] = OutboxMessage("m1", "welcome", iso(NOW), iso(NOW), sending_since=iso(NOW))
+    assert claim_due_mail(contact, NOW + timedelta(seconds=5), send_log={"m1": True}) == [] and not contact.outbox
 
 
 def test_contest_grants_end_with_their_contest() -> None:
