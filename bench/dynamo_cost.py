@@ -161,7 +161,7 @@ def measure() -> dict[str, Any]:
         check_eligibility(deps, {"channel": "email", "topic": "updates", "recipients": ["warm3@example.com"]})
         clock.advance(minutes=1)
         run_sweep(deps)  # and their removals delivered, so the sweep measured below finds only its own two
-        record("saved-info webhook, new subscriber (welcome sent)", 1, "claim, read, write, fact re-read, outbox settle",
+        record("saved-info webhook, new subscriber (welcome sent)", 1, "claim, read, write, fact re-read",
                lambda: webhook(event("b1", email="a@example.com", postal_address=POSTAL)))  # fmt: skip
         record("saved-info webhook, repeated (nothing new)", 1, "claim, read",
                lambda: webhook(event("b2", email="a@example.com", postal_address=POSTAL)))  # fmt: skip
@@ -171,11 +171,11 @@ def measure() -> dict[str, Any]:
         contest["data"].pop("customer_id", None)
         record("contest entry with opt-in", 1, "claim, read, write", lambda: webhook(contest))
         token = deps.secrets.get().tokens.issue("a@example.com", ALL_EMAIL, clock.now())
-        record("one-click unsubscribe (confirmation sent)", 1, "read, write, handle, settle",
+        record("one-click unsubscribe (confirmation sent)", 1, "read, write",
                lambda: one_click(deps, token, Visitor()))  # fmt: skip
         webhook(event("b4", email="b@example.com"))
         raw = b"From: b@example.com\r\nSubject: unsubscribe\r\n\r\nPlease unsubscribe me.\r\n"
-        record("inbound removal by email (confirmation sent)", 1, "read, write, handle, settle",
+        record("inbound removal by email (confirmation sent)", 1, "read, write",
                lambda: handle_inbound(deps, Received("m1", parse_inbound(raw, ("support@shop.example",)))))  # fmt: skip
         recipients = [f"r{i}@example.com" for i in range(1000)]
         body = {"channel": "email", "topic": "updates", "recipients": recipients}

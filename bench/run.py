@@ -78,6 +78,15 @@ def chart(results: dict[str, Any]) -> None:
     figure.savefig(OUT / "chart.png", dpi=110)
 
 
+# changes on the request path: a read, then one conditioned write
+REQUESTS_PER_CHANGE = {
+    "saved-info webhook": 2,
+    "contest entry": 2,
+    "one-click unsubscribe": 2,
+    "inbound removal": 2,
+}
+
+
 def measure_all(args: Any) -> dict[str, Any]:
     """Every module in turn; results.json is rewritten after each, so a failure late in a long run keeps the rest."""
     steps: list[tuple[str, Callable[[], Any]]] = [
@@ -145,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
             ("  ... one-click on it: write capacity units", f"{one_click['wcu']:g}", "<= 1", one_click["wcu"] <= 1)
         )
     for op in results["dynamodb"]["operations"]:
-        rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)", f"min {op['minimum']}",
-                     op["ratio"] <= 1.0))  # fmt: skip
+        budget = next((n for prefix, n in REQUESTS_PER_CHANGE.items() if op["operation"].startswith(prefix)), None)
+        if budget is not None:  # the budget for a change on the request path: a read and one write
+            rows.append((f"requests: {op['operation']}", str(op["requests"]), f"<= {budget}", op["requests"] <= budget))
+        else:
+            rows.append((f"requests: {op['operation']}", f"{op['requests']} ({op['ratio']:.2f}x)",
+                         f"min {op['minimum']}", op["ratio"] <= 1.0))  # fmt: skip
     peer = [  # side by side, no target: what each design asks of its store per operation
         (f"vs Mailman 3, {row['operation']}: SQL statements / DynamoDB requests",
          f"{row['mailman_sql_statements']:g} / {row['listkeeper_dynamodb_requests']:g}",

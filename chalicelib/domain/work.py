@@ -10,8 +10,9 @@ from .topics import is_contest
 
 AT_RISK_BEFORE = timedelta(hours=12)
 SEND_LEASE = timedelta(minutes=15)  # a claimed send not settled by then is checked against the send log
-# SES's Send event reaches the send log through SNS and an asynchronous Lambda call, both retried for hours when
-# ses_events fails: a claimed send the log does not know is sent again only after this long, asked again hourly
+# SES's Send event reaches the send log through SNS and an asynchronous call of ses_events, retried for up to six
+# hours when throttled (twice when it fails, then kept in its dead letters, alarmed, to be replayed): a claimed
+# send the log does not know is sent again only after this long, and asked about hourly until then
 SEND_LOG_WAIT = timedelta(hours=6)
 SEND_LOG_RECHECK = timedelta(hours=1)
 PARKED = "9999-12-31T00:00:00.000000Z"  # in the index for the counts, never due (dead mail)

@@ -662,12 +662,18 @@ def test_an_erasure_racing_sign_ups_orders_contests_imports_clicks_age_reports_a
             if result["allowed"]:
                 tally.wrong("wrong_state_changes", address, f"erased, yet eligible for {topic}")
     dynamodb = emulated_dynamodb(stack)
-    items = [
-        str(readable(item))  # a contact's compressed document unpacked: names and ledgers live there
+    raw = [
+        item
         for page in dynamodb.get_paginator("scan").paginate(TableName="listkeeper-local")  # the test's audit only
         for item in page["Items"]
     ]
+    items = [str(readable(item)) for item in raw]  # a contact's compressed document unpacked: names, ledgers
     assert any("'topics'" in i for i in items)  # the audit reads inside the documents
+    # an erasure leaves its tombstone alone in the partition: no history (which names no address) beside it
+    tombstones = {i["pk"]["S"] for i in raw if i["sk"]["S"] == "C" and "@" not in i["address"]["S"]}
+    for item in raw:
+        if item["pk"]["S"] in tombstones and item["sk"]["S"] != "C":
+            tally.wrong("wrong_state_changes", item["pk"]["S"], f"erased, yet {item['sk']['S'][:2]} items stay")
     for index, address in enumerate(addresses):
         name = f"Robin Example {index}"
         for item in (i for i in items if address in i or (address not in moved_away and f"'{name}'" in i)):
