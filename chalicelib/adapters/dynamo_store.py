@@ -664,15 +664,16 @@ class DynamoContactStore:
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""
-        entries: list[LedgerEntry] = []
+        entries: dict[tuple[tuple[str, Any], ...], LedgerEntry] = {}
         for item in self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True):
             if BODY in item:
                 found = [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
             else:  # one entry an item, as written before entries were grouped
                 found = [LedgerEntry(**_plain(item))]
-            # a sweep write that lost its race and was retried with more entries grouped them again: each once
-            entries += [entry for entry in found if entry not in entries]
-        return entries
+            for entry in found:
+                # a sweep write that lost its race and was retried with more entries grouped them again: each once
+                entries.setdefault(tuple(sorted(entry.as_dict().items())), entry)
+        return list(entries.values())
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -
 

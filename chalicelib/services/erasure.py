@@ -48,7 +48,9 @@ def erase(
     deleted = receipt.deleted
     # mailto: handles are read back from the person's item, now the tombstone: nothing of them to delete
     deleted["contact"] = int(previous is not None)
-    deleted["pending_mail"] = len(previous.outbox) if previous else 0  # went with the contact item
+    # went with the contact item; mail sent and waiting for the sweep to settle it was not pending any more
+    owed = set(previous.outbox) if previous else set()
+    deleted["pending_mail"] = len(owed - deps.store.sent_among(owed)) if owed else 0
     # postal removals the mail house got rows for: taken back by the erasure's own postal removal
     deleted["mail_house_rows_taken_back"] = sum(
         "mailhouse" in r.destinations for r in (previous.removals.values() if previous else ())

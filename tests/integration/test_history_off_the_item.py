@@ -131,3 +131,11 @@ def test_an_erasures_own_entries_stay_with_its_tombstone_through_sweeps_and_a_se
         tombstone is not None
         and [e.action for e in proof.ledger] == [e.action for e in tombstone.ledger][: len(proof.ledger)]
     )
+
+
+def test_an_erasure_receipt_counts_only_mail_that_was_never_sent(world: World) -> None:
+    world.subscribe("jane@example.com")  # the welcome went out and waits, claimed, for the sweep to settle it
+    world.feed_send_events()
+    assert world.deps.store.load("jane@example.com").contact.outbox  # type: ignore[union-attr]
+    receipt = erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    assert receipt.deleted["contact"] == 1 and receipt.deleted["pending_mail"] == 0
