@@ -83,12 +83,6 @@ def pack(body: dict[str, Any]) -> bytes:
     return zlib.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(), 9)
 
 
-def packed(item: dict[str, Any]) -> dict[str, Any]:
-    """A contact's item (attribute-value form, every attribute plain) in the form it is stored in."""
-    document = from_item({k: v for k, v in item.items() if k not in PLAIN})
-    return {**{k: v for k, v in item.items() if k in PLAIN}, BODY: {"B": pack(document)}}
-
-
 def readable(item: dict[str, Any]) -> dict[str, Any]:
     """An item with its compressed document unpacked into attributes: what the contact holds, as before."""
     if BODY not in item:

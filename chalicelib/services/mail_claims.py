@@ -1,9 +1,10 @@
 """Sending an outbox entry exactly once.
 
 A sender first *claims* due entries (stamps `sending_since`) in the same conditional write as whatever else it
-changes, then sends. A sent entry stays claimed: no second write on the request path. Once its lease has passed,
-the sweep asks the send log (filled from SES "Send" events, which carry the outbox id as a message tag) whether SES
-took it: if so it is settled, if not it is sent again. A refused send is released at once, for its backoff."""
+changes, then sends. A sent entry stays claimed: no second write on the request path. The sweep asks the send log
+(filled from SES "Send" events, which carry the outbox id as a message tag) whether SES took it: if so it is
+settled; a claim the log still does not know once its Send event can no longer be on its way is sent again. A
+refused send is released at once, for its backoff."""
 
 from datetime import datetime
 
