@@ -197,6 +197,7 @@ def test_every_field_of_a_contact_survives_the_table(aws: dict[str, str]) -> Non
     """A field that is written but not read back would silently drop state (a window, a claim, a record)."""
     import dataclasses
 
+    from chalicelib.adapters.aws import client
     from chalicelib.domain.consent import (
         Basis,
         OutboxMessage,
@@ -221,10 +222,19 @@ def test_every_field_of_a_contact_survives_the_table(aws: dict[str, str]) -> Non
     contact.removals["r"] = RemovalRecord(
         "r", "email", "src", t[7], t[8], "at_risk", {"p": "pending"}, "bounce", 3, t[8]
     )
-    contact.last_removal_notice = "t"
+    contact.last_removal_notice, contact.last_opt_in_offer = "t", "u"
     wiring.store().save(contact)
     loaded = wiring.store().load("full@example.com").contact
     assert loaded is not None
+    # stored as its plain attributes (keys, indexes, conditions) and one compressed document: no name in the clear
+    from chalicelib.adapters.dynamo_store import PLAIN
+    from tests.support.table import scan_table
+
+    (stored,) = [i for i in client("dynamodb").scan(TableName="listkeeper-local")["Items"] if i["sk"]["S"] == "C"]
+    assert set(stored) - PLAIN == {"z"} and "topics" not in stored
+    assert next(i for i in scan_table() if i["sk"]["S"] == "C")["profile"]["M"]["name"] == {
+        "S": "n"
+    }  # the audit sees it
     for cls, original, copy in [
         (TopicState, contact.topics["use:x"], loaded.topics["use:x"]),
         (OutboxMessage, contact.outbox["m"], loaded.outbox["m"]),

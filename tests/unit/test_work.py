@@ -96,3 +96,14 @@ def test_contest_grants_end_with_their_contest() -> None:
     assert expire_contests(contact, NOW + timedelta(days=1), PROV) == []
     assert expire_contests(contact, NOW + timedelta(days=2), PROV) == ["contest:spring"]
     assert "contest:spring" not in contact.topics and contact.ledger[-1].action == "expire"
+
+
+def test_a_contact_remembers_applied_event_ids_as_long_as_their_claim_lives() -> None:
+    from chalicelib.domain.rules import EVENTS_REMEMBERED_FOR, remember_event
+
+    contact = Contact(address="jane@example.com")
+    remember_event(contact, "old", NOW)
+    remember_event(contact, "recent", NOW + EVENTS_REMEMBERED_FOR - timedelta(days=1))
+    assert set(contact.applied_events) == {"old", "recent"}
+    remember_event(contact, "new", NOW + EVENTS_REMEMBERED_FOR + timedelta(seconds=1))
+    assert set(contact.applied_events) == {"recent", "new"}  # the claim on "old" has expired too
