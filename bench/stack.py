@@ -290,7 +290,8 @@ def stack_key_of(stack: Stack) -> Callable[[str], str]:
 def seeded_item(index: int, now: datetime, policy_version: str, key_of: Callable[[str], str]) -> dict[str, Any]:
     """The item a saved-info webhook leaves for a new address once its welcome was sent: the same rules join the
     same topics and record the same ledger and event id, and the store's own serialisation writes it (version 2:
-    the change, then the settled outbox). Every other contact gave a postal address, as orders do."""
+    the change, then the sweep's write that settled the welcome). Every other contact gave a postal address, as
+    orders do."""
     from chalicelib.adapters.dynamo_store import contact_to_item
     from chalicelib.domain.consent import Contact, Profile, Provenance
     from chalicelib.domain.rules import join_implied_topics, remember_event
@@ -305,7 +306,10 @@ def seeded_item(index: int, now: datetime, policy_version: str, key_of: Callable
     contact = Contact(address=seeded_address(index), created_at=iso(at))
     join_implied_topics(contact, IMPLIED_EMAIL_TOPICS + (IMPLIED_POSTAL_TOPICS if postal else ()), prov)
     contact.profile = Profile(
-        customer_id=f"cust-{index}", name=f"Customer {index}", postal_address=POSTAL if postal else None
+        customer_id=f"cust-{index}",
+        name=f"Customer {index}",
+        postal_address=POSTAL if postal else None,
+        known_through=["storefront"],  # who gave listkeeper the data: the storefront's envelope
     )
     remember_event(contact, event_id, at)
     return contact_to_item(contact, 2, key_of(contact.address))
@@ -367,6 +371,9 @@ def _shape(value: dict[str, Any]) -> Any:
     return kind
 
 
+UNTIL_SETTLED = ("due_pk", "due_at", "n_open", "n_at_risk", "n_overdue", "n_outbox", "n_dead")
+
+
 def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
     """A contact written by the stack's own webhook, against a seeded one: same attributes, same types."""
     from chalicelib.adapters.dynamo_store import readable
@@ -384,6 +391,10 @@ def shape_check(stack: Stack, http: Http) -> dict[str, Any]:
     seeded = readable(seeded_item(1, datetime.now(UTC), stage["LISTKEEPER_POLICY_VERSION"], key_of))
     for item in (written, seeded):  # one event each, under its id: compare what is kept under it, not the id
         item["events"] = {"M": {"<event id>": next(iter(item["events"]["M"].values()))}}
+        # the webhook's welcome waits, sent and claimed, for the sweep to settle it (and keeps the item in the due
+        # index until then); a seeded contact is one the sweep has settled
+        for name in ("outbox", *UNTIL_SETTLED):
+            item.pop(name, None)
     missing = {"NULL": True}
     differing = sorted(
         name
