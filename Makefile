@@ -58,7 +58,7 @@ infra-check: $(STAMP) $(CHECKOV_VENV)/.installed
 # The CloudFormation template for a stage (functions + every other resource), validated offline.
 package: $(STAMP)
 	$(BIN)/python -m infra.build --stage $(STAGE)
-	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json build/$(STAGE)/front-firewall.json
 
 # Needs the AWS CLI, credentials, and an artifacts bucket: see README "Deploy to AWS".
 deploy: package
@@ -71,7 +71,8 @@ deploy: package
 	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name listkeeper-$(STAGE) \
 	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
 	  --parameter-overrides AlarmEmail=$(ALARM_EMAIL) PartnerBusArn=$(PARTNER_BUS_ARN) \
-	    CertificateArn=$(CERTIFICATE_ARN) ShopifyEventSource=$(SHOPIFY_EVENT_SOURCE)
+	    CertificateArn=$(CERTIFICATE_ARN) ShopifyEventSource=$(SHOPIFY_EVENT_SOURCE) \
+	    FrontFirewallArn=$(FRONT_FIREWALL_ARN)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

@@ -23,7 +23,8 @@ PRICES = {
     "http_api_request": 1.00e-6,  # API Gateway HTTP API, first 300 million a month
     "waf_request": 0.60e-6,  # AWS WAF, per request inspected (plus $5 a month per web ACL and $1 per rule)
     "cloudfront_https_request": 1.00e-6,  # CloudFront, HTTPS requests, North America and Europe
-    "cloudfront_gb_out": 0.085,  # CloudFront data transfer out, first 10 TB
+    "cloudfront_gb_out": 0.085,  # CloudFront data transfer out, first 10 TB (from a Lambda origin to it: free)
+    "internet_gb_out": 0.09,  # data transfer out of the region to the internet (API Gateway's answers), first 10 TB
     "eventbridge_event": 1.00e-6,  # PutEvents, custom events, per 64 KB
     "ses_inbound_message": 0.10e-3,  # SES receiving, per message (plus $0.09 per 1,000 incoming 256 KB chunks)
     "ses_inbound_chunk": 0.09e-3,
@@ -56,15 +57,20 @@ def _handler_ms(op: dict[str, Any], ses_sends: int = 0) -> float:
     )
 
 
+DEPLOYED_FRONT = "CloudFront + WAF + Lambda function URL (deployed)"
+REST_API_FRONT = "API Gateway REST API + WAF (deployed before)"
+
+
 def fronts() -> dict[str, float]:
-    """Per request, before the function: what each way of taking HTTPS costs with its protections."""
-    cloudfront_out = PAGE_BYTES / 1e9 * PRICES["cloudfront_gb_out"]
+    """Per request, before the function: what each way of taking HTTPS costs with its protections, its answer's
+    bytes out included."""
+    out = PAGE_BYTES / 1e9
     return {
-        "API Gateway REST API + WAF (deployed now)": PRICES["rest_api_request"] + PRICES["waf_request"],
-        "API Gateway HTTP API (no WAF: it cannot be attached)": PRICES["http_api_request"],
-        "CloudFront + WAF + Lambda function URL": PRICES["cloudfront_https_request"] + cloudfront_out
-        + PRICES["waf_request"],
-    }  # fmt: skip
+        REST_API_FRONT: PRICES["rest_api_request"] + PRICES["waf_request"] + out * PRICES["internet_gb_out"],
+        "API Gateway HTTP API (no WAF: it cannot be attached)": PRICES["http_api_request"]
+        + out * PRICES["internet_gb_out"],
+        DEPLOYED_FRONT: PRICES["cloudfront_https_request"] + PRICES["waf_request"] + out * PRICES["cloudfront_gb_out"],
+    }
 
 
 def compute(results: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +78,7 @@ def compute(results: dict[str, Any]) -> dict[str, Any]:
     missing = [name for name, op in ops.items() if "wall_ms" not in op]
     if missing:
         return {"error": f"measure bench.dynamo_cost again: no handler time for {', '.join(missing)}"}
-    front = fronts()["API Gateway REST API + WAF (deployed now)"]
+    front = fronts()[DEPLOYED_FRONT]
     sweep = ops["sweep with 2 due contacts"]
     # A removal's share of the sweep run that delivers it (measured on the year-of-history contact): its contact and
     # its confirmation's send-log entry read, its history and its archive row written, its contact written once,

@@ -1,13 +1,16 @@
 """`make run`: the whole system on one machine, on loopback, with no AWS account.
 
-moto server (a separate process, see aws_emulation.py) plays AWS; the Chalice app is served in this process the way
-`chalice local` serves it, with /dev/outbox and the emulated Shopify Admin API (/dev/shopify) added in front.
+moto server (a separate process, see aws_emulation.py) plays AWS; the Chalice app is served in this process through
+the deployed API function's own entry point (each request handed over as CloudFront and the function URL hand it,
+chalicelib/front.py), with /dev/outbox and the emulated Shopify Admin API (/dev/shopify) added in front.
 Ctrl-C (or SIGTERM) stops everything this started."""
 
 import argparse
+import base64
 import io
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,8 +75,12 @@ def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAd
     from chalice.cli.factory import CLIFactory
     from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
+    from chalicelib.front import ORIGIN_HEADER, ORIGIN_SECRET_VARIABLE, FunctionUrlFront
+
     class DevRequestHandler(ChaliceRequestHandler):
-        """Serves /dev/* (local stage only, outside the deployed app), and everything else through Chalice."""
+        """Serves /dev/* (local stage only, outside the deployed app), and everything else as AWS does: the request
+        becomes the event CloudFront and the function URL hand the deployed API function, answered by the same
+        entry point (chalicelib/front.py)."""
 
         # The headers and the body leave in two writes; with Nagle's algorithm on, the body waits for the client's
         # delayed ACK of the headers (40 ms on Linux) on every keep-alive request.
@@ -95,7 +103,7 @@ def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAd
                 shopify.learn(self.headers.get("X-Shopify-Shop-Domain"), self.headers.get("X-Shopify-Topic"), raw)
                 self.rfile = io.BytesIO(raw)  # type: ignore[assignment]
                 try:
-                    super()._generic_handle()
+                    self._through_function_url()
                 finally:
                     self.rfile = kept
             elif path == "/dev/outbox.json":
@@ -105,7 +113,51 @@ def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAd
             elif path == "/dev/outbox":
                 self._reply(200, "text/html; charset=utf-8", outbox_page(sent_mail(aws_endpoint)).encode())
             else:
-                super()._generic_handle()
+                self._through_function_url()
+
+        def _through_function_url(self) -> None:
+            raw_path, _, query = self.path.partition("?")
+            body = self._body()
+            headers: dict[str, str] = {}
+            cookies: list[str] = []
+            for name, value in self.headers.items():
+                if name.lower() == "cookie":  # a function URL hands cookies apart from the headers
+                    cookies += [c.strip() for c in value.split(";") if c.strip()]
+                else:
+                    headers[name.lower()] = f"{headers[name.lower()]},{value}" if name.lower() in headers else value
+            headers["cloudfront-viewer-address"] = f"{self.client_address[0]}:{self.client_address[1]}"
+            headers[ORIGIN_HEADER] = origin_secret
+            try:
+                text, binary = body.decode(), False
+            except UnicodeDecodeError:
+                text, binary = base64.b64encode(body).decode(), True
+            event = {
+                "version": "2.0",
+                "rawPath": raw_path,
+                "rawQueryString": query,
+                "headers": headers,
+                "requestContext": {
+                    "requestId": uuid.uuid4().hex,
+                    "http": {"method": self.command, "path": raw_path, "sourceIp": self.client_address[0]},
+                },
+                "body": text or None,
+                "isBase64Encoded": binary,
+            }
+            if cookies:
+                event["cookies"] = cookies
+            answer = front(event, None)
+            payload = base64.b64decode(answer["body"]) if answer["isBase64Encoded"] else answer["body"].encode()
+            self.send_response(answer["statusCode"])
+            for name, value in answer["headers"].items():
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            for cookie in answer.get("cookies", []):
+                self.send_header("Set-Cookie", cookie)
+            # As a function URL does: a HEAD answer has the GET's headers and no body.
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
 
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -120,17 +172,6 @@ def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAd
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
-        def _send_http_response_with_body(self, code: int, headers: Any, body: Any) -> None:
-            if self.command != "HEAD":
-                super()._send_http_response_with_body(code, headers, body)
-                return
-            # As API Gateway does: a HEAD answer has the GET's headers and no body.
-            payload = body if isinstance(body, bytes) else str(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
-            self._send_headers(headers)
-
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
             pass  # the app logs one structured line per request already
 
@@ -139,6 +180,10 @@ def make_http_server(host: str, port: int, aws_endpoint: str, shopify: ShopifyAd
     # What chalice.local.create_local_server does, so that current_request is per thread.
     CustomLocalChalice.__bases__ = (LocalChalice, app_obj.__class__)
     app_obj.__class__ = CustomLocalChalice
+    front = FunctionUrlFront(app_obj.routes, app_obj)
+    # CloudFront's header that only the front may send: a fresh value each run, so none is kept anywhere
+    origin_secret = secrets.token_urlsafe(32)
+    os.environ[ORIGIN_SECRET_VARIABLE] = origin_secret
     return LocalDevServer(app_obj, config, host, port, handler_cls=DevRequestHandler)
 
 

@@ -12,11 +12,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from chalicelib.front import ORIGIN_SECRET_VARIABLE
+
 from .resources import (
-    API_RATE_PER_SECOND,
     FUNCTIONS,
+    ORIGIN_SECRET_REFERENCE,
     api_secrets_parameter,
     bucket_name,
+    front_firewall,
     function_name,
     function_policies,
     merge_template,
@@ -55,6 +58,12 @@ def build(stage: str, out: Path) -> Path:
     template = json.loads(template_path.read_text())
     finish_template(template, env)
     template_path.write_text(json.dumps(template, indent=2) + "\n")
+    # for a stack outside us-east-1: CloudFront's web ACL must be made there, by this template, first
+    firewall = {
+        "Resources": {"ApiFirewall": front_firewall(env)},
+        "Outputs": {"FrontFirewallArn": {"Value": {"Fn::GetAtt": ["ApiFirewall", "Arn"]}}},
+    }
+    (out / "front-firewall.json").write_text(json.dumps(firewall, indent=2) + "\n")
     return template_path
 
 
@@ -89,30 +98,15 @@ def finish_template(template: dict[str, Any], env: dict[str, str]) -> None:
         for source in found[function]["Properties"]["Events"].values():
             source["Properties"]["Topic"] = {"Ref": topic}
         found[function]["DependsOn"] += [f"{topic}Policy"]
-    api = found["RestAPI"]["Properties"]
-    api["MethodSettings"] = [
-        {
-            "ResourcePath": "/*",
-            "HttpMethod": "*",
-            "ThrottlingRateLimit": API_RATE_PER_SECOND,
-            "ThrottlingBurstLimit": 2 * API_RATE_PER_SECOND,
-        }
-    ]
-    api["AccessLogSetting"] = {
-        "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
-        # no path: it holds the link token; no query string; the client address, kept 30 days
-        "Format": json.dumps(
-            {
-                "requestId": "$context.requestId",
-                "ip": "$context.identity.sourceIp",
-                "route": "$context.resourcePath",
-                "method": "$context.httpMethod",
-                "status": "$context.status",
-                "latencyMs": "$context.responseLatency",
-                "wafStatus": "$context.waf.status",
-            }
-        ),
-    }
+    # The API is served by CloudFront and the function's URL (infra/resources.py): not by the REST API Chalice
+    # packages for its routes.
+    for logical in ("RestAPI", "APIHandlerInvokePermission"):
+        del found[logical]
+    for output in ("RestAPIId", "EndpointURL"):
+        template["Outputs"].pop(output, None)
+    api = found["APIHandler"]["Properties"]
+    api["Handler"] = "app.front"
+    api["Environment"]["Variables"][ORIGIN_SECRET_VARIABLE] = {"Fn::Sub": ORIGIN_SECRET_REFERENCE}
     for resource in found.values():
         if resource["Type"] == "AWS::IAM::Role":
             for policy in resource["Properties"].get("Policies", []):

@@ -39,7 +39,10 @@ FUNCTION_DATA_ACTIONS = {
 }
 
 
-API_RATE_PER_SECOND = 200  # the stage's steady rate; bursts to twice that
+API_RATE_PER_SECOND = 200  # every client together, averaged over a minute (WAF's rule for all)
+# what CloudFront sends and the API function requires (chalicelib/front.py), resolved when the stack is deployed
+ORIGIN_HEADER = "X-Listkeeper-Origin"
+ORIGIN_SECRET_REFERENCE = "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"  # noqa: S105 - a reference
 REQUESTS_PER_IP_PER_5_MINUTES = 1000  # WAF's rate rule: far above a person, far below a flood
 LOG_RETENTION_DAYS = 30  # logs carry no personal data, but are kept no longer than the raw mail
 PARTNER_ARCHIVE_DAYS = 7  # partner events may carry a name and postal address: out of erasure's reach that long
@@ -136,89 +139,177 @@ def _data_key() -> dict[str, Any]:
     }
 
 
-def _api_protection(env: dict[str, str]) -> dict[str, Any]:
-    """The public routes' front: a rate limit per client address (WAF), and an access log. The stage's own
-    throttling and the functions' reserved concurrency are set in infra/build.py and .chalice/config.json."""
-    stage = env["LISTKEEPER_STAGE"]
+def _rule(name: str, priority: int, statement: dict[str, Any], stage: str, **action: Any) -> dict[str, Any]:
     return {
-        "ApiAccessLogs": {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
+        "Name": name,
+        "Priority": priority,
+        **(action or {"Action": {"Block": {"CustomResponse": {"ResponseCode": 429}}}}),
+        "Statement": statement,
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": False,  # samples would keep link tokens and bodies
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": f"listkeeper-{stage}-{name}",
+        },
+    }
+
+
+BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
+
+
+def front_firewall(env: dict[str, str]) -> dict[str, Any]:
+    """WAF in front of every public route: a rate limit per client address, one for everyone (what API Gateway's
+    stage throttling did), and AWS's known-bad-inputs rules. A CloudFront web ACL lives in us-east-1."""
+    stage = env["LISTKEEPER_STAGE"]
+    every_path = {
+        "ByteMatchStatement": {
+            "SearchString": "/",
+            "FieldToMatch": {"UriPath": {}},
+            "PositionalConstraint": "STARTS_WITH",
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+    return {
+        "Type": "AWS::WAFv2::WebACL",
+        "Properties": {
+            "Name": f"listkeeper-{stage}",
+            "Scope": "CLOUDFRONT",
+            "DefaultAction": {"Allow": {}},
+            "VisibilityConfig": {
+                "SampledRequestsEnabled": False,
+                "CloudWatchMetricsEnabled": True,
+                "MetricName": f"listkeeper-{stage}-waf",
+            },
+            "Rules": [
+                _rule(
+                    "rate",  # per client address
+                    0,
+                    {"RateBasedStatement": {"Limit": REQUESTS_PER_IP_PER_5_MINUTES, "AggregateKeyType": "IP"}},
+                    stage,
+                ),
+                _rule(
+                    "rate-all",  # every client together, counted over a minute
+                    1,
+                    {
+                        "RateBasedStatement": {
+                            "Limit": API_RATE_PER_SECOND * 60,
+                            "EvaluationWindowSec": 60,
+                            "AggregateKeyType": "CONSTANT",
+                            "ScopeDownStatement": every_path,
+                        }
+                    },
+                    stage,
+                ),
+                _rule(  # Log4Shell-style payloads; inspects headers and the first 16 KB
+                    "bad-inputs",
+                    2,
+                    {
+                        "ManagedRuleGroupStatement": {
+                            "VendorName": "AWS",
+                            "Name": "AWSManagedRulesKnownBadInputsRuleSet",
+                        }
+                    },
+                    stage,
+                    OverrideAction={"None": {}},
+                ),
+            ],
+        },
+    }
+
+
+# CloudFront's managed policies: nothing cached (every answer is per person and per moment); every viewer header,
+# cookie and query string forwarded but the Host (a function URL answers to its own), CloudFront's headers with them
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _front(env: dict[str, str]) -> dict[str, Any]:
+    """The public routes' front: CloudFront on the links' domain, with WAF, before the API function's URL.
+
+    Cheaper per request than API Gateway's REST API with WAF (bench/cost.py), the same firewall. The function URL
+    itself is public (CloudFront's origin access control would make every POST carry a hash of its body, which a
+    mail client's one-click does not), so CloudFront adds a secret header and the function refuses requests without
+    it (chalicelib/front.py). Throttling: WAF's two rate rules and the function's reserved concurrency."""
+    stage = env["LISTKEEPER_STAGE"]
+    url_host = {"Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["ApiUrl", "FunctionUrl"]}]}]}
+    return {
+        "OriginSecret": {
+            "Type": "AWS::SecretsManager::Secret",
             "Properties": {
-                "LogGroupName": f"/aws/apigateway/listkeeper-{stage}-access",
-                "RetentionInDays": LOG_RETENTION_DAYS,  # holds client addresses: kept no longer than the rest
-                "KmsKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+                "Name": f"listkeeper-{stage}-origin",
+                "Description": "the header CloudFront adds to every request it passes to the API function",
+                "KmsKeyId": {"Ref": "DataKey"},
+                "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
             },
         },
-        "ApiFirewall": {
-            "Type": "AWS::WAFv2::WebACL",
+        "ApiFirewall": {**front_firewall(env), "Condition": "OwnFirewall"},
+        "ApiUrl": {
+            "Type": "AWS::Lambda::Url",
+            "Properties": {"TargetFunctionArn": {"Fn::GetAtt": ["APIHandler", "Arn"]}, "AuthType": "NONE"},
+        },
+        # a function URL needs both grants; the second holds only for calls through the URL
+        "ApiUrlPermission": {
+            "Type": "AWS::Lambda::Permission",
             "Properties": {
-                "Name": f"listkeeper-{stage}",
-                "Scope": "REGIONAL",
-                "DefaultAction": {"Allow": {}},
-                "VisibilityConfig": {
-                    "SampledRequestsEnabled": False,  # samples would keep link tokens and bodies
-                    "CloudWatchMetricsEnabled": True,
-                    "MetricName": f"listkeeper-{stage}-waf",
-                },
-                "Rules": [
-                    {
-                        "Name": "rate-per-client",
-                        "Priority": 0,
-                        "Action": {"Block": {}},
-                        "Statement": {
-                            "RateBasedStatement": {"Limit": REQUESTS_PER_IP_PER_5_MINUTES, "AggregateKeyType": "IP"}
-                        },
-                        "VisibilityConfig": {
-                            "SampledRequestsEnabled": False,
-                            "CloudWatchMetricsEnabled": True,
-                            "MetricName": f"listkeeper-{stage}-rate",
-                        },
-                    },
-                    {
-                        "Name": "known-bad-inputs",  # Log4Shell-style payloads; inspects headers and the first 8 KB
-                        "Priority": 1,
-                        "OverrideAction": {"None": {}},
-                        "Statement": {
-                            "ManagedRuleGroupStatement": {
-                                "VendorName": "AWS",
-                                "Name": "AWSManagedRulesKnownBadInputsRuleSet",
-                            }
-                        },
-                        "VisibilityConfig": {
-                            "SampledRequestsEnabled": False,
-                            "CloudWatchMetricsEnabled": True,
-                            "MetricName": f"listkeeper-{stage}-bad-inputs",
-                        },
-                    },
-                ],
+                "Action": "lambda:InvokeFunctionUrl",
+                "FunctionName": {"Ref": "APIHandler"},
+                "Principal": "*",
+                "FunctionUrlAuthType": "NONE",
+            },
+        },
+        "ApiUrlInvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "APIHandler"},
+                "Principal": "*",
+                "InvokedViaFunctionUrl": True,
             },
         },
         # every link in mail goes to this domain: without it in the template, they would all be dead
-        "ApiDomain": {
-            "Type": "AWS::ApiGateway::DomainName",
+        "Front": {
+            "Type": "AWS::CloudFront::Distribution",
             "Properties": {
-                "DomainName": public_host(env),
-                "RegionalCertificateArn": {"Ref": "CertificateArn"},
-                "EndpointConfiguration": {"Types": ["REGIONAL"]},
-                "SecurityPolicy": "TLS_1_2",
-            },
-        },
-        "ApiBasePath": {
-            "Type": "AWS::ApiGateway::BasePathMapping",
-            "Properties": {
-                "DomainName": {"Ref": "ApiDomain"},
-                "RestApiId": {"Ref": "RestAPI"},
-                "Stage": {"Ref": "RestAPI.Stage"},
-            },
-        },
-        "ApiFirewallAssociation": {
-            "Type": "AWS::WAFv2::WebACLAssociation",
-            "Properties": {
-                "ResourceArn": {
-                    "Fn::Sub": "arn:aws:apigateway:${AWS::Region}::/restapis/${RestAPI}/stages/${RestAPI.Stage}"
-                },
-                "WebACLArn": {"Fn::GetAtt": ["ApiFirewall", "Arn"]},
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": f"listkeeper {stage}: links, pages, webhooks and API",
+                    "Aliases": [public_host(env)],
+                    "ViewerCertificate": {
+                        "AcmCertificateArn": {"Ref": "CertificateArn"},
+                        "SslSupportMethod": "sni-only",
+                        "MinimumProtocolVersion": "TLSv1.2_2021",
+                    },
+                    "HttpVersion": "http2and3",
+                    "PriceClass": "PriceClass_100",
+                    "WebACLId": {
+                        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["ApiFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
+                    },
+                    "Origins": [
+                        {
+                            "Id": "api",
+                            "DomainName": url_host,
+                            "CustomOriginConfig": {
+                                "OriginProtocolPolicy": "https-only",
+                                "OriginSSLProtocols": ["TLSv1.2"],
+                                "OriginReadTimeout": 30,  # the function's own limit is 29 s
+                            },
+                            "OriginCustomHeaders": [
+                                {
+                                    "HeaderName": ORIGIN_HEADER,
+                                    "HeaderValue": {"Fn::Sub": ORIGIN_SECRET_REFERENCE},
+                                }
+                            ],
+                        }
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "api",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+                        "CachedMethods": ["GET", "HEAD"],
+                        "CachePolicyId": CACHING_DISABLED,
+                        "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                        "Compress": True,
+                    },
+                }
             },
         },
     }
@@ -838,7 +929,7 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
         "BucketPolicy": _bucket_policy(env),
         **_data_key(),
         **_log_groups(env),
-        **_api_protection(env),
+        **_front(env),
         **_partner_bus(env),
         # named per stage (infra/build.py points each function's subscription at its stage's topic)
         **_topic(f"listkeeper-{stage}-inbound", "InboundTopic", "ses.amazonaws.com", receipt_rule_arn(env)),
@@ -861,8 +952,16 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
             "AlarmEmail": {"Type": "String", "Description": "who is told when a removal deadline is at risk"},
             "CertificateArn": {
                 "Type": "String",
-                "Description": "an ACM certificate in this region for the links' domain (LISTKEEPER_PUBLIC_BASE_URL)",
-                "AllowedPattern": "arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+",
+                "Description": "an ACM certificate in us-east-1 (CloudFront's) for the links' domain "
+                "(LISTKEEPER_PUBLIC_BASE_URL)",
+                "AllowedPattern": "arn:aws:acm:us-east-1:[0-9]{12}:certificate/.+",
+            },
+            "FrontFirewallArn": {
+                "Type": "String",
+                "Default": "",
+                "Description": "empty in us-east-1 (the stack makes the front's web ACL); elsewhere the ARN of the one "
+                "made in us-east-1 from build/<stage>/front-firewall.json",
+                "AllowedPattern": "^$|^arn:aws:wafv2:us-east-1:[0-9]{12}:global/webacl/.+",
             },
             "ShopifyEventSource": {
                 "Type": "String",
@@ -877,7 +976,22 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
                 "AllowedPattern": "arn:aws:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+",
             },
         },
-        "Conditions": {"TakesShopifyEvents": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ShopifyEventSource"}, ""]}]}},
+        "Conditions": {
+            "TakesShopifyEvents": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ShopifyEventSource"}, ""]}]},
+            "OwnFirewall": {"Fn::Equals": [{"Ref": "FrontFirewallArn"}, ""]},
+        },
+        "Rules": {
+            "FirewallWhereCloudFrontTakesIt": {
+                "RuleCondition": {"Fn::Equals": [{"Ref": "FrontFirewallArn"}, ""]},
+                "Assertions": [
+                    {
+                        "Assert": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                        "AssertDescription": "outside us-east-1, make the front's web ACL there first "
+                        "(build/<stage>/front-firewall.json) and pass its ARN as FrontFirewallArn",
+                    }
+                ],
+            }
+        },
         "Resources": resources,
         "Outputs": {
             "TableName": {"Value": {"Ref": "Table"}},
@@ -889,8 +1003,8 @@ def merge_template(env: dict[str, str]) -> dict[str, Any]:
                 "Value": {"Ref": "StaffPool"},
             },
             "LinksDomainTarget": {
-                "Description": "point the links' domain here (a CNAME, or an alias record)",
-                "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+                "Description": "point the links' domain here (a CNAME, or an alias record to CloudFront)",
+                "Value": {"Fn::GetAtt": ["Front", "DomainName"]},
             },
         },
     }

@@ -41,13 +41,11 @@ mail = build_mime(OutgoingEmail("m1", claims.address, "Merci, José", "hi", "<p>
 context = types.SimpleNamespace(function_name="api", memory_limit_in_mb=256, aws_request_id="r-1",
                                 invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:api",
                                 get_remaining_time_in_millis=lambda: 29000)
-event = {"resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {"Host": "x"},
-         "multiValueHeaders": {"Host": ["x"]}, "queryStringParameters": None,
-         "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None,
-         "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "path": "/api/health",
-                            "requestId": "r-1", "stage": "api", "identity": {"sourceIp": "203.0.113.7"}},
-         "body": None, "isBase64Encoded": False}
-answer = app.app(event, context)
+# what CloudFront and the function URL hand the deployed handler (infra/build.py names app.front)
+event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "", "headers": {"host": "x.lambda-url.on.aws"},
+         "requestContext": {"requestId": "r-1", "http": {"method": "GET", "path": "/health", "sourceIp": "1.2.3.4"}},
+         "isBase64Encoded": False}
+answer = app.front(event, context)
 outside = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
 outside = [f for f in outside if not f.startswith((package, runtime, sys.base_prefix))]
 print(json.dumps({"address": claims.address, "mail": len(mail), "normalised": normalize_address("Jane@Example.COM"),

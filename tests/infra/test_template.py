@@ -28,7 +28,7 @@ def test_cfn_lint_finds_nothing(template_path: Path) -> None:
 def test_the_contract_function_names_are_deployed(template: dict[str, Any]) -> None:
     handlers = {r["Properties"]["Handler"] for r in resources(template, "AWS::Serverless::Function").values()}
     assert handlers == {
-        "app.app",
+        "app.front",  # behind the function URL (chalicelib/front.py)
         "chalicelib.blueprints.events.sweep",
         "chalicelib.blueprints.events.ses_events",
         "chalicelib.blueprints.events.inbound_email",
@@ -309,18 +309,27 @@ def test_the_data_actions_include_every_dynamodb_call_the_code_makes() -> None:
 
 
 def test_a_flood_on_the_public_routes_is_limited_and_cannot_starve_the_mail_functions(template: dict[str, Any]) -> None:
-    api = template["Resources"]["RestAPI"]["Properties"]
-    (throttle,) = api["MethodSettings"]
-    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] >= throttle["ThrottlingRateLimit"]
-    access = json.loads(api["AccessLogSetting"]["Format"])
-    assert "$context.path" not in access.values()  # a path holds a link token
-    assert _ref(api["AccessLogSetting"]["DestinationArn"]) == "ApiAccessLogs"
-    firewall = template["Resources"]["ApiFirewall"]["Properties"]
-    rate = [r for r in firewall["Rules"] if "RateBasedStatement" in r["Statement"]]
-    assert rate and rate[0]["Action"] == {"Block": {}}
-    assert not firewall["VisibilityConfig"]["SampledRequestsEnabled"]  # samples would keep tokens and bodies
-    association = template["Resources"]["ApiFirewallAssociation"]["Properties"]
-    assert "${RestAPI.Stage}" in association["ResourceArn"]["Fn::Sub"]
+    firewall = template["Resources"]["ApiFirewall"]
+    assert firewall["Properties"]["Scope"] == "CLOUDFRONT" and firewall["Condition"] == "OwnFirewall"
+    rates = {
+        r["Statement"]["RateBasedStatement"]["AggregateKeyType"]: r
+        for r in firewall["Properties"]["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+    }
+    assert set(rates) == {"IP", "CONSTANT"}  # per client, and every client together (the old stage throttling)
+    for rule in rates.values():
+        assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+    assert rates["CONSTANT"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    assert not firewall["Properties"]["VisibilityConfig"]["SampledRequestsEnabled"]  # samples keep tokens and bodies
+    assert not any(r["VisibilityConfig"]["SampledRequestsEnabled"] for r in firewall["Properties"]["Rules"])
+    front = template["Resources"]["Front"]["Properties"]["DistributionConfig"]
+    assert front["WebACLId"] == {
+        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["ApiFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
+    }
+    assert "Logging" not in front  # CloudFront's access log would keep every path, and paths hold link tokens
+    # a firewall of CloudFront's is made in us-east-1: the stack says so rather than fail half-way
+    (rule,) = template["Rules"].values()
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
     reserved = {
         logical: f["Properties"].get("ReservedConcurrentExecutions")
         for logical, f in resources(template, "AWS::Serverless::Function").items()
@@ -331,6 +340,35 @@ def test_a_flood_on_the_public_routes_is_limited_and_cannot_starve_the_mail_func
     assert reserved["SesEvents"] >= 10 and reserved["InboundEmail"] >= 10
 
 
+def test_the_api_function_is_reached_only_through_cloudfront(template: dict[str, Any]) -> None:
+    from chalicelib.front import ORIGIN_HEADER, ORIGIN_SECRET_VARIABLE
+
+    found = template["Resources"]
+    assert "RestAPI" not in found and not resources(template, "AWS::ApiGateway::RestApi")
+    assert not resources(template, "AWS::Serverless::Api")
+    url = found["ApiUrl"]["Properties"]
+    assert url["TargetFunctionArn"] == {"Fn::GetAtt": ["APIHandler", "Arn"]} and url["AuthType"] == "NONE"
+    grants = [p["Properties"] for p in resources(template, "AWS::Lambda::Permission").values()]
+    to_api = [g for g in grants if g["FunctionName"] == {"Ref": "APIHandler"}]
+    # anyone may call the URL, and only through the URL: both grants a function URL needs, and no other
+    assert sorted(g["Action"] for g in to_api) == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    assert all(g.get("FunctionUrlAuthType") == "NONE" or g.get("InvokedViaFunctionUrl") is True for g in to_api)
+    (origin,) = found["Front"]["Properties"]["DistributionConfig"]["Origins"]
+    assert origin["DomainName"]["Fn::Select"][1]["Fn::Split"][1] == {"Fn::GetAtt": ["ApiUrl", "FunctionUrl"]}
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    (header,) = origin["OriginCustomHeaders"]
+    variables = found["APIHandler"]["Properties"]["Environment"]["Variables"]
+    # the header CloudFront adds is the one the function requires, with the same generated value
+    assert header["HeaderName"].lower() == ORIGIN_HEADER
+    assert header["HeaderValue"] == variables[ORIGIN_SECRET_VARIABLE]
+    assert "${OriginSecret}" in header["HeaderValue"]["Fn::Sub"]
+    secret = found["OriginSecret"]["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32 and secret["KmsKeyId"] == {"Ref": "DataKey"}
+    for function in resources(template, "AWS::Serverless::Function").values():  # nothing else may know it
+        if function is not found["APIHandler"]:
+            assert ORIGIN_SECRET_VARIABLE not in function["Properties"]["Environment"]["Variables"]
+
+
 def test_names_are_unique_per_account_and_every_link_in_mail_has_its_domain(template: dict[str, Any]) -> None:
     bucket = template["Resources"]["Bucket"]["Properties"]["BucketName"]["Fn::Sub"]
     assert "${AWS::AccountId}" in bucket and "${AWS::Region}" in bucket  # bucket names are global
@@ -339,14 +377,34 @@ def test_names_are_unique_per_account_and_every_link_in_mail_has_its_domain(temp
         assert variables["LISTKEEPER_BUCKET"] == {"Fn::Sub": bucket}
         assert f"s3:{bucket}/postal-removals/" in variables["LISTKEEPER_DESTINATIONS"]["Fn::Sub"]
         assert function["Properties"]["FunctionName"].startswith("listkeeper-prod-")
-    domain = template["Resources"]["ApiDomain"]["Properties"]
+    front = template["Resources"]["Front"]["Properties"]["DistributionConfig"]
     links = next(iter(resources(template, "AWS::Serverless::Function").values()))
     base_url = links["Properties"]["Environment"]["Variables"]["LISTKEEPER_PUBLIC_BASE_URL"]
-    assert base_url == f"https://{domain['DomainName']}" and domain["SecurityPolicy"] == "TLS_1_2"
-    assert domain["RegionalCertificateArn"] == {"Ref": "CertificateArn"}
-    mapping = template["Resources"]["ApiBasePath"]["Properties"]
-    assert mapping["RestApiId"] == {"Ref": "RestAPI"} and mapping["DomainName"] == {"Ref": "ApiDomain"}
-    assert "LinksDomainTarget" in template["Outputs"]
+    assert base_url == f"https://{front['Aliases'][0]}" and len(front["Aliases"]) == 1
+    assert front["ViewerCertificate"]["AcmCertificateArn"] == {"Ref": "CertificateArn"}
+    assert front["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert "us-east-1" in template["Parameters"]["CertificateArn"]["AllowedPattern"]  # CloudFront's certificates
+    behaviour = front["DefaultCacheBehavior"]
+    assert {"GET", "HEAD", "POST", "DELETE"} <= set(behaviour["AllowedMethods"])  # RFC 8058's POST, the API's DELETE
+    assert behaviour["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    from infra.resources import ALL_VIEWER_EXCEPT_HOST_HEADER, CACHING_DISABLED
+
+    # nothing cached (answers are per person); everything but the Host forwarded (the URL answers to its own)
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert template["Outputs"]["LinksDomainTarget"]["Value"] == {"Fn::GetAtt": ["Front", "DomainName"]}
+
+
+def test_outside_us_east_1_the_firewall_comes_from_its_own_template(template_path: Path) -> None:
+    firewall = json.loads((template_path.parent / "front-firewall.json").read_text())
+    (acl,) = firewall["Resources"].values()
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(template_path.parent / "front-firewall.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 def test_each_stage_has_its_own_topics_and_each_function_listens_to_its_stages(template: dict[str, Any]) -> None:
