@@ -98,7 +98,7 @@ def child(requests: int = REQUESTS) -> dict[str, Any]:
     null = NullTransport(secrets_json, clicked)
     for aws_client in _app_clients():
         aws_client.meta.events.register("before-send", null)
-    from app import app
+    from app import front as app  # the deployed handler: behind the function URL
 
     points = sorted({p for p in SAMPLES if p <= requests} | {requests})
     started_rss = _rss_mb()

@@ -1,5 +1,5 @@
-"""Handler overhead: the Chalice app, called as Lambda calls it with API Gateway (REST) proxy events, against a
-minimal hand-written Lambda handler that makes the same AWS requests for the same operation straight on botocore
+"""Handler overhead: the Chalice app, called as Lambda calls the deployed API function (`app.front`, with the
+function URL's events as CloudFront passes them), against a minimal hand-written Lambda handler that makes the same AWS requests for the same operation straight on botocore
 clients. So the ratio app / raw is the framework's and the domain's cost, not a different design.
 
 Two operations: an RFC 8058 one-click `POST /u/{token}` by a subscribed contact, and a signed
@@ -57,6 +57,7 @@ TABLE = "listkeeper-local"
 SECRETS_PARAMETER = "/listkeeper/local/secrets"
 WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - the local stage's documented default
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
+ORIGIN_SECRET = "bench-origin-secret"  # noqa: S105 - what CloudFront's header would carry, for this process only
 TARGETS = {"moto": 1.15, "null": 1.5}
 MIN_ROUNDS = 30  # pairs per operation however crowded the machine; the budget bounds the rest
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -83,78 +84,67 @@ class LambdaContext:
         return int((self._deadline - time.monotonic()) * 1000)
 
 
-def rest_event(
-    method: str, resource: str, path: str, headers: dict[str, str], body: str, path_parameters: dict[str, str] | None
-) -> dict[str, Any]:
-    """An API Gateway REST API proxy-integration event (payload 1.0) as a deployed Chalice API handler receives it:
-    an edge-optimized endpoint on stage `api`, headers as the client sent them plus those CloudFront and API Gateway
-    add, and a text body (form and JSON bodies are not among Chalice's binary types)."""
+def url_event(method: str, path: str, headers: dict[str, str], body: str) -> dict[str, Any]:
+    """A Lambda function URL event (payload 2.0) as the deployed API function receives it behind CloudFront
+    (infra/resources.py): the client's headers plus those CloudFront adds (its origin request policy forwards all but
+    the Host), the secret origin header, and the body as the URL passes it (a form base64-encoded, JSON as text)."""
     now = datetime.now(UTC)
-    request_id = str(uuid.uuid4())
     sent = {
-        "Accept": "*/*",
-        "CloudFront-Forwarded-Proto": "https",
-        "CloudFront-Is-Desktop-Viewer": "true",
-        "CloudFront-Is-Mobile-Viewer": "false",
-        "CloudFront-Viewer-Country": "US",
-        "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
-        "Via": "2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)",
-        "X-Amz-Cf-Id": base64.b64encode(os.urandom(42)).decode(),
-        "X-Amzn-Trace-Id": f"Root=1-{int(now.timestamp()):08x}-{os.urandom(12).hex()}",
-        "X-Forwarded-For": "203.0.113.7, 198.51.100.20",
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-Proto": "https",
-        "Content-Length": str(len(body.encode())),
-        **headers,
+        "accept": "*/*",
+        "cloudfront-forwarded-proto": "https",
+        "cloudfront-is-desktop-viewer": "true",
+        "cloudfront-is-mobile-viewer": "false",
+        "cloudfront-viewer-country": "US",
+        "cloudfront-viewer-address": "203.0.113.7:50123",
+        "host": "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws",
+        "via": "2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)",
+        "x-amz-cf-id": base64.b64encode(os.urandom(42)).decode(),
+        "x-amzn-trace-id": f"Root=1-{int(now.timestamp()):08x}-{os.urandom(12).hex()}",
+        "x-forwarded-for": "203.0.113.7, 130.176.0.20",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+        "content-length": str(len(body.encode())),
+        "x-listkeeper-origin": ORIGIN_SECRET,
+        **{name.lower(): value for name, value in headers.items()},
     }
+    form = sent.get("content-type", "").startswith("application/x-www-form-urlencoded")
     return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
         "headers": sent,
-        "multiValueHeaders": {name: [value] for name, value in sent.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
         "requestContext": {
-            "resourceId": "a1b2c3",
-            "resourcePath": resource,
-            "httpMethod": method,
-            "extendedRequestId": base64.b64encode(os.urandom(12)).decode(),
-            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/api{path}",
-            "accountId": "123456789012",
-            "protocol": "HTTP/1.1",
-            "stage": "api",
-            "domainPrefix": "abcdef1234",
-            "requestTimeEpoch": int(now.timestamp() * 1000),
-            "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": "203.0.113.7",
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": sent.get("User-Agent"),
-                "user": None,
+            "accountId": "anonymous",
+            "apiId": "abcdefghijklmnopqrstuvwxyz012345",
+            "domainName": sent["host"],
+            "domainPrefix": "abcdefghijklmnopqrstuvwxyz012345",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "130.176.0.20",
+                "userAgent": "Amazon CloudFront",
             },
-            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
-            "apiId": "abcdef1234",
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
         },
-        "body": body,
-        "isBase64Encoded": False,
+        "body": (base64.b64encode(body.encode()).decode() if form else body) or None,
+        "isBase64Encoded": form,
     }
+
+
+def event_body(event: dict[str, Any]) -> bytes:
+    raw = event.get("body") or ""
+    return base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
 
 
 def one_click_event(token: str) -> dict[str, Any]:
     headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/5.0 (mail client)"}
-    return rest_event("POST", "/u/{token}", f"/u/{token}", headers, ONE_CLICK_BODY, {"token": token})
+    return url_event("POST", f"/u/{token}", headers, ONE_CLICK_BODY)
 
 
 def webhook_event(event_id: str, address: str) -> dict[str, Any]:
@@ -172,7 +162,7 @@ def webhook_event(event_id: str, address: str) -> dict[str, Any]:
         "User-Agent": "Storefront-Webhooks/1.0",
         "Listkeeper-Signature": f"t={stamp},v1={mac}",
     }
-    return rest_event("POST", "/webhooks/storefront", "/webhooks/storefront", headers, body, None)
+    return url_event("POST", "/webhooks/storefront", headers, body)
 
 
 # --- the raw handler ------------------------------------------------------------------------------------------
@@ -455,8 +445,10 @@ class RawHandler:
         return scope.decode(), address.decode()
 
     def webhook(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        headers = {k.lower(): v for k, v in event["headers"].items()}
-        body = event["body"].encode()
+        if event["headers"].get("x-listkeeper-origin") != ORIGIN_SECRET:
+            return _answer(403, json.dumps({"error": {"code": "forbidden", "message": "not through the front"}}))
+        headers = event["headers"]
+        body = event_body(event)
         secrets = self.secrets()
         stamp, _, mac = headers.get("listkeeper-signature", "").partition(",v1=")
         stamp = stamp.removeprefix("t=")
@@ -529,13 +521,15 @@ class RawHandler:
         return _answer(200, json.dumps({"status": "processed", "event_id": event_id}))
 
     def one_click(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        headers = {k.lower(): v for k, v in event["headers"].items()}
-        body = event["body"] or ""
+        if event["headers"].get("x-listkeeper-origin") != ORIGIN_SECRET:
+            return _answer(403, json.dumps({"error": {"code": "forbidden", "message": "not through the front"}}))
+        headers = event["headers"]
+        body = event_body(event).decode()
         form_post = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
         if not form_post or parse_qs(body) != {"List-Unsubscribe": ["One-Click"]}:
             return _answer(400, "<p>Not a one-click request.</p>", "text/html; charset=utf-8")
         secrets = self.secrets()
-        claims = self._open(secrets, event["pathParameters"]["token"])
+        claims = self._open(secrets, event["rawPath"].removeprefix("/u/"))
         if claims is None:
             return _answer(400, "<p>This link is not valid.</p>", "text/html; charset=utf-8")
         _, address = claims
@@ -560,7 +554,10 @@ class RawHandler:
             topics[topic] = _topic("unsubscribed", at, source)
         item["supp"] = {"M": {"email": {"M": {"reason": _s("request"), "since": _s(at), "source": _s(source)}}}}
         ledger = item.setdefault("ledger", {"L": []})["L"]
-        visitor = {"ip": event["requestContext"]["identity"]["sourceIp"], "user_agent": headers.get("user-agent", "")}
+        visitor = {
+            "ip": headers["cloudfront-viewer-address"].rpartition(":")[0],
+            "user_agent": headers.get("user-agent", ""),
+        }
         ledger.append(_ledger(at, "suppress", "email", "request", source, "link", **visitor))
         removal_id = f"rm-{hashlib.sha256(f'{address}|email|{at}|{source}'.encode()).hexdigest()[:20]}"
         item["removals"] = {
@@ -678,6 +675,7 @@ def _environment() -> str:
     os.environ.update(config.get("environment_variables", {}))
     os.environ.update(config["stages"]["local"].get("environment_variables", {}))
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    os.environ["LISTKEEPER_ORIGIN_SECRET"] = ORIGIN_SECRET  # the deployed handler refuses requests without it
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
     return json.dumps(
@@ -890,7 +888,7 @@ def components(rounds: int = 100) -> dict[str, Any]:
       against a raw handler answering the same JSON;
     - the contact item: DynamoDB JSON to the domain's Contact and back twice (one read, two writes per one-click),
       where the raw handler edits the DynamoDB JSON in place."""
-    from app import app
+    from app import front as app  # the deployed handler: behind the function URL
     from chalicelib.adapters.dynamo_store import contact_from_item, contact_to_item
     from chalicelib.adapters.ses_mailer import build_mime
     from chalicelib.services.ports import OutgoingEmail
@@ -906,8 +904,7 @@ def components(rounds: int = 100) -> dict[str, Any]:
     html = templates.get_template("mail/welcome.html").render(values)
     message = OutgoingEmail("welcome-804c88f9d1e2a76d0b7e", "jane@example.com", "Welcome", text, html, headers)
     unsubscribe = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    health = rest_event("GET", "/health", "/health", {"User-Agent": "curl/8.5.0"}, "", None)
-    health["body"] = None
+    health = url_event("GET", "/health", {"User-Agent": "curl/8.5.0"}, "")
 
     def raw_health(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _answer(200, json.dumps({"status": "ok"}))
@@ -983,7 +980,7 @@ def _transport(
         for start in range(0, len(items), 25):
             raw.dynamodb.batch_write_item(RequestItems={TABLE: items[start : start + 25]})
 
-    from app import app
+    from app import front as app  # the deployed handler: behind the function URL
 
     def issue(address: str) -> str:
         deps = wiring.deps()

@@ -7,15 +7,19 @@ before a `{parameter}`), and turns Chalice's answer into what a function URL sen
 multi-value headers).
 
 Only CloudFront may call it: CloudFront adds a secret header to every origin request (`ORIGIN_HEADER`), and a
-request without it is refused before the app sees it, so nobody reaches the function around the firewall.
+request without it is refused before the app sees it, so nobody reaches the function around the firewall. Without
+the secret configured, only the local stage answers.
 """
 
 import hmac
 import json
 import os
 from collections.abc import Callable, Mapping
+from ipaddress import ip_address
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .blueprints.middleware import logger
 
 ORIGIN_HEADER = "x-listkeeper-origin"
 ORIGIN_SECRET_VARIABLE = "LISTKEEPER_ORIGIN_SECRET"  # noqa: S105 - the variable's name, not its value
@@ -34,19 +38,17 @@ class FunctionUrlFront:
         self._methods = {path: sorted(methods) for path, methods in routes.items()}
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        secret = os.environ.get(ORIGIN_SECRET_VARIABLE, "")
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        if secret and not hmac.compare_digest(headers.get(ORIGIN_HEADER, "").encode(), secret.encode()):
-            return _error(403, "forbidden", "requests come through the links' domain")
         method = event["requestContext"]["http"]["method"].upper()
+        if not _from_the_front(headers.get(ORIGIN_HEADER, "")):
+            return _refused(method, 403, "forbidden", "requests come through the links' domain")
         matched = self.route(event.get("rawPath") or "/")
         if matched is None:
-            return _error(404, "not_found", "no such route")
+            return _refused(method, 404, "not_found", "no such route")
         path, parameters = matched
         if method not in self._methods[path]:
-            return _error(
-                405, "method_not_allowed", f"{method} is not allowed here", Allow=", ".join(self._methods[path])
-            )
+            allowed = ", ".join(self._methods[path])
+            return _refused(method, 405, "method_not_allowed", f"{method} is not allowed here", Allow=allowed)
         public_host = urlsplit(os.environ.get(PUBLIC_BASE_URL_VARIABLE, "")).netloc
         return url_response(self._app(self.rest_event(event, headers, path, parameters, public_host), context))
 
@@ -104,12 +106,22 @@ class FunctionUrlFront:
         }
 
 
+def _from_the_front(sent: str) -> bool:
+    secret = os.environ.get(ORIGIN_SECRET_VARIABLE, "")
+    if not secret:
+        # only the local stage may run without one; a deployed stage missing it refuses everything, never nothing
+        return os.environ.get("LISTKEEPER_STAGE") == "local"
+    return hmac.compare_digest(sent.encode(), secret.encode())
+
+
 def viewer_address(headers: Mapping[str, str], fallback: str | None) -> str | None:
     """The client's address: CloudFront's `CloudFront-Viewer-Address` (`ip:port`, IPv6 unbracketed); the function
-    URL's own source address is CloudFront's edge."""
-    address = headers.get("cloudfront-viewer-address", "")
-    host, sep, port = address.rpartition(":")
-    return host if sep and host and port.isdigit() else fallback
+    URL's own source address is CloudFront's edge. Kept as consent proof, so anything but an address is not taken."""
+    host, _, port = headers.get("cloudfront-viewer-address", "").rpartition(":")
+    try:
+        return str(ip_address(host)) if port.isdigit() else fallback
+    except ValueError:
+        return fallback
 
 
 def url_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +152,15 @@ def url_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def _segments(path: str) -> list[str]:
-    return path.strip("/").split("/") if path.strip("/") else []
+    # one leading slash and at most one trailing one: "//u/x" or "/u//x" keep their empty segment and match nothing
+    inner = path.removeprefix("/").removesuffix("/")
+    return inner.split("/") if inner else []
+
+
+def _refused(method: str, status: int, code: str, message: str, **headers: str) -> dict[str, Any]:
+    # the same line the app logs for the requests it answers (never the path: it may hold a link token)
+    logger().info("request", extra={"method": method, "route": None, "status": status, "duration_ms": 0.0})
+    return _error(status, code, message, **headers)
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> dict[str, Any]:

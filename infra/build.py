@@ -60,8 +60,8 @@ def build(stage: str, out: Path) -> Path:
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     # for a stack outside us-east-1: CloudFront's web ACL must be made there, by this template, first
     firewall = {
-        "Resources": {"ApiFirewall": front_firewall(env)},
-        "Outputs": {"FrontFirewallArn": {"Value": {"Fn::GetAtt": ["ApiFirewall", "Arn"]}}},
+        "Resources": {"FrontFirewall": front_firewall(env)},
+        "Outputs": {"FrontFirewallArn": {"Value": {"Fn::GetAtt": ["FrontFirewall", "Arn"]}}},
     }
     (out / "front-firewall.json").write_text(json.dumps(firewall, indent=2) + "\n")
     return template_path

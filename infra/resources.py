@@ -171,7 +171,7 @@ def front_firewall(env: dict[str, str]) -> dict[str, Any]:
     return {
         "Type": "AWS::WAFv2::WebACL",
         "Properties": {
-            "Name": f"listkeeper-{stage}",
+            "Name": f"listkeeper-{stage}-front",
             "Scope": "CLOUDFRONT",
             "DefaultAction": {"Allow": {}},
             "VisibilityConfig": {
@@ -241,7 +241,7 @@ def _front(env: dict[str, str]) -> dict[str, Any]:
                 "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
             },
         },
-        "ApiFirewall": {**front_firewall(env), "Condition": "OwnFirewall"},
+        "FrontFirewall": {**front_firewall(env), "Condition": "OwnFirewall"},
         "ApiUrl": {
             "Type": "AWS::Lambda::Url",
             "Properties": {"TargetFunctionArn": {"Fn::GetAtt": ["APIHandler", "Arn"]}, "AuthType": "NONE"},
@@ -281,7 +281,7 @@ def _front(env: dict[str, str]) -> dict[str, Any]:
                     "HttpVersion": "http2and3",
                     "PriceClass": "PriceClass_100",
                     "WebACLId": {
-                        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["ApiFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
+                        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["FrontFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
                     },
                     "Origins": [
                         {
@@ -307,7 +307,6 @@ def _front(env: dict[str, str]) -> dict[str, Any]:
                         "CachedMethods": ["GET", "HEAD"],
                         "CachePolicyId": CACHING_DISABLED,
                         "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
-                        "Compress": True,
                     },
                 }
             },

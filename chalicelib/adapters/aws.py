@@ -9,7 +9,8 @@ from typing import Any
 from botocore.config import Config
 from botocore.session import Session, get_session
 
-# Standard retry mode backs off on throttling; a handful of attempts keeps a webhook well inside API Gateway's 29 s.
+# Standard retry mode backs off on throttling; a handful of attempts keeps a webhook well inside the API function's
+# 29 s (and CloudFront's 30 s wait for its answer).
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
 # SES is never retried blindly: a send that fails ambiguously (5xx, timeout) may have been accepted, and the outbox
 # settles it through the send log instead of sending it again (adapters/ses_mailer.py, services/mail_claims.py).

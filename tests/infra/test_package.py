@@ -42,7 +42,10 @@ context = types.SimpleNamespace(function_name="api", memory_limit_in_mb=256, aws
                                 invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:api",
                                 get_remaining_time_in_millis=lambda: 29000)
 # what CloudFront and the function URL hand the deployed handler (infra/build.py names app.front)
-event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "", "headers": {"host": "x.lambda-url.on.aws"},
+import os
+os.environ["LISTKEEPER_ORIGIN_SECRET"] = "origin-secret"
+event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "",
+         "headers": {"host": "x.lambda-url.on.aws", "x-listkeeper-origin": "origin-secret"},
          "requestContext": {"requestId": "r-1", "http": {"method": "GET", "path": "/health", "sourceIp": "1.2.3.4"}},
          "isBase64Encoded": False}
 answer = app.front(event, context)

@@ -309,7 +309,7 @@ def test_the_data_actions_include_every_dynamodb_call_the_code_makes() -> None:
 
 
 def test_a_flood_on_the_public_routes_is_limited_and_cannot_starve_the_mail_functions(template: dict[str, Any]) -> None:
-    firewall = template["Resources"]["ApiFirewall"]
+    firewall = template["Resources"]["FrontFirewall"]
     assert firewall["Properties"]["Scope"] == "CLOUDFRONT" and firewall["Condition"] == "OwnFirewall"
     rates = {
         r["Statement"]["RateBasedStatement"]["AggregateKeyType"]: r
@@ -324,7 +324,7 @@ def test_a_flood_on_the_public_routes_is_limited_and_cannot_starve_the_mail_func
     assert not any(r["VisibilityConfig"]["SampledRequestsEnabled"] for r in firewall["Properties"]["Rules"])
     front = template["Resources"]["Front"]["Properties"]["DistributionConfig"]
     assert front["WebACLId"] == {
-        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["ApiFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
+        "Fn::If": ["OwnFirewall", {"Fn::GetAtt": ["FrontFirewall", "Arn"]}, {"Ref": "FrontFirewallArn"}]
     }
     assert "Logging" not in front  # CloudFront's access log would keep every path, and paths hold link tokens
     # a firewall of CloudFront's is made in us-east-1: the stack says so rather than fail half-way

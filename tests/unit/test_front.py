@@ -1,5 +1,6 @@
 """The function URL front's own rules: which route a raw path is, and what reaches Chalice and goes back."""
 
+import logging
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ def url_event(method: str, path: str, query: str = "", **extra: Any) -> dict[str
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.delenv("LISTKEEPER_ORIGIN_SECRET", raising=False)
+    monkeypatch.setenv("LISTKEEPER_STAGE", "local")
     monkeypatch.setenv("LISTKEEPER_PUBLIC_BASE_URL", "https://lists.shop.example")
     return []
 
@@ -55,10 +57,30 @@ def test_a_raw_path_finds_its_route_with_its_parameters_as_sent(
     assert front_for(seen).route(path) == (route, parameters)
 
 
-@pytest.mark.parametrize("path", ["/", "/console", "/console/review/extra", "/v1/contacts/", "/v1/contacts//x"])
-def test_a_path_no_route_names_is_a_404(seen: list[dict[str, Any]], path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/", "/tok3n", "/console/review/tok3n/", "/v1/contacts/", "/v1/contacts//tok3n", "//health", "/health//"]
+)
+def test_a_path_no_route_names_is_a_404_logged_without_the_path(
+    seen: list[dict[str, Any]], path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     answer = front_for(seen)(url_event("GET", path), None)
     assert answer["statusCode"] == 404 and not seen
+    (line,) = [r.__dict__ for r in caplog.records if r.getMessage() == "request"]
+    assert line["status"] == 404 and line["method"] == "GET" and "tok3n" not in repr(line)
+
+
+@pytest.mark.parametrize("stage", ["prod", "", None])
+def test_a_deployed_stage_without_its_origin_secret_refuses_everything(
+    seen: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, stage: str | None
+) -> None:
+    if stage is None:
+        monkeypatch.delenv("LISTKEEPER_STAGE")
+    else:
+        monkeypatch.setenv("LISTKEEPER_STAGE", stage)
+    event = url_event("GET", "/health")
+    event["headers"]["x-listkeeper-origin"] = ""
+    assert front_for(seen)(event, None)["statusCode"] == 403 and not seen
 
 
 def test_chalice_gets_every_query_value_the_cookies_and_the_links_host(seen: list[dict[str, Any]]) -> None:
@@ -82,7 +104,14 @@ def test_the_origin_secret_header_never_reaches_the_app(seen: list[dict[str, Any
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("198.51.100.4:1234", "198.51.100.4"), ("2001:db8::1:80", "2001:db8::1"), ("", "edge"), ("garbage", "edge")],
+    [
+        ("198.51.100.4:1234", "198.51.100.4"),
+        ("2001:db8::1:80", "2001:db8::1"),
+        ("", "edge"),
+        ("garbage", "edge"),
+        ("not-an-ip:80", "edge"),
+        ("6.6.6.6:1,1.2.3.4:5678", "edge"),  # a header sent twice, joined
+    ],
 )
 def test_the_viewer_address_is_cloudfronts_view_of_the_client(header: str, expected: str) -> None:
     assert viewer_address({"cloudfront-viewer-address": header}, "edge") == expected
