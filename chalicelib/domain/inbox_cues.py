@@ -752,6 +752,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(his|her|their) (e-?mail|address|name|account)",
             r"(him|her|them) (off|from)",
             r"(he|she|they) (wants?|would like|'d like|asked|asks|wishes|no longer|does ?n'?t want|never)",
+            r"(previous|former|prior|old) (tenants?|owners?|occupants?|residents?)",
+            r"(no longer|does ?n'?t|does not) lives? (here|at this address)",
         ),
         "es": (
             r"mi (\w+ )?(esposa|esposo|marido|mujer|hijo|hija|madre|padre|mama|papa|abuel[oa]|hermano|"
@@ -762,6 +764,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"difunt[oa]",
             r"(su|sus) (correo|email|direccion|nombre|datos)",
             r"(el|ella|ellos|ellas) (quiere|no quiere|desea|no desea|pidio|pide|ya no|nunca)",
+            r"(anterior|antigu[oa]|previ[oa]) (inquilin[oa]s?|propietari[oa]s?|duen[oa]s?|ocupantes?|residentes?)",
+            r"a nombre de (?!(mi|mis|nuestr\w*|yo)\b)",
+            r"ya no vive (aqui|en esta direccion)",
         ),
         "fr": (
             r"(ma|mon) (\w+ )?(femme|mari|epouse|epoux|fils|fille|mere|pere|maman|papa|grand-mere|grand-pere|"
@@ -772,6 +777,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"defunt\w*",
             r"(son|sa|ses) (adresse|e-?mail|courriel|nom)",
             r"(il|elle|ils|elles) (veut|ne veut|souhaite|ne souhaite|a demande|demande|voudrait|ne voudrait|n'a)",
+            r"(ancien|ancienne|precedent|precedente)s? (locataires?|proprietaires?|occupant\w*|habitant\w*)",
+            r"n'habite plus (ici|a cette adresse)",
         ),
         "de": (
             r"(meine|meiner|meinem|meinen|mein) (\w+ )?(frau|mann|ehefrau|ehemann|sohn|tochter|mutter|vater|"
@@ -781,6 +788,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"verstorben\w*",
             r"(ihre|seine|deren) (e-?mail|adresse|daten)",
             r"(er|sie) (moechte|will|wuenscht|hat (\w+ )?gebeten|bittet)",
+            r"vormieter\w*|vorbesitzer\w*|vorbewohner\w*",
+            r"(vorherige|fruehere|ehemalige)\w* (mieter\w*|bewohner\w*|besitzer\w*)",
+            r"wohnt (\w+ )?nicht mehr hier",
         ),
     },
     "generic": {

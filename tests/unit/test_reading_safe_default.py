@@ -146,3 +146,28 @@ def test_a_quoted_marketing_footer_or_a_signature_never_changes_the_verdict(mess
     before = read(message)
     after = read({**message, "text": message["text"] + footer})
     assert (after.kind, after.scopes, after.erase) == (before.kind, before.scopes, before.erase), message["id"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please stop sending catalogs here. They are addressed to the previous tenant, who moved out last year.",
+        "Stop the catalogs please: she no longer lives here.",
+        "Dejen de enviar catálogos a esta dirección, vienen a nombre de la anterior inquilina.",
+        "Merci de ne plus envoyer le catalogue ici : il est au nom de l'ancienne locataire.",
+        "Bitte schicken Sie keine Kataloge mehr, sie sind an den Vormieter adressiert.",
+        "Bitte keine Kataloge mehr an diese Adresse, die frühere Bewohnerin wohnt nicht mehr hier.",
+    ],
+)
+def test_mail_for_a_former_occupant_goes_to_a_person(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "Catalogs")
+    assert reading.outcome is Outcome.REVIEW and reading.someone_else, reading
+
+
+def test_mail_in_ones_own_name_is_still_ones_own() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold("Dejen de enviarme catálogos, por favor. Llegan a nombre de mi cuenta."), "Catálogos")
+    assert not reading.someone_else and reading.outcome is not Outcome.NOTHING, reading
