@@ -74,7 +74,7 @@ def _state(contact: Contact) -> dict[str, Any]:
 def test_the_raw_handler_makes_the_apps_requests_and_leaves_the_apps_state(
     aws: dict[str, str], sent_mail: Any, operation: str
 ) -> None:
-    from app import app
+    from app import front as app  # the deployed handler, behind the function URL
 
     raw = RawHandler()
     counts = _handlers(raw)
@@ -111,7 +111,7 @@ def test_the_raw_handler_makes_the_apps_requests_and_leaves_the_apps_state(
 
 @pytest.mark.usefixtures("aws_env")
 def test_the_null_transport_answers_both_handlers_alike_and_lets_nothing_through() -> None:
-    from app import app
+    from app import front as app  # the deployed handler, behind the function URL
 
     wiring.reset()
     secrets_json = local_secrets(TOKEN_KEY)
