@@ -136,6 +136,20 @@ def contact_to_item(contact: Contact, version: int, key: str) -> dict[str, Any]:
     return to_item({**{k: v for k, v in body.items() if k in PLAIN}, BODY: pack(document)})
 
 
+def _distinct_ledger(items: list[dict[str, Any]]) -> list[LedgerEntry]:
+    """The entries of `L#` archive items, each once: a sweep write that lost its race and was retried with more
+    entries grouped some of them again."""
+    entries: dict[tuple[tuple[str, Any], ...], LedgerEntry] = {}
+    for item in items:
+        if BODY in item:
+            found = [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
+        else:  # one entry an item, as written before entries were grouped
+            found = [LedgerEntry(**_plain(item))]
+        for entry in found:
+            entries.setdefault(tuple(sorted(entry.as_dict().items())), entry)
+    return list(entries.values())
+
+
 def _removal_body(record: RemovalRecord) -> dict[str, Any]:
     """Empty collections are their defaults when read back: not stored, so not paid for on every write."""
     return {k: v for k, v in asdict(record).items() if v not in ([], {})}
@@ -598,17 +612,13 @@ class DynamoContactStore:
 
     def delete_contact_items(self, address: str) -> dict[str, int]:
         """Every item in the address's partition but the tombstone: older ledger entries, third-party records."""
-        partition = self._partition(
-            f"C#{self.key_of(address)}",
-            ProjectionExpression="pk, sk, #n",
-            ExpressionAttributeNames={"#n": "n"},
-            ConsistentRead=True,
-        )
+        # read whole: the receipt counts entries, and two archive items may hold the same ones (a retried sweep write)
+        partition = self._partition(f"C#{self.key_of(address)}", ConsistentRead=True)
         found = [item for item in partition if item["sk"]["S"] != "C"]
         self._batch_write([{"DeleteRequest": {"Key": {"pk": i["pk"], "sk": i["sk"]}}} for i in found])
         records = sum(1 for item in found if item["sk"]["S"].startswith("A#"))
-        entries = sum(int(i.get("n", {}).get("N", "1")) for i in found if i["sk"]["S"].startswith("L#"))
-        return {"older_ledger_entries": entries, "third_party_records": records}
+        entries = _distinct_ledger([item for item in found if item["sk"]["S"].startswith("L#")])
+        return {"older_ledger_entries": len(entries), "third_party_records": records}
 
     def delete_contact(self, address: str, version: int) -> None:
         """Delete the address's item as read (its version): a write that came in between keeps it."""
@@ -658,16 +668,7 @@ class DynamoContactStore:
 
     def older_ledger(self, address: str) -> list[LedgerEntry]:
         """Ledger entries that moved out of the contact item, oldest first."""
-        entries: dict[tuple[tuple[str, Any], ...], LedgerEntry] = {}
-        for item in self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True):
-            if BODY in item:
-                found = [LedgerEntry(**e) for e in json.loads(zlib.decompress(item[BODY]["B"]))["entries"]]
-            else:  # one entry an item, as written before entries were grouped
-                found = [LedgerEntry(**_plain(item))]
-            for entry in found:
-                # a sweep write that lost its race and was retried with more entries grouped them again: each once
-                entries.setdefault(tuple(sorted(entry.as_dict().items())), entry)
-        return list(entries.values())
+        return _distinct_ledger(list(self._partition(f"C#{self.key_of(address)}", "L#", ConsistentRead=True)))
 
     # --- third-party records: their own items under the contact's partition (never written over the contact) -
 

@@ -92,6 +92,33 @@ def test_a_sweep_that_lost_its_write_to_a_retry_shows_each_ledger_entry_once(
     assert once and len(keys) == len(set(keys)) and ("suppress" in {k[1] for k in keys})
 
 
+def test_an_erasure_receipt_counts_entries_two_retried_archive_rows_both_hold_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.subscribe("jane@example.com")
+    world.feed_send_events()
+    store_type = type(world.deps.store)
+    write = store_type._write_ledger_items
+    once: list[bool] = []
+
+    def a_one_click_lands_in_between(self: Any, key: str, entries: list[Any]) -> Any:
+        written = write(self, key, entries)
+        if not once:
+            once.append(True)
+            world.one_click("jane@example.com")  # the sweep's contact write loses; its retry groups them again
+        return written
+
+    monkeypatch.setattr(store_type, "_write_ledger_items", a_one_click_lands_in_between)
+    world.advance(minutes=16)
+    run_sweep(world.deps)
+    monkeypatch.undo()
+    archived = world.deps.store.older_ledger("jane@example.com")
+    grouped = sum(int(i.get("n", {}).get("N", "1")) for i in ledger_items(world, "jane@example.com"))
+    assert once and grouped > len(archived)  # the same entries sit in two archive rows
+    receipt = erase(world.deps, "jane@example.com", SuppressionReason.ERASURE, "api:erasure")
+    assert receipt.deleted["older_ledger_entries"] == len(archived)
+
+
 def test_a_redaction_while_the_sweep_writes_the_persons_history_leaves_none_of_it(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
