@@ -165,6 +165,9 @@ _OWN_DATA = re.compile(
     r"\b(my|our|mis|mi|nuestros|mes|mon|ma|meine\w*|unsere\w*) (\w+ )?(name|address|details|data|information|info|"
     r"datos|direccion|nombre|informacion|donnees|adresse|nom|coordonnees|informations|anschrift|adresse|daten|"
     r"namen|kontaktdaten)\b"
+    # the sharing named as a thing: "opt-out of information sharing", "cesion de datos", "Datenweitergabe"
+    r"|\b(information|data|address|details) (sharing|disclosure)\b|\b(cesion|comparticion) de (mis )?datos\b"
+    r"|\bpartage (des|de mes) (donnees|coordonnees)\b|\bdatenweitergabe\b"
 )
 
 
@@ -183,7 +186,15 @@ def read_clause(text: str) -> Clause:
     if _BARE_WISH.match(text):
         leaves = leaves or list(re.finditer(r"\w+", text))[:1]
     not_list = found("not_list", text)
-    if leaves and not_list and not (found("list_word", text) or found("list_topic", text)):
+
+    def outside_not_list(matches: list[re.Match[str]]) -> list[re.Match[str]]:
+        # "the booking list", "my coffee subscription", "Spar-Abo": a list word inside such a name is no list, and
+        # the leaving word itself ("unsubscribe") names none either when what it leaves is named as something else
+        spans = [(n.start(), n.end()) for n in not_list + leaves]
+        return [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
+
+    listy = outside_not_list(found("list_word", text)) or outside_not_list(found("list_topic", text))
+    if leaves and not_list and not listy:
         leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
     clause.leave = [m.group(0) for m in leaves]
     clause.keep = [m.group(0) for m in found("keep", text)]

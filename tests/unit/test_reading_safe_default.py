@@ -157,6 +157,7 @@ def test_a_quoted_marketing_footer_or_a_signature_never_changes_the_verdict(mess
         "Merci de ne plus envoyer le catalogue ici : il est au nom de l'ancienne locataire.",
         "Bitte schicken Sie keine Kataloge mehr, sie sind an den Vormieter adressiert.",
         "Bitte keine Kataloge mehr an diese Adresse, die frühere Bewohnerin wohnt nicht mehr hier.",
+        "Siguen llegando catálogos a nombre de Horacio Bengolea, el inquilino anterior. ¿Pueden dejar de mandarlos?",
     ],
 )
 def test_mail_for_a_former_occupant_goes_to_a_person(text: str) -> None:
@@ -171,3 +172,42 @@ def test_mail_in_ones_own_name_is_still_ones_own() -> None:
 
     reading = read_words(fold("Dejen de enviarme catálogos, por favor. Llegan a nombre de mi cuenta."), "Catálogos")
     assert not reading.someone_else and reading.outcome is not Outcome.NOTHING, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("How do I unsubscribe from the Plus membership? It renewed and I don't want to be charged.", "Plus"),
+        ("I want to unsubscribe from the monthly coffee beans subscription.", "Unsubscribe from coffee"),
+        ("Please cancel my appointment on Saturday and take me off the booking list for that day.", "Appointment"),
+        ("Bitte bestellen Sie die monatliche Futterlieferung (Spar-Abo) ab.", "Futterlieferung abbestellen"),
+        ("Bitte streichen Sie mich aus dem Terminkalender, ich melde mich wegen eines neuen Termins.", "Termin"),
+        ("Quiero darme de baja de la membresía del club de fidelidad, no la uso.", "Membresía"),
+        ("Pouvez-vous me retirer de la liste d'attente pour le canapé ? Je l'ai trouvé ailleurs.", "Liste d'attente"),
+    ],
+)
+def test_a_product_subscription_membership_or_appointment_is_no_list(text: str, subject: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    assert read_words(fold(text), subject).outcome is not Outcome.ACT
+
+
+def test_a_sharing_opt_out_named_as_a_thing_leaves_sharing_alone() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    text = (
+        "I hereby opt out of the disclosure of my name and postal address to partner companies or any other third "
+        "party. Please confirm in writing."
+    )
+    reading = read_words(fold(text), "Opt-out of information sharing")
+    assert reading.outcome is Outcome.ACT and reading.scopes == ("partner_sharing",), reading
+
+
+def test_a_newsletter_kept_beside_surveys_left_goes_to_a_person() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    text = (
+        "den Newsletter mit den Angeboten lese ich wirklich gern, der soll bitte bleiben. Aber diese Umfragen "
+        "möchte ich nicht mehr bekommen."
+    )
+    assert read_words(fold(text), "Umfragen").outcome is Outcome.REVIEW
