@@ -59,6 +59,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(not|no longer) interested",
             r"(remove|delete|take|unsubscribe|drop) (this|that|the|her|his|their) (e-?mail )?address",
             r"(remove|delete|take|unsubscribe|drop) (them|him|her)",
+            r"count (me|us) out",
         ),
         "es": (
             r"(la|lo|le|les) (retiren|saquen|quiten|den de baja|borren|eliminen|excluyan)",
@@ -102,7 +103,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(ne|n') ?\w+ (plus|jamais) (rien )?(recevoir|de vos|vos|de mails|de courrier\w*|de catalogue\w*)",
             r"(je|il|elle|nous|on) ne (veux|veut|voulons|souhaite|souhaitons|desire|desirons) plus",
             r"(que )?(ca|cela) cesse",
-            r"cess(ez|er) (de|d'|vos|les|tout)",
+            r"cess(ez|er) (de|d'|vos|les|tout|toute|toutes|tous)",
             r"(pas|plus) interesse\w*",
             r"ne (plus|jamais) (m'|me |nous )?(envoyer|adresser|ecrire|contacter|solliciter)",
             r"cess(ez|er) (l'envoi|les envois|d'envoyer|de m'envoyer)",
@@ -246,6 +247,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"sold",
             r"giv(e|es|ing)( away| out)?",
             r"pass(es|ed|ing)? (\w+ ){0,3}(on|along)",
+            r"pass(es|ed|ing)? to",
             r"rent(s|ing|ed)?",
             r"trad(e|es|ing)",
             r"disclos\w*",
@@ -276,6 +278,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"loue\w*",
             r"divulgu\w*",
             r"fournir",
+            r"cession",
+            r"location",
+            r"mise a disposition",
         ),
         "de": (
             r"\w*weitergabe",
@@ -322,6 +327,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"d'autres",
             r"tiers",
             r"autres (societes|entreprises|marques|organismes|enseignes)",
+            r"(societes|entreprises) tierces",
             r"partenaires",
             r"personne",
             r"qui que ce soit",
@@ -433,7 +439,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"a mi (casa|domicilio)",
             r"propaganda",
             r"correspondencia",
-            r"(?<!direccion )postal(es)?(?! (address|addresses|code))",
+            r"(?<!direccion )postal(es)?",
             r"panfletos?",
             r"volantes",
         ),
@@ -450,7 +456,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"a mon domicile",
             r"depliants?",
             r"imprim\w*",
-            r"(?<!adresse )postal\w*(?! (address|addresses|code))",
+            r"(?<!adresse )postal\w*",
             r"postaux",
             r"circulaires?",
             r"publisacs?",
@@ -526,6 +532,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "keep": {
         "en": (
+            r"(not|never) (\w+ )?(affected|included|covered|concerned)",
             r"(receive|get) (only|just)",
             r"only (want|like) (to (get|receive))?",
             r"can stay",
@@ -553,6 +560,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"other than",
         ),
         "es": (
+            r"no (\w+ )?(afecta|incluye|abarca|se refiere a)",
             r"(recibir|recibiendo) (solo|solamente|unicamente)",
             r"(pueden|puede) (seguir|quedarse)",
             r"(esta|estan|me parece|me parecen) (bien|perfecto|ok)",
@@ -570,6 +578,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"menos (el|la|los|las)",
         ),
         "fr": (
+            r"ne (\w+ )?(concerne|vise|touche) pas",
             r"recevoir (uniquement|seulement|juste)",
             r"(peut|peuvent) (rester|continuer)",
             r"(ca|cela|c'est|c est|ils sont|elles sont) (me )?(va|convient|bien|ok|parfait|correct|bon|ne me derange)",
@@ -592,6 +601,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
             r"(soll|sollen|muss|darf) (\w+ )?(bitte |gerne |gern |ruhig |unbedingt )?(bleiben|weiterkommen|weiterlaufen)",
+            r"(nicht|keineswegs) (\w+ )?(erfasst|betroffen|gemeint|umfasst)",
             r"(lese|lesen|les|schaue|schau) ich (\w+ ){0,2}(gerne|gern)",
             r"nur (noch )?(den|die|das)",
             r"(ist|sind) (\w+ )?(in ordnung|ok|okay|gut|willkommen|prima|kein problem)",
@@ -879,6 +889,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"subscriptions? (box|plan|service|delivery|order)",
             r"(plus|premium|prime|vip|loyalty|rewards?) (program\w*|plan|account|club)",
             r"(coffee|tea|wine|pet food|cat food|dog food)( beans)?",
+            r"orders?\b[^.?!]{0,40}?\be-?mails?",
+            r"(shipping|delivery|dispatch|tracking|confirmation|receipt|invoice|password)( \w+){0,2} e-?mails?",
         ),
         "es": (
             r"domiciliacion",
@@ -908,6 +920,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(club|programa) de (fidelidad|puntos|socios)",
             r"lista de (espera|regalos|deseos|bodas?)",
             r"turnos?",
+            r"(correos?|e-?mails?|mails?) (de|del|sobre) (\w+ ){0,3}(pedido|envio|compra|confirmacion|seguimiento)\w*",
             r"codigo",
         ),
         "fr": (
@@ -934,6 +947,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"rendez-vous",
             r"liste (d'attente|de naissance|de mariage|de souhaits|d'envies|de cadeaux)",
             r"carte (de )?fidelite",
+            r"(mails?|e-?mails?|courriels?) (de|du|des|sur) (\w+ ){0,3}(commande|livraison|suivi|confirmation|expedition)\w*",
             r"code promo",
             r"rendez-vous",
         ),
@@ -970,6 +984,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"[\w]*(spar|kaffee|futter|wein|tee)-?abo\w*",
             r"mitgliedschaft",
             r"termin\w*",
+            r"(bestell|versand|liefer|sendungs)-?(bestaetigung\w*|e-?mails?|mails?|nummer|status|benachrichtigung\w*)",
         ),
     },
     # what a person may keep without keeping any list: order and shipping mail is transactional

@@ -143,6 +143,7 @@ class Clause:
     in_subject: bool = False  # the writer's own subject line ("Catalog"): it names what the message is about
     reported: bool = False  # tells of a removal made before ("I unsubscribed a while back")
     back_in: bool = False  # asks to be added again ("please put me back on the list")
+    mentioned: set[str] = field(default_factory=set)  # lists named beside an objection, neither left nor kept
 
 
 _EVERYTHING = re.compile(
@@ -171,6 +172,11 @@ _OWN_DATA = re.compile(
 )
 
 
+# a postal word that names the address, not the mail: in a sharing clause, what is shared
+_POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift)\b")
+_OBJECTION = re.compile(
+    r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
+)
 _REFUSAL = re.compile(
     r"\b(stop|forbid|prohibit|object\w*|refuse|oppos\w*|cesse|interdi\w*|prohib\w*|untersag\w*|verbiet\w*|"
     r"widersp\w*|sperr\w*|opong\w*|niego)"
@@ -221,8 +227,15 @@ def read_clause(text: str) -> Clause:
         refusal = negated_share or leaves or _REFUSAL.search(text)
         if refusal and not found("why", text):
             clause.leave = clause.leave or [f"share:{shares[0].group(0)}"]
-            clause.channels = {SHARING} | (clause.channels if leaves else set())
-            return _finish(clause, text, leaves, sharing_only=not leaves)
+            # "je m'oppose a toute cession …", "I object to …": an objection aims at the sharing alone, whatever
+            # else the sentence mentions ("destinataire de votre catalogue")
+            objecting = bool(leaves) and all(_OBJECTION.search(m.group(0)) for m in leaves)
+            if objecting:  # whether "votre catalogue" beside it is objected to too, a person reads
+                clause.mentioned = clause.channels - {SHARING}
+            clause.channels = {SHARING} | (clause.channels if leaves and not objecting else set())
+            if all(_POSTAL_ADDRESS.search(text[max(0, m.start() - 10) : m.end() + 10]) for m in postal):
+                clause.channels.discard(POSTAL)  # "my name and postal address": what is shared, not the catalog
+            return _finish(clause, text, leaves, sharing_only=not leaves or objecting)
     return _finish(clause, text, leaves)
 
 
@@ -390,6 +403,15 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
     replied_about += [] if own_subject else list(_ACCOUNT_MAIL.finditer(fold(subject)))
     if reading.outcome is Outcome.ACT and unnamed and replied_about and not reading.erase:
         return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a reply to mail about an order", cues)
+    if (
+        reading.outcome is Outcome.ACT
+        and unnamed
+        and not reading.erase
+        and any(found("not_list", c.text) for c in clauses)
+    ):
+        # "I'd like to cancel my coffee subscription … unsubscribe me from that one", "enlever ma carte … je ne veux
+        # plus qu'elle y soit": a wish that names no list, in a message about an order, a card or a product
+        return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a message about something else", cues)
     return reading
 
 
@@ -436,7 +458,7 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
     named: set[str] = set()
     for clause in clauses:
         if not clause.keep:
-            named |= clause.channels
+            named |= clause.channels | clause.mentioned
     undecided = named - set(suggested)
     if undecided:
         return Reading(

@@ -211,3 +211,36 @@ def test_a_newsletter_kept_beside_surveys_left_goes_to_a_person() -> None:
         "möchte ich nicht mehr bekommen."
     )
     assert read_words(fold(text), "Umfragen").outcome is Outcome.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # an objection to sharing beside a catalog named as context: whether that is objected to, a person reads
+        (
+            "Client de votre enseigne et destinataire de votre catalogue, je m'oppose à toute cession de mes nom et "
+            "adresse postale à des sociétés tierces.",
+            "Opposition",
+        ),
+        # a wish naming no list, in a message about a card or a product subscription
+        ("Comment enlever ma carte bancaire enregistrée ? Je ne veux plus qu'elle y soit.", "retirer ma carte"),
+        ("I'd like to cancel my coffee bean subscription. Unsubscribe me from that one please.", "Coffee"),
+        # order mail named as such is no list
+        ("Can you stop sending me the order confirmation and the 'your order has shipped' email?", "3 emails"),
+    ],
+)
+def test_what_a_hasty_reader_would_remove_goes_to_a_person_or_nowhere(text: str, subject: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    assert read_words(fold(text), subject).outcome is not Outcome.ACT
+
+
+def test_an_objection_in_the_tone_of_a_law_firm_still_acts_on_exactly_what_it_names() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    text = (
+        "Je vous demande de cesser toute sollicitation commerciale à mon égard, par voie électronique comme par voie "
+        "postale, et de vous abstenir de communiquer mes coordonnées à quelque tiers que ce soit."
+    )
+    reading = read_words(fold(text), "Sollicitations commerciales")
+    assert reading.outcome is Outcome.ACT and set(reading.scopes) == {"email", "postal", "partner_sharing"}
