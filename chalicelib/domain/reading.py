@@ -230,11 +230,15 @@ def read_clause(text: str) -> Clause:
             # "je m'oppose a toute cession …", "I object to …": an objection aims at the sharing alone, whatever
             # else the sentence mentions ("destinataire de votre catalogue")
             objecting = bool(leaves) and all(_OBJECTION.search(m.group(0)) for m in leaves)
-            if objecting:  # whether "votre catalogue" beside it is objected to too, a person reads
+            if objecting or not leaves:
+                # the wish aims at the sharing alone; whether the other lists the sentence names ("votre catalogue",
+                # "no emails and don't sell my address") are left too, a person reads: never dropped unread
                 clause.mentioned = clause.channels - {SHARING}
-            clause.channels = {SHARING} | (clause.channels if leaves and not objecting else set())
+                clause.channels = {SHARING}
             if all(_POSTAL_ADDRESS.search(text[max(0, m.start() - 10) : m.end() + 10]) for m in postal):
-                clause.channels.discard(POSTAL)  # "my name and postal address": what is shared, not the catalog
+                # "my name and postal address": what is shared, not the catalog
+                clause.channels.discard(POSTAL)
+                clause.mentioned.discard(POSTAL)
             return _finish(clause, text, leaves, sharing_only=not leaves or objecting)
     return _finish(clause, text, leaves)
 

@@ -244,3 +244,10 @@ def test_an_objection_in_the_tone_of_a_law_firm_still_acts_on_exactly_what_it_na
     )
     reading = read_words(fold(text), "Sollicitations commerciales")
     assert reading.outcome is Outcome.ACT and set(reading.scopes) == {"email", "postal", "partner_sharing"}
+
+
+def test_a_list_named_beside_a_refused_sharing_is_never_dropped_unread() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold("No catalogs and don't sell my address to other companies."), "Address")
+    assert reading.outcome is Outcome.REVIEW and "postal" in reading.scopes, reading
