@@ -68,9 +68,10 @@ def test_without_a_send_log_mail_is_settled_by_a_write_after_the_send(world: Wor
     assert len(world.sent()) == 1 and deps.store.load("ann@example.com").contact.outbox == {}  # type: ignore[union-attr]
 
 
-def test_a_sweep_that_lost_its_write_to_a_retry_shows_each_ledger_entry_once(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def sweep_losing_its_contact_write_to_a_one_click(world: World, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Jane subscribed; the sweep moves her history off the item, and a one-click lands after its history write and
+    before its contact write, which loses and is retried with more entries grouped again. Returns [True] once the
+    one-click landed."""
     world.subscribe("jane@example.com")
     world.feed_send_events()
     store_type = type(world.deps.store)
@@ -81,12 +82,20 @@ def test_a_sweep_that_lost_its_write_to_a_retry_shows_each_ledger_entry_once(
         written = write(self, key, entries)
         if not once:
             once.append(True)
-            world.one_click("jane@example.com")  # after the sweep's history write, before its contact write
+            world.one_click("jane@example.com")
         return written
 
     monkeypatch.setattr(store_type, "_write_ledger_items", a_one_click_lands_in_between)
     world.advance(minutes=16)
     run_sweep(world.deps)
+    monkeypatch.undo()
+    return once
+
+
+def test_a_sweep_that_lost_its_write_to_a_retry_shows_each_ledger_entry_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    once = sweep_losing_its_contact_write_to_a_one_click(world, monkeypatch)
     ledger = show_contact(world.deps, "jane@example.com")["ledger"]
     keys = [(e["at"], e["action"], e["subject"]) for e in ledger]
     assert once and len(keys) == len(set(keys)) and ("suppress" in {k[1] for k in keys})
@@ -95,23 +104,7 @@ def test_a_sweep_that_lost_its_write_to_a_retry_shows_each_ledger_entry_once(
 def test_an_erasure_receipt_counts_entries_two_retried_archive_rows_both_hold_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world.subscribe("jane@example.com")
-    world.feed_send_events()
-    store_type = type(world.deps.store)
-    write = store_type._write_ledger_items
-    once: list[bool] = []
-
-    def a_one_click_lands_in_between(self: Any, key: str, entries: list[Any]) -> Any:
-        written = write(self, key, entries)
-        if not once:
-            once.append(True)
-            world.one_click("jane@example.com")  # the sweep's contact write loses; its retry groups them again
-        return written
-
-    monkeypatch.setattr(store_type, "_write_ledger_items", a_one_click_lands_in_between)
-    world.advance(minutes=16)
-    run_sweep(world.deps)
-    monkeypatch.undo()
+    once = sweep_losing_its_contact_write_to_a_one_click(world, monkeypatch)
     archived = world.deps.store.older_ledger("jane@example.com")
     grouped = sum(int(i.get("n", {}).get("N", "1")) for i in ledger_items(world, "jane@example.com"))
     assert once and grouped > len(archived)  # the same entries sit in two archive rows
