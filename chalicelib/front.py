@@ -77,8 +77,11 @@ class FunctionUrlFront:
         headers.pop(ORIGIN_HEADER, None)
         if event.get("cookies"):
             headers["cookie"] = "; ".join(event["cookies"])
-        # The function URL's Host is its own; the viewer's was the links' domain, the one origin checks compare to.
-        headers["host"] = public_host
+        # Behind CloudFront the Host is the function URL's own; the viewer's was the links' domain, the one origin
+        # checks compare to. A request that reached the function under another name (the local stack's
+        # `localhost:8000`) keeps the name the browser used.
+        if ".lambda-url." in headers.get("host", ""):
+            headers["host"] = public_host
         query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True)
         return {
             "resource": path,

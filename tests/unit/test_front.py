@@ -136,3 +136,10 @@ def test_set_cookie_leaves_as_cookies_and_other_repeated_headers_are_joined() ->
 def test_an_answer_without_a_content_type_is_json_as_api_gateway_said() -> None:
     answer = url_response({"statusCode": 200, "headers": {}, "multiValueHeaders": {}, "body": '{"status":"ok"}'})
     assert answer["headers"] == {"Content-Type": "application/json"}
+
+
+def test_a_request_that_came_by_another_name_keeps_its_host(seen: list[dict[str, Any]]) -> None:
+    event = url_event("GET", "/health")
+    event["headers"]["host"] = "localhost:8000"
+    front_for(seen)(event, None)
+    assert seen[0]["headers"]["host"] == "localhost:8000"
