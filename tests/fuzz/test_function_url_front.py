@@ -6,6 +6,7 @@ app, and gives the app only a route of its own table with that route's parameter
 from ipaddress import ip_address
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,6 +34,7 @@ def _filled(route: str, values: list[str]) -> str:
     return route
 
 
+@pytest.mark.reliability
 def test_any_request_gets_an_answer_and_the_app_only_its_own_routes(monkeypatch: Any) -> None:
     monkeypatch.setenv(ORIGIN_SECRET_VARIABLE, SECRET)
     monkeypatch.setenv("LISTKEEPER_PUBLIC_BASE_URL", "https://lists.shop.example")
