@@ -533,6 +533,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "keep": {
         "en": (
             r"(not|never) (\w+ )?(affected|included|covered|concerned)",
+            r"(r|are) (fine|ok|okay|good)",
+            r"keep (those|them|these|that one|the \w+ ones?)",
             r"(receive|get) (only|just)",
             r"only (want|like) (to (get|receive))?",
             r"can stay",
@@ -602,6 +604,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
             r"(soll|sollen|muss|darf) (\w+ )?(bitte |gerne |gern |ruhig |unbedingt )?(bleiben|weiterkommen|weiterlaufen)",
             r"(nicht|keineswegs) (\w+ )?(erfasst|betroffen|gemeint|umfasst)",
+            r"(koennen|duerfen|koennt|duerft) (sie|ihr) (mich|uns) (\w+ )?(gerne |gern |ruhig )?weiter\w*",
+            r"nehme ich (\w+ )?(gerne|gern) teil",
             r"(lese|lesen|les|schaue|schau) ich (\w+ ){0,2}(gerne|gern)",
             r"nur (noch )?(den|die|das)",
             r"(ist|sind) (\w+ )?(in ordnung|ok|okay|gut|willkommen|prima|kein problem)",

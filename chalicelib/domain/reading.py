@@ -206,7 +206,8 @@ def read_clause(text: str) -> Clause:
     clause.keep = [m.group(0) for m in found("keep", text)]
     # "delete my saved card from my account": the erasure words are about the card named before them
     erasing = found("erase", text)
-    clause.erase = [m.group(0) for m in erasing if not any(n.start() < m.start() for n in not_list)]
+    # ("Konto die gespeicherte Kreditkarte loeschen": the card named inside the words counts too)
+    clause.erase = [m.group(0) for m in erasing if not any(n.start() < m.end() for n in not_list)]
     postal = found("postal", text)
     if postal:
         clause.channels.add(POSTAL)
@@ -218,7 +219,11 @@ def read_clause(text: str) -> Clause:
     if clause.sublists:
         clause.channels.add(EMAIL)
     shares = found("share_verb", text)
-    if shares and (found("others", text) or _OWN_DATA.search(text)):
+    others = found("others", text)
+    if not shares and others and _OWN_DATA.search(text) and (leaves or found("negation", text[: others[0].start()])):
+        # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
+        shares = others
+    if shares and (others or _OWN_DATA.search(text)):
         clause.channels.add(SHARING)
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
         # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with

@@ -251,3 +251,33 @@ def test_a_list_named_beside_a_refused_sharing_is_never_dropped_unread() -> None
 
     reading = read_words(fold("No catalogs and don't sell my address to other companies."), "Address")
     assert reading.outcome is Outcome.REVIEW and "postal" in reading.scopes, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("Wie kann ich in meinem Konto die gespeicherte Kreditkarte löschen?", "Karte entfernen"),
+        ("can u stop the survey emails. the deals emails r fine keep those", "surveys"),
+        (
+            "An Ihren Kundenbefragungen nehme ich gern teil, da können Sie mich weiter anschreiben. Die Werbe-Mails "
+            "möchte ich aber nicht mehr bekommen.",
+            "Werbung vs. Umfragen",
+        ),
+    ],
+)
+def test_a_card_in_the_account_or_a_list_kept_is_never_acted_on(text: str, subject: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), subject)
+    assert reading.outcome is not Outcome.ACT and not reading.erase, reading
+
+
+def test_names_and_addresses_at_the_partners_are_sharing_even_without_a_verb() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    text = (
+        "Je ne veux plus rien recevoir : ni mails, ni catalogues. Et je ne veux pas non plus que mon nom et mon "
+        "adresse traînent chez vos partenaires."
+    )
+    reading = read_words(fold(text), "TOUT arrêter")
+    assert reading.outcome is Outcome.ACT and "partner_sharing" in reading.scopes, reading
