@@ -64,6 +64,8 @@ def found(kind: str, text: str) -> list[re.Match[str]]:
 
 _QUOTE_HEADER = re.compile(
     r"^\s*((on|am|le|el|il|op|em)\s.{0,200}(wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu)\s*:?\s*$|"
+    # German mail clients put the writer after the verb: "Am Fr., 7. Juni 2024 um 18:30 schrieb Name <a@b>:"
+    r"am\s.{0,200}schrieb\s.{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$|"
     r"-{2,}\s*(original message|urspruengliche nachricht|message d'origine|mensaje original|messaggio originale)"
     r"\s*-{2,}|"
     r"-{2,}\s*(forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado)\s*-{2,}|"
@@ -173,7 +175,7 @@ _OWN_DATA = re.compile(
 
 
 # a postal word that names the address, not the mail: in a sharing clause, what is shared
-_POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift)\b")
+_POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift|postadresse)\b")
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
 )

@@ -281,3 +281,42 @@ def test_names_and_addresses_at_the_partners_are_sharing_even_without_a_verb() -
     )
     reading = read_words(fold(text), "TOUT arrêter")
     assert reading.outcome is Outcome.ACT and "partner_sharing" in reading.scopes, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("Keine Umfragen mehr bitte. Die Angebotsmails können Sie mir weiter schicken.", "Umfragen"),
+        ("Pas intéressé par les enquêtes. Les promos du jeudi vous pouvez continuer, ça me sert.", "Enquêtes"),
+        (
+            "Pourriez-vous me basculer uniquement sur les mises à jour et m'enlever de la liste promotions ?",
+            "changement d'abonnement",
+        ),
+    ],
+)
+def test_one_email_list_left_beside_another_kept_goes_to_a_person(text: str, subject: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    assert read_words(fold(text), subject).outcome is Outcome.REVIEW
+
+
+def test_newsletters_by_email_are_no_post_and_a_postal_address_passed_on_is_sharing() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    newsletters = read_words(fold("Je ne souhaite plus recevoir vos lettres d'information ni vos offres."), "Liste")
+    assert newsletters.outcome is Outcome.ACT and newsletters.scopes == ("email",), newsletters
+    shared = read_words(
+        fold("Ich wünsche nicht, dass meine Postadresse an Drittfirmen weitergereicht wird."), "Adresse"
+    )
+    assert shared.outcome is Outcome.ACT and shared.scopes == ("partner_sharing",), shared
+    erased = read_words(fold("moin, löscht bitte mein konto komplett mit allem drum und dran."), "konto weg")
+    assert erased.erase, erased
+
+
+def test_a_german_reply_header_with_the_writer_after_the_verb_is_cut() -> None:
+    from chalicelib.domain.reading import own_words
+
+    text = "Bitte nicht.\n\nAm Fr., 7. Juni 2024 um 18:30 Uhr schrieb Example Store <hallo@shop.example>:\n> Hallo"
+    assert own_words(text).strip() == "Bitte nicht."
+    kept = "Am Montag schrieb ich Ihnen schon: bitte keine Kataloge mehr."
+    assert own_words(kept).strip() == kept  # a sentence of the writer's own, no address: never cut
