@@ -132,7 +132,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"bitte um (streichung|austragung|abmeldung|entfernung)",
             r"ab(zu)?melden",
             r"abmeldung",
-            r"meld\w* (mich|uns) ab",
+            r"meld\w* (sie |ihr |du )?(mich|uns) (\w+ )?ab",
             r"ab(zu)?bestell\w*",
             r"bestell\w* (\w+ )?ab",
             r"aus(zu)?tragen",

@@ -176,6 +176,13 @@ _OWN_DATA = re.compile(
 
 # a postal word that names the address, not the mail: in a sharing clause, what is shared
 _POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift|postadresse)\b")
+# between a leaving word and what it leaves: a preposition and a few words, no punctuation
+_LEAVING_WHAT = re.compile(r"\s*((me|us|mich|uns|moi) )?((from|of|off|de|del|des|du|von|aus|a|au)\b)?[^,.;:!?]{0,40}$")
+# a wish pointing back at something named before it: "unsubscribe me from that one"
+_POINTING_BACK = re.compile(
+    r"\b(from|of|off) (that|this|it|that one|this one)\b|\bde (eso|esa|ese|esto|ca|cela)\b|"
+    r"\b(unsubscri\w*|cancel|remove|delete) (it|that|this|them)\b"
+)
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
 )
@@ -195,10 +202,17 @@ def read_clause(text: str) -> Clause:
         leaves = leaves or list(re.finditer(r"\w+", text))[:1]
     not_list = found("not_list", text)
 
+    # the leaving word itself ("unsubscribe") names no list when what it leaves, right after it, is something else
+    # ("unsubscribe from the Plus membership"); "unsubscribe me, my last order was wrong" still leaves a list
+    aimed_elsewhere = [
+        m
+        for m in leaves
+        if any(_LEAVING_WHAT.match(text[m.end() : n.start()]) for n in not_list if n.start() >= m.end())
+    ]
+
     def outside_not_list(matches: list[re.Match[str]]) -> list[re.Match[str]]:
-        # "the booking list", "my coffee subscription", "Spar-Abo": a list word inside such a name is no list, and
-        # the leaving word itself ("unsubscribe") names none either when what it leaves is named as something else
-        spans = [(n.start(), n.end()) for n in not_list + leaves]
+        # "the booking list", "my coffee subscription", "Spar-Abo": a list word inside such a name is no list
+        spans = [(n.start(), n.end()) for n in not_list + aimed_elsewhere]
         return [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
 
     listy = outside_not_list(found("list_word", text)) or outside_not_list(found("list_topic", text))
@@ -420,9 +434,14 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
         and not reading.erase
         and any(found("not_list", c.text) for c in clauses)
     ):
-        # "I'd like to cancel my coffee subscription … unsubscribe me from that one", "enlever ma carte … je ne veux
-        # plus qu'elle y soit": a wish that names no list, in a message about an order, a card or a product
-        return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a message about something else", cues)
+        # "enlever ma carte … je ne veux plus qu'elle y soit", "cancel my coffee subscription … unsubscribe me from
+        # that one": a wish that names no list, in a message about an order, a card or a product, is read by a
+        # person, unless its own word is a list's ("unsubscribe me, my last order was wrong anyway")
+        own_list_word = all(
+            found("list_topic", " ".join(c.leave)) and not _POINTING_BACK.search(c.text) for c in wishes if c.leave
+        )
+        if not own_list_word:
+            return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a message about something else", cues)
     return reading
 
 

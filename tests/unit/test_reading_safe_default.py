@@ -320,3 +320,31 @@ def test_a_german_reply_header_with_the_writer_after_the_verb_is_cut() -> None:
     assert own_words(text).strip() == "Bitte nicht."
     kept = "Am Montag schrieb ich Ihnen schon: bitte keine Kataloge mehr."
     assert own_words(kept).strip() == kept  # a sentence of the writer's own, no address: never cut
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please unsubscribe me, my last order was wrong anyway.",
+        "Désabonnez-moi, merci, je ne commande plus de produits chez vous.",
+    ],
+)
+def test_a_list_word_of_ones_own_still_acts_beside_an_order_mentioned(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "Newsletter")
+    assert reading.outcome is Outcome.ACT and reading.scopes == ("email",), reading
+
+
+def test_a_separable_german_leave_with_sie_in_between_is_never_nothing() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold("Bitte melden Sie mich ab, die Bestellung kam nie an."), "Hallo")
+    assert reading.outcome is not Outcome.NOTHING, reading
+
+
+def test_unsubscribing_a_saved_card_is_no_list() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    text = "how do i remove a saved card from my account, i want to basically unsubscribe it lol."
+    assert read_words(fold(text), "unsubscribe my card??").outcome is not Outcome.ACT
