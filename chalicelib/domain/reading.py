@@ -65,7 +65,7 @@ def found(kind: str, text: str) -> list[re.Match[str]]:
 _QUOTE_HEADER = re.compile(
     r"^\s*((on|am|le|el|il|op|em)\s.{0,200}(wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu)\s*:?\s*$|"
     # German mail clients put the writer after the verb: "Am Fr., 7. Juni 2024 um 18:30 schrieb Name <a@b>:"
-    r"am\s.{0,200}schrieb\s.{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$|"
+    r"am\s.{0,200}\d{1,2}:\d{2}.{0,40}schrieb\s(?!ich\b)[^<]{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$|"
     r"-{2,}\s*(original message|urspruengliche nachricht|message d'origine|mensaje original|messaggio originale)"
     r"\s*-{2,}|"
     r"-{2,}\s*(forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado)\s*-{2,}|"
@@ -177,11 +177,32 @@ _OWN_DATA = re.compile(
 # a postal word that names the address, not the mail: in a sharing clause, what is shared
 _POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift|postadresse)\b")
 # between a leaving word and what it leaves: a preposition and a few words, no punctuation
-_LEAVING_WHAT = re.compile(r"\s*((me|us|mich|uns|moi) )?((from|of|off|de|del|des|du|von|aus|a|au)\b)?[^,.;:!?]{0,40}$")
+_PREPOSITION = r"(from|of|off|de|del|des|du|von|aus|a|au)"
+_LEAVING_WHAT = re.compile(rf"\s*((me|us|mich|uns|moi) )?{_PREPOSITION}\b[^,.;:!?]{{0,40}}$")
+_ENDS_WITH_PREPOSITION = re.compile(rf"\b{_PREPOSITION}$")
+
+
+def _aimed(text: str, leave: re.Match[str], thing: re.Match[str]) -> bool:
+    """Whether the leaving words aim at `thing`, named right after them: "unsubscribe from the Plus membership",
+    "me desabonner de la livraison de cafe"."""
+    if thing.start() < leave.end():
+        return False
+    gap = text[leave.end() : thing.start()]
+    if _ENDS_WITH_PREPOSITION.search(leave.group(0)):
+        return bool(re.fullmatch(r"[^,.;:!?]{0,40}", gap))
+    return bool(_LEAVING_WHAT.match(gap))
+
+
 # a wish pointing back at something named before it: "unsubscribe me from that one"
 _POINTING_BACK = re.compile(
     r"\b(from|of|off) (that|this|it|that one|this one)\b|\bde (eso|esa|ese|esto|ca|cela)\b|"
     r"\b(unsubscri\w*|cancel|remove|delete) (it|that|this|them)\b"
+)
+# who a name and address would go to, named as companies: not "anyone" or "nobody"
+_PARTNERS = re.compile(
+    r"\b(partner\w*|partenaires?|socios|third part\w*|tiers|tierces?|terceros|dritt\w*|drittfirmen|"
+    r"(other|andere\w*|autres|otras|otros) "
+    r"(companies|firms|businesses|firmen|unternehmen|societes|entreprises|empresas))\b"
 )
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
@@ -202,21 +223,19 @@ def read_clause(text: str) -> Clause:
         leaves = leaves or list(re.finditer(r"\w+", text))[:1]
     not_list = found("not_list", text)
 
+    products = found("product", text)
     # the leaving word itself ("unsubscribe") names no list when what it leaves, right after it, is something else
     # ("unsubscribe from the Plus membership"); "unsubscribe me, my last order was wrong" still leaves a list
-    aimed_elsewhere = [
-        m
-        for m in leaves
-        if any(_LEAVING_WHAT.match(text[m.end() : n.start()]) for n in not_list if n.start() >= m.end())
-    ]
+    aimed_at = [n for n in not_list + products if any(_aimed(text, m, n) for m in leaves)]
+    aimed_elsewhere = [m for m in leaves if any(_aimed(text, m, n) for n in not_list + products)]
 
     def outside_not_list(matches: list[re.Match[str]]) -> list[re.Match[str]]:
         # "the booking list", "my coffee subscription", "Spar-Abo": a list word inside such a name is no list
-        spans = [(n.start(), n.end()) for n in not_list + aimed_elsewhere]
+        spans = [(n.start(), n.end()) for n in not_list + products + aimed_elsewhere]
         return [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
 
     listy = outside_not_list(found("list_word", text)) or outside_not_list(found("list_topic", text))
-    if leaves and not_list and not listy:
+    if leaves and (not_list or aimed_at) and not listy:
         leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
     clause.leave = [m.group(0) for m in leaves]
     clause.keep = [m.group(0) for m in found("keep", text)]
@@ -236,9 +255,10 @@ def read_clause(text: str) -> Clause:
         clause.channels.add(EMAIL)
     shares = found("share_verb", text)
     others = found("others", text)
-    if not shares and others and _OWN_DATA.search(text) and (leaves or found("negation", text[: others[0].start()])):
+    partners = _PARTNERS.search(text)
+    if not shares and partners and _OWN_DATA.search(text) and (leaves or found("negation", text[: partners.start()])):
         # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
-        shares = others
+        shares = [partners]
     if shares and (others or _OWN_DATA.search(text)):
         clause.channels.add(SHARING)
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
@@ -260,7 +280,7 @@ def read_clause(text: str) -> Clause:
                 # "my name and postal address": what is shared, not the catalog
                 clause.channels.discard(POSTAL)
                 clause.mentioned.discard(POSTAL)
-            return _finish(clause, text, leaves, sharing_only=not leaves or objecting)
+            return _finish(clause, text, leaves, sharing_only=not leaves)
     return _finish(clause, text, leaves)
 
 
@@ -432,7 +452,7 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
         reading.outcome is Outcome.ACT
         and unnamed
         and not reading.erase
-        and any(found("not_list", c.text) for c in clauses)
+        and any(found("not_list", c.text) or found("product", c.text) for c in clauses)
     ):
         # "enlever ma carte … je ne veux plus qu'elle y soit", "cancel my coffee subscription … unsubscribe me from
         # that one": a wish that names no list, in a message about an order, a card or a product, is read by a

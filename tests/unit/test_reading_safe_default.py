@@ -348,3 +348,47 @@ def test_unsubscribing_a_saved_card_is_no_list() -> None:
 
     text = "how do i remove a saved card from my account, i want to basically unsubscribe it lol."
     assert read_words(fold(text), "unsubscribe my card??").outcome is not Outcome.ACT
+
+
+# Found by a review of the rules added while tuning on writers h to k: each was a lost request or a wrong removal.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Delete my premium account and all my data.",
+        "Bitte löschen Sie meine Mitgliedschaft und alle meine Daten.",
+        "Katalogbelieferung stoppen.",
+        "Sehr geehrte Damen und Herren,\nam 12.05. schrieb ich an datenschutz@shop.de <datenschutz@shop.de>:\n"
+        "Keine Werbung mehr per Post!\nBis heute kommt der Katalog. Bitte stoppen.",
+    ],
+)
+def test_a_request_beside_a_product_or_a_quoted_looking_line_of_ones_own_is_never_nothing(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, own_words, read_words
+
+    assert read_words(fold(own_words(text)), "").outcome is not Outcome.NOTHING
+
+
+@pytest.mark.parametrize(
+    ("text", "never"),
+    [
+        ("Please stop sending catalogs to my home address, I don't know anyone who wants them.", "partner_sharing"),
+        ("Bitte schicken Sie keine Kataloge mehr an meine Adresse, hier liest die niemand.", "partner_sharing"),
+        ("Je suis en location, ne m'envoyez plus de catalogue à mon adresse.", "partner_sharing"),
+        ("My address was passed to you by another company, please take me off your catalog list.", "partner_sharing"),
+        ("Je reçois votre catalogue papier qui ne me concerne pas. Merci de me retirer de votre liste.", "email"),
+        ("Den Katalog kann ich nur ungelesen liegen lassen. Bitte nehmen Sie mich aus dem Verteiler.", "email"),
+        ("Je ne m'oppose pas à la cession de mes données à des tiers.", "partner_sharing"),
+        ("Bitte melden Sie mich nicht ab, ich lese den Newsletter gern.", "email"),
+    ],
+)
+def test_no_list_is_removed_that_the_words_do_not_ask_to_leave(text: str, never: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert not (reading.outcome is Outcome.ACT and never in reading.scopes), reading
+
+
+def test_deleting_a_saved_cards_data_or_a_sons_profile_is_no_erasure_of_the_writer() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    for text in ("Löscht bitte meine Daten der alten Kreditkarte.", "Bitte löscht das Profil meines Sohnes"):
+        assert read_words(fold(text), "").outcome is not Outcome.ACT
