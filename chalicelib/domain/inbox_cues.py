@@ -281,7 +281,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"fournir",
             r"cession",
             r"location (de |des )?(fichiers?|listes?|donnees|adresses|coordonnees)",
-            r"mise a disposition",
+            r"mise a disposition (de |des )?(mes |nos )?(donnees|coordonnees|noms?|adresses?|fichiers?)",
         ),
         "de": (
             r"\w*weitergabe",
@@ -537,7 +537,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "keep": {
         "en": (
             r"(r|are) (fine|ok|okay|good)",
-            r"(?<!never )(?<!not )(?<!n't )keep (those|them|these|that one|the \w+ ones?)",
+            r"(^|please |pls |and |but |fine |ok |, )keep (those|them|these|that one|the \w+ ones?)",
             r"(receive|get) (only|just)",
             r"only (want|like) (to (get|receive))?",
             r"can stay",
@@ -607,12 +607,12 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
             r"(soll|sollen) (\w+ )?(bitte |gerne |gern |ruhig |unbedingt )?(bleiben|weiterkommen|weiterlaufen)",
-            r"(nicht|keineswegs) (\w+ )?(erfasst|umfasst)",
+            r"(von|vom) (diesem|meinem|dem) (widerspruch|antrag|schreiben) (\w+ )?(ausdruecklich |jedoch )?nicht (erfasst|umfasst)",
             r"(koennen|duerfen|koennt|duerft) (sie|ihr) (mich|mir|uns) (\w+ )?(gerne |gern |ruhig )?(weiter|weiterhin) (\w+ )?"
             r"(schicken|senden|zusenden|zuschicken|anschreiben|kontaktieren|informieren|schreiben)",
             r"nur (noch )?(im|in|den|die|das) (\w+ ){0,2}(lassen|behalten)",
             r"nehme ich (\w+ )?(gerne|gern) teil",
-            r"(lese|lesen|les|schaue|schau) ich (\w+ ){0,2}(gerne|gern)",
+            r"(lese|lesen|les|schaue|schau) ich (?!(\w+ )?nicht\b)(\w+ ){0,2}(gerne|gern)",
             r"nur (noch )?(den|die|das)",
             r"(ist|sind) (\w+ )?(in ordnung|ok|okay|gut|willkommen|prima|kein problem)",
             r"weiterhin",
@@ -990,7 +990,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "product": {
         "en": (
             r"membership",
-            r"(\w+ ){0,3}(beans?|coffee|tea|wine|pet ?food|food|snacks?|box|meal|delivery|refill) subscriptions?",
+            r"(coffee |tea |wine )?(beans?|coffee|tea|wine|pet ?food|food|snacks?|box|meal|delivery|refill) subscriptions?",
             r"subscriptions? (box|plan|service|delivery|order)",
             r"(plus|premium|prime|vip|loyalty|rewards?) (program\w*|plan|account|club)",
             r"(coffee|tea|wine|pet food|cat food|dog food)( beans)?",

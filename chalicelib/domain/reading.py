@@ -97,14 +97,25 @@ def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
     mobile footer or legal disclaimer on."""
     kept: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
         folded = fold(line)
+        if _QUOTE_HEADER.match(folded) and _quoted_block_follows(lines[index + 1 :]):
+            continue  # an answer written below the quote ("bottom-posting") is the writer's own too
         if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
             break
         if line.lstrip().startswith(">"):
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+def _quoted_block_follows(rest: list[str]) -> bool:
+    """After a reply header: `>` lines, then text of the writer's own below them."""
+    nonblank = [line for line in rest if line.strip()]
+    if not nonblank or not nonblank[0].lstrip().startswith(">"):
+        return False
+    return any(not line.lstrip().startswith(">") for line in nonblank)
 
 
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|fw|fwd|wg|tr|rv|enc|r|sv|antw|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -175,7 +186,9 @@ _OWN_DATA = re.compile(
 
 
 # a postal word that names the address, not the mail: in a sharing clause, what is shared
-_POSTAL_ADDRESS = re.compile(r"\b(postal (address|code)|adresse postale|direccion postal|postanschrift|postadresse)\b")
+_POSTAL_ADDRESS = re.compile(
+    r"\b(postal (address|code)|adresse postale|code postal|direccion postal|codigo postal|postanschrift|postadresse)\b"
+)
 # between a leaving word and what it leaves: a preposition and a few words, no punctuation
 _PREPOSITION = r"(from|of|off|de|del|des|du|von|aus|a|au)"
 _LEAVING_WHAT = re.compile(rf"\s*((me|us|mich|uns|moi) )?{_PREPOSITION}\b[^,.;:!?]{{0,40}}$")
@@ -200,10 +213,22 @@ _POINTING_BACK = re.compile(
 )
 # who a name and address would go to, named as companies: not "anyone" or "nobody"
 _PARTNERS = re.compile(
-    r"\b(partner\w*|partenaires?|socios|third part\w*|tiers|tierces?|terceros|dritt\w*|drittfirmen|"
+    r"\b(partners|partnerfirmen|partnerunternehmen|\w+partnern?|partenaires|third part(y|ies)|tiers|tierces|terceros|"
+    r"dritte|dritte(n)? (firmen|unternehmen|anbieter|parteien)|drittfirmen|drittunternehmen|drittanbieter\w*|"
     r"(other|andere\w*|autres|otras|otros) "
     r"(companies|firms|businesses|firmen|unternehmen|societes|entreprises|empresas))\b"
 )
+# "je ne veux pas que …", "I don't want …": a refusal that makes names at the partners a wish about sharing
+_REFUSING_WISH = re.compile(
+    r"\b(ne (veux|souhaite|desire) pas|(don'?t|do not|never) want|no (quiero|deseo)|"
+    r"(will|moechte|wuensche) (\w+ )?nicht)\b"
+)
+# an address word beside a channel word: what is shared, not a list
+_EMAIL_ADDRESS = re.compile(
+    r"\b((e-?mail|correo( electronico)?) (address|adresse)|adresse (e-?mail|electronique|mail)|"
+    r"direccion de (correo|e-?mail)( electronico)?|e-?mail-?adresse)\b"
+)
+_PAYMENT = re.compile(r"\b(\w*karte\w*|cards?|tarjetas?|cartes? bancaires?|zahlungs\w*|payment)\b")
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
 )
@@ -241,8 +266,12 @@ def read_clause(text: str) -> Clause:
     clause.keep = [m.group(0) for m in found("keep", text)]
     # "delete my saved card from my account": the erasure words are about the card named before them
     erasing = found("erase", text)
-    # ("Konto die gespeicherte Kreditkarte loeschen": the card named inside the words counts too)
-    clause.erase = [m.group(0) for m in erasing if not any(n.start() < m.end() for n in not_list)]
+    # ("Konto die gespeicherte Kreditkarte loeschen": a payment card named inside the words counts too)
+    clause.erase = [
+        m.group(0)
+        for m in erasing
+        if not any(n.start() < m.start() for n in not_list) and not _PAYMENT.search(m.group(0))
+    ]
     postal = found("postal", text)
     if postal:
         clause.channels.add(POSTAL)
@@ -250,13 +279,17 @@ def read_clause(text: str) -> Clause:
         clause.channels.add(EMAIL)
     elif found("email_weak", text) and not postal:
         clause.weak_email = True
+    elif found("email_weak", text):
+        # "par mail et par courrier", "tanto correo como cartas": the mail may be the email; a person reads it
+        clause.mentioned.add(EMAIL)
     clause.sublists = [m.group(0) for m in found("sublist", text)]
     if clause.sublists:
         clause.channels.add(EMAIL)
     shares = found("share_verb", text)
     others = found("others", text)
     partners = _PARTNERS.search(text)
-    if not shares and partners and _OWN_DATA.search(text) and (leaves or found("negation", text[: partners.start()])):
+    refusing = partners and (_REFUSING_WISH.search(text[: partners.start()]) or _OBJECTION.search(text))
+    if not shares and partners and _OWN_DATA.search(text) and refusing:
         # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
         shares = [partners]
     if shares and (others or _OWN_DATA.search(text)):
@@ -280,6 +313,8 @@ def read_clause(text: str) -> Clause:
                 # "my name and postal address": what is shared, not the catalog
                 clause.channels.discard(POSTAL)
                 clause.mentioned.discard(POSTAL)
+            if _EMAIL_ADDRESS.search(text) and not found("list_word", _EMAIL_ADDRESS.sub(" ", text)):
+                clause.mentioned.discard(EMAIL)  # "don't share my email address": the address, not the newsletter
             return _finish(clause, text, leaves, sharing_only=not leaves)
     return _finish(clause, text, leaves)
 
@@ -290,8 +325,12 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
     clause.other_person = [m.group(0) for m in found("other_person", text)]
     if clause.erase and not leaves:
         # "I don't want to delete my account": a negation before the erasure words turns them around
-        start = min(m.start() for m in found("erase", text))
-        clause.negated = any(m.start() < start for m in found("negation", text))
+        erasing_words = found("erase", text)
+        start = min(m.start() for m in erasing_words)
+        clause.negated = any(m.start() < start for m in found("negation", text)) or any(
+            re.match(r"\s*(bitte |doch )?(nicht|pas)\b", text[m.end() :])
+            for m in erasing_words  # "Loescht … nicht"
+        )
     if leaves and not sharing_only:
         first = leaves[0].start()
         before = text[:first]

@@ -392,3 +392,70 @@ def test_deleting_a_saved_cards_data_or_a_sons_profile_is_no_erasure_of_the_writ
 
     for text in ("Löscht bitte meine Daten der alten Kreditkarte.", "Bitte löscht das Profil meines Sohnes"):
         assert read_words(fold(text), "").outcome is not Outcome.ACT
+
+
+# Found by a second review of the tuned rules.
+@pytest.mark.parametrize(
+    ("text", "never"),
+    [
+        ("Ich bitte Sie nun zum dritten Mal, meine Adresse aus Ihrem Verteiler zu nehmen.", "partner_sharing"),
+        ("Please remove my name and address from your list, my partner already gets one.", "partner_sharing"),
+        ("I never gave my address to other companies or to you. Stop sending me catalogs.", "partner_sharing"),
+        ("Ihren Katalog lese ich nicht gern. Bitte melden Sie mich ab.", "email"),
+        ("Your catalogues keep arriving and I have no room to keep these. Please remove me from your list.", "email"),
+        ("Löscht mein Konto nicht. Ich will nur keinen Newsletter mehr.", "postal"),
+        ("Suite à la mise à disposition de ma commande, je ne veux plus recevoir vos catalogues.", "partner_sharing"),
+    ],
+)
+def test_no_list_is_removed_that_the_words_do_not_ask_to_leave_second_review(text: str, never: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert not (reading.outcome is Outcome.ACT and never in reading.scopes), reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cessez tous vos envois, par mail et par courrier.",
+        "Quiero salir de todo, tanto correo como cartas.",
+        "Melden Sie mich bitte ab, per Mail und Post.",
+    ],
+)
+def test_an_ambiguous_mail_word_beside_post_is_never_dropped(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.outcome is Outcome.REVIEW or "email" in reading.scopes, reading
+
+
+def test_an_answer_below_a_quote_is_the_writers_own() -> None:
+    from chalicelib.domain.reading import Outcome, fold, own_words, read_words
+
+    text = "Am Fr., 7. Juni 2024 um 18:30 Uhr schrieb Shop <news@shop.de>:\n> Newsletter Juni\n\nKeine Kataloge mehr!"
+    reading = read_words(fold(own_words(text)), "")
+    assert reading.outcome is Outcome.ACT and reading.scopes == ("postal",), reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want my account and all order history deleted.",
+        "Bitte mein Kundenkonto inklusive aller Bestellungen löschen.",
+    ],
+)
+def test_an_erasure_naming_orders_is_still_an_erasure(text: str) -> None:
+    from chalicelib.domain.reading import fold, read_words
+
+    assert read_words(fold(text), "").erase
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please do not share my email address with third parties.", "Keine Weitergabe meiner E-Mail-Adresse an Dritte!"],
+)
+def test_an_email_address_not_to_be_shared_is_the_sharing_alone(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.outcome is Outcome.ACT and reading.scopes == ("partner_sharing",), reading
