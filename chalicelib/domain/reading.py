@@ -64,8 +64,6 @@ def found(kind: str, text: str) -> list[re.Match[str]]:
 
 _QUOTE_HEADER = re.compile(
     r"^\s*((on|am|le|el|il|op|em)\s.{0,200}(wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu)\s*:?\s*$|"
-    # German mail clients put the writer after the verb: "Am Fr., 7. Juni 2024 um 18:30 schrieb Name <a@b>:"
-    r"am\s.{0,200}\d{1,2}:\d{2}.{0,40}schrieb\s(?!ich\b)[^<]{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$|"
     r"-{2,}\s*(original message|urspruengliche nachricht|message d'origine|mensaje original|messaggio originale)"
     r"\s*-{2,}|"
     r"-{2,}\s*(forwarded message|weitergeleitete nachricht|message transfere|mensaje reenviado)\s*-{2,}|"
@@ -75,6 +73,9 @@ _QUOTE_HEADER = re.compile(
     r"(from|von|de|da|envoye par)\s?:\s.*(@|\[mailto:).*$)",
     re.IGNORECASE,
 )
+# German mail clients put the writer after the verb: "Am Fr., 7. Juni 2024 um 18:30 schrieb Name <a@b>:". The line
+# is dropped and reading goes on, the `>` lines after it skipped: an answer below the quote stays the writer's own.
+_HEADER_LINE = re.compile(r"^\s*am\s.{0,200}\d{1,2}:\d{2}.{0,40}schrieb\s(?!ich\b)[^<]{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$")
 _SIGNATURE = re.compile(
     r"^\s*(--\s*|__+|"
     r"(sent|envoye|enviado|gesendet|von meinem|get outlook|obtener outlook|telecharger outlook)\b.{0,40}"
@@ -97,25 +98,14 @@ def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
     mobile footer or legal disclaimer on."""
     kept: list[str] = []
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
+    for line in text.splitlines():
         folded = fold(line)
-        if _QUOTE_HEADER.match(folded) and _quoted_block_follows(lines[index + 1 :]):
-            continue  # an answer written below the quote ("bottom-posting") is the writer's own too
         if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
             break
-        if line.lstrip().startswith(">"):
+        if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
             continue
         kept.append(line)
     return "\n".join(kept)
-
-
-def _quoted_block_follows(rest: list[str]) -> bool:
-    """After a reply header: `>` lines, then text of the writer's own below them."""
-    nonblank = [line for line in rest if line.strip()]
-    if not nonblank or not nonblank[0].lstrip().startswith(">"):
-        return False
-    return any(not line.lstrip().startswith(">") for line in nonblank)
 
 
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|fw|fwd|wg|tr|rv|enc|r|sv|antw|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -195,6 +185,11 @@ _LEAVING_WHAT = re.compile(rf"\s*((me|us|mich|uns|moi) )?{_PREPOSITION}\b[^,.;:!
 _ENDS_WITH_PREPOSITION = re.compile(rf"\b{_PREPOSITION}$")
 
 
+def _in_postal_phrase(mail: re.Match[str], postal: list[re.Match[str]]) -> bool:
+    """ "postal mail", "correo postal": a mail word that is one phrase with a postal one is the post."""
+    return any(p.start() - 1 <= mail.end() and mail.start() <= p.end() + 1 for p in postal)
+
+
 def _aimed(text: str, leave: re.Match[str], thing: re.Match[str]) -> bool:
     """Whether the leaving words aim at `thing`, named right after them: "unsubscribe from the Plus membership",
     "me desabonner de la livraison de cafe"."""
@@ -228,6 +223,8 @@ _EMAIL_ADDRESS = re.compile(
     r"\b((e-?mail|correo( electronico)?) (address|adresse)|adresse (e-?mail|electronique|mail)|"
     r"direccion de (correo|e-?mail)( electronico)?|e-?mail-?adresse)\b"
 )
+# erasure words about all of it: "my account and all order history deleted", "Konto inklusive aller Bestellungen"
+_WHOLE = re.compile(r"\b(all|alle\w*|aller|todos?|todas?|tout|toutes|tous)\b")
 _PAYMENT = re.compile(r"\b(\w*karte\w*|cards?|tarjetas?|cartes? bancaires?|zahlungs\w*|payment)\b")
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
@@ -270,7 +267,9 @@ def read_clause(text: str) -> Clause:
     clause.erase = [
         m.group(0)
         for m in erasing
-        if not any(n.start() < m.start() for n in not_list) and not _PAYMENT.search(m.group(0))
+        if not any(n.start() < m.start() for n in not_list)
+        and not _PAYMENT.search(m.group(0))
+        and not (any(m.start() <= n.start() < m.end() for n in not_list) and not _WHOLE.search(m.group(0)))
     ]
     postal = found("postal", text)
     if postal:
@@ -279,7 +278,7 @@ def read_clause(text: str) -> Clause:
         clause.channels.add(EMAIL)
     elif found("email_weak", text) and not postal:
         clause.weak_email = True
-    elif found("email_weak", text):
+    elif any(not _in_postal_phrase(m, postal) for m in found("email_weak", text)):
         # "par mail et par courrier", "tanto correo como cartas": the mail may be the email; a person reads it
         clause.mentioned.add(EMAIL)
     clause.sublists = [m.group(0) for m in found("sublist", text)]
@@ -288,7 +287,12 @@ def read_clause(text: str) -> Clause:
     shares = found("share_verb", text)
     others = found("others", text)
     partners = _PARTNERS.search(text)
-    refusing = partners and (_REFUSING_WISH.search(text[: partners.start()]) or _OBJECTION.search(text))
+    refusing = partners and (
+        leaves
+        or _REFUSING_WISH.search(text[: partners.start()])
+        or _OBJECTION.search(text)
+        or found("negation", text[max(0, partners.start() - 15) : partners.start()])  # "nicht an Drittfirmen"
+    )
     if not shares and partners and _OWN_DATA.search(text) and refusing:
         # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
         shares = [partners]
@@ -313,7 +317,7 @@ def read_clause(text: str) -> Clause:
                 # "my name and postal address": what is shared, not the catalog
                 clause.channels.discard(POSTAL)
                 clause.mentioned.discard(POSTAL)
-            if _EMAIL_ADDRESS.search(text) and not found("list_word", _EMAIL_ADDRESS.sub(" ", text)):
+            if _EMAIL_ADDRESS.search(text) and not found("email", _EMAIL_ADDRESS.sub(" ", text)):
                 clause.mentioned.discard(EMAIL)  # "don't share my email address": the address, not the newsletter
             return _finish(clause, text, leaves, sharing_only=not leaves)
     return _finish(clause, text, leaves)
@@ -328,8 +332,8 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         erasing_words = found("erase", text)
         start = min(m.start() for m in erasing_words)
         clause.negated = any(m.start() < start for m in found("negation", text)) or any(
-            re.match(r"\s*(bitte |doch )?(nicht|pas)\b", text[m.end() :])
-            for m in erasing_words  # "Loescht … nicht"
+            re.match(r"\s*(bitte |doch )?(nicht|pas)\s*([.!,;]|$)", text[m.end() :])
+            for m in erasing_words  # "Loescht mein Konto nicht.", not "… nicht vergessen"
         )
     if leaves and not sharing_only:
         first = leaves[0].start()
@@ -554,7 +558,7 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
             Outcome.REVIEW, _ordered(named | set(suggested)), "names lists it does not plainly leave or keep", cues
         )
     # the reason names the rule and where it applied; the words themselves stay in `cues` (logs carry neither)
-    where = clauses.index(plain[0]) + 1
+    where = clauses.index(plain[0]) + 1 if plain[0] in clauses else 0  # 0: the subject replied to
     return Reading(Outcome.ACT, suggested, f"asks to leave {', '.join(suggested)} (clause {where})", cues)
 
 

@@ -459,3 +459,35 @@ def test_an_email_address_not_to_be_shared_is_the_sharing_alone(text: str) -> No
 
     reading = read_words(fold(text), "")
     assert reading.outcome is Outcome.ACT and reading.scopes == ("partner_sharing",), reading
+
+
+# Found by a third review.
+def test_a_reply_with_no_words_of_its_own_is_read_from_its_subject_without_failing() -> None:
+    from chalicelib.domain.reading import Outcome, read_words
+
+    assert read_words("", "Re: unsubscribe").outcome is Outcome.ACT
+    assert read_words("", "AW: Abmeldung").outcome is not Outcome.NOTHING
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "scopes", "erase"),
+    [
+        ("Bitte in meinem Konto die alte Lieferadresse löschen.", "review", None, False),
+        ("Meine Adresse und mein Name bitte nicht an Drittfirmen.", "act", ("partner_sharing",), False),
+        ("Please take me off your postal mailing list.", "act", ("postal",), False),
+        ("Supprimez mon compte pas seulement la newsletter", "act", ("email", "postal"), True),
+    ],
+)
+def test_third_review_cases(text: str, outcome: str, scopes: tuple[str, ...] | None, erase: bool) -> None:
+    from chalicelib.domain.reading import fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.outcome.value == outcome and reading.erase is erase, reading
+    assert scopes is None or reading.scopes == scopes, reading
+
+
+def test_an_email_objection_beside_the_address_not_to_be_shared_is_not_dropped() -> None:
+    from chalicelib.domain.reading import fold, read_words
+
+    text = "Ich widerspreche der Weitergabe meiner E-Mail-Adresse an Dritte sowie weiteren Infomails."
+    assert "email" in read_words(fold(text), "").scopes
