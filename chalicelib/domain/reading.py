@@ -185,9 +185,14 @@ _LEAVING_WHAT = re.compile(rf"\s*((me|us|mich|uns|moi) )?{_PREPOSITION}\b[^,.;:!
 _ENDS_WITH_PREPOSITION = re.compile(rf"\b{_PREPOSITION}$")
 
 
-def _in_postal_phrase(mail: re.Match[str], postal: list[re.Match[str]]) -> bool:
+def _in_postal_phrase(text: str, mail: re.Match[str], postal: list[re.Match[str]]) -> bool:
     """ "postal mail", "correo postal": a mail word that is one phrase with a postal one is the post."""
-    return any(p.start() - 1 <= mail.end() and mail.start() <= p.end() + 1 for p in postal)
+    return any(
+        (p.start() < mail.end() and mail.start() < p.end())  # one inside the other
+        or text[p.end() : mail.start()] == " "
+        or text[mail.end() : p.start()] == " "
+        for p in postal
+    )
 
 
 def _aimed(text: str, leave: re.Match[str], thing: re.Match[str]) -> bool:
@@ -214,8 +219,11 @@ _PARTNERS = re.compile(
     r"(companies|firms|businesses|firmen|unternehmen|societes|entreprises|empresas))\b"
 )
 # "je ne veux pas que …", "I don't want …": a refusal that makes names at the partners a wish about sharing
+# a negation aimed at the partners: "nicht an Drittfirmen", "not to other companies" (not "nicht von Drittfirmen")
+_NOT_TO = re.compile(r"\b(nicht|not|no|pas|ne) (an|to|para|a|bei|zu|chez|with|mit|con|avec) (\w+ )?$")
 _REFUSING_WISH = re.compile(
     r"\b(ne (veux|souhaite|desire) pas|(don'?t|do not|never) want|no (quiero|deseo)|"
+    r"(nicht|not|don'?t|do not|pas|no) (\w+ )?(einverstanden|agree|d'accord|de acuerdo)|"
     r"(will|moechte|wuensche) (\w+ )?nicht)\b"
 )
 # an address word beside a channel word: what is shared, not a list
@@ -224,7 +232,11 @@ _EMAIL_ADDRESS = re.compile(
     r"direccion de (correo|e-?mail)( electronico)?|e-?mail-?adresse)\b"
 )
 # erasure words about all of it: "my account and all order history deleted", "Konto inklusive aller Bestellungen"
-_WHOLE = re.compile(r"\b(all|alle\w*|aller|todos?|todas?|tout|toutes|tous)\b")
+_WHOLE = re.compile(
+    r"\b(all (my |of my |the )?(data|personal \w+|information|details|history|order history)|"
+    r"(inklusive|samt|einschliesslich|including|and|y|et|und) (all\w* |aller |todo\w* |tou\w* )?(\w+ )?"
+    r"(daten|data|bestellungen|orders?|order history|history|historique|historial|donnees|datos|commandes|pedidos))\b"
+)
 _PAYMENT = re.compile(r"\b(\w*karte\w*|cards?|tarjetas?|cartes? bancaires?|zahlungs\w*|payment)\b")
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
@@ -278,7 +290,7 @@ def read_clause(text: str) -> Clause:
         clause.channels.add(EMAIL)
     elif found("email_weak", text) and not postal:
         clause.weak_email = True
-    elif any(not _in_postal_phrase(m, postal) for m in found("email_weak", text)):
+    elif any(not _in_postal_phrase(text, m, postal) for m in found("email_weak", text)):
         # "par mail et par courrier", "tanto correo como cartas": the mail may be the email; a person reads it
         clause.mentioned.add(EMAIL)
     clause.sublists = [m.group(0) for m in found("sublist", text)]
@@ -288,11 +300,13 @@ def read_clause(text: str) -> Clause:
     others = found("others", text)
     partners = _PARTNERS.search(text)
     refusing = partners and (
-        leaves
-        or _REFUSING_WISH.search(text[: partners.start()])
+        _REFUSING_WISH.search(text[: partners.start()])
         or _OBJECTION.search(text)
-        or found("negation", text[max(0, partners.start() - 15) : partners.start()])  # "nicht an Drittfirmen"
+        or _NOT_TO.search(text[max(0, partners.start() - 20) : partners.start()])  # "nicht an Drittfirmen"
     )
+    if not shares and partners and _OWN_DATA.search(text) and leaves and not refusing:
+        # "remove my name from your partners' mailing lists": whether that is the sharing, a person reads
+        clause.mentioned.add(SHARING)
     if not shares and partners and _OWN_DATA.search(text) and refusing:
         # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
         shares = [partners]
@@ -317,7 +331,9 @@ def read_clause(text: str) -> Clause:
                 # "my name and postal address": what is shared, not the catalog
                 clause.channels.discard(POSTAL)
                 clause.mentioned.discard(POSTAL)
-            if _EMAIL_ADDRESS.search(text) and not found("email", _EMAIL_ADDRESS.sub(" ", text)):
+            rest = _EMAIL_ADDRESS.sub(" ", text)
+            marketing = [m for m in found("list_topic", rest) if not found("others", m.group(0))]
+            if _EMAIL_ADDRESS.search(text) and not (found("email", rest) or marketing):
                 clause.mentioned.discard(EMAIL)  # "don't share my email address": the address, not the newsletter
             return _finish(clause, text, leaves, sharing_only=not leaves)
     return _finish(clause, text, leaves)
@@ -328,10 +344,11 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
     clause.back_in = bool(found("resubscribe", text))
     clause.other_person = [m.group(0) for m in found("other_person", text)]
     if clause.erase and not leaves:
-        # "I don't want to delete my account": a negation before the erasure words turns them around
+        # "I don't want to delete my account", "Mein Konto bitte nicht loeschen": a negation before or inside the
+        # erasure words turns them around
         erasing_words = found("erase", text)
-        start = min(m.start() for m in erasing_words)
-        clause.negated = any(m.start() < start for m in found("negation", text)) or any(
+        end = max(m.end() for m in erasing_words)
+        clause.negated = any(m.start() < end for m in found("negation", text)) or any(
             re.match(r"\s*(bitte |doch )?(nicht|pas)\s*([.!,;]|$)", text[m.end() :])
             for m in erasing_words  # "Loescht mein Konto nicht.", not "… nicht vergessen"
         )

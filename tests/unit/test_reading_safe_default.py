@@ -491,3 +491,45 @@ def test_an_email_objection_beside_the_address_not_to_be_shared_is_not_dropped()
 
     text = "Ich widerspreche der Weitergabe meiner E-Mail-Adresse an Dritte sowie weiteren Infomails."
     assert "email" in read_words(fold(text), "").scopes
+
+
+# Found by a fourth review.
+@pytest.mark.parametrize(
+    ("text", "never_act_on"),
+    [
+        ("Können Sie in meinem Konto alle Bewertungen löschen?", "postal"),
+        ("Bitte tragen Sie meine Adresse aus dem Newsletter Ihrer Vertriebspartner aus.", "partner_sharing"),
+        ("Meine Adresse haben Sie nicht von Drittfirmen bekommen.", "partner_sharing"),
+        ("Please remove my name from the emails with your partners' offers.", "partner_sharing"),
+        ("Mein Konto bitte nicht löschen!", "postal"),
+        ("My account should not be deleted, please.", "postal"),
+    ],
+)
+def test_fourth_review_no_wrong_removal(text: str, never_act_on: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert not (reading.outcome is Outcome.ACT and never_act_on in reading.scopes) and not reading.erase, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Meine E-Mail-Adresse bitte nicht an Werbepartner weitergeben, auch keine Werbung von Ihnen.", "email"),
+        ("Ich bin nicht einverstanden, dass meine Daten bei Drittfirmen landen.", "partner_sharing"),
+        ("Bitte keine Werbung mehr per Post/Mail", "email"),
+    ],
+)
+def test_fourth_review_nothing_lost(text: str, wanted: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.outcome is Outcome.REVIEW or wanted in reading.scopes, reading
+    assert reading.outcome is not Outcome.NOTHING
+
+
+def test_an_unsubscribe_beside_an_erasure_of_account_and_orders_keeps_the_erasure() -> None:
+    from chalicelib.domain.reading import fold, read_words
+
+    text = "Please unsubscribe me from the newsletter and have my account and order history deleted."
+    assert read_words(fold(text), "").erase
