@@ -459,6 +459,7 @@ def _ordered(scopes: set[str]) -> tuple[str, ...]:
 
 MAX_LIST_CLAUSES = 3  # a request spread over more sentences than this is a story a person should read
 MAX_READ = 16 * 1024  # a person's own words; past this no reading is confident
+MAX_SUBJECT = 1024  # no person writes a longer subject; reading a hostile one took seconds
 SHORT_REPLY = 60  # characters of own text: a reply this short is a reaction, not a message of its own
 # the store's account mail ("Welcome — your account is ready"): a bare "remove me" in reply may mean the account
 _ACCOUNT_MAIL = re.compile(r"\b(account|cuenta|compte|konto|kundenkonto|welcome|bienvenid\w*|bienvenue|willkommen)\b")
@@ -469,7 +470,7 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
     """What a person's own words (already cut to their own text) ask of the lists. `relayed`: an agent speaks
     for the customer, so words about another person are expected."""
     body = _LONG_TOKEN.sub(" ", text).strip()
-    if len(body) > MAX_READ:
+    if len(body) > MAX_READ or len(subject) > MAX_SUBJECT:
         return Reading(Outcome.REVIEW, (EMAIL,), "too long to read with confidence")
     own_subject = subject_words(_LONG_TOKEN.sub(" ", subject))
     words = f"{own_subject}\n{body}" if own_subject else body

@@ -533,3 +533,10 @@ def test_an_unsubscribe_beside_an_erasure_of_account_and_orders_keeps_the_erasur
 
     text = "Please unsubscribe me from the newsletter and have my account and order history deleted."
     assert read_words(fold(text), "").erase
+
+
+def test_a_hostile_subject_goes_to_a_person_unread() -> None:
+    from chalicelib.domain.reading import Outcome, read_words
+
+    reading = read_words("please unsubscribe me", "unsubscribe " * 3000)
+    assert reading.outcome is Outcome.REVIEW and reading.reason == "too long to read with confidence"
