@@ -147,6 +147,7 @@ class Clause:
     reported: bool = False  # tells of a removal made before ("I unsubscribed a while back")
     back_in: bool = False  # asks to be added again ("please put me back on the list")
     mentioned: set[str] = field(default_factory=set)  # lists named beside an objection, neither left nor kept
+    erase_doubt: bool = False  # erasure words around an order or an address in the account: which, a person reads
 
 
 _EVERYTHING = re.compile(
@@ -220,10 +221,9 @@ _PARTNERS = re.compile(
 )
 # "je ne veux pas que …", "I don't want …": a refusal that makes names at the partners a wish about sharing
 # a negation aimed at the partners: "nicht an Drittfirmen", "not to other companies" (not "nicht von Drittfirmen")
-_NOT_TO = re.compile(r"\b(nicht|not|no|pas|ne) (an|to|para|a|bei|zu|chez|with|mit|con|avec) (\w+ )?$")
+_NOT_TO = re.compile(r"\b(nicht|not|no|pas|ne) (an|to|para|a|zu) (\w+ )?$")
 _REFUSING_WISH = re.compile(
     r"\b(ne (veux|souhaite|desire) pas|(don'?t|do not|never) want|no (quiero|deseo)|"
-    r"(nicht|not|don'?t|do not|pas|no) (\w+ )?(einverstanden|agree|d'accord|de acuerdo)|"
     r"(will|moechte|wuensche) (\w+ )?nicht)\b"
 )
 # an address word beside a channel word: what is shared, not a list
@@ -276,13 +276,17 @@ def read_clause(text: str) -> Clause:
     # "delete my saved card from my account": the erasure words are about the card named before them
     erasing = found("erase", text)
     # ("Konto die gespeicherte Kreditkarte loeschen": a payment card named inside the words counts too)
-    clause.erase = [
-        m.group(0)
-        for m in erasing
-        if not any(n.start() < m.start() for n in not_list)
-        and not _PAYMENT.search(m.group(0))
-        and not (any(m.start() <= n.start() < m.end() for n in not_list) and not _WHOLE.search(m.group(0)))
+    plain_erasing = [
+        m for m in erasing if not any(n.start() < m.start() for n in not_list) and not _PAYMENT.search(m.group(0))
     ]
+    # an order, an address or reviews inside the words: the account with its orders, or only those in it?
+    doubtful = [
+        m
+        for m in plain_erasing
+        if any(m.start() <= n.start() < m.end() for n in not_list) and not _WHOLE.search(m.group(0))
+    ]
+    clause.erase = [m.group(0) for m in plain_erasing if m not in doubtful]
+    clause.erase_doubt = bool(doubtful)
     postal = found("postal", text)
     if postal:
         clause.channels.add(POSTAL)
@@ -347,7 +351,7 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         # "I don't want to delete my account", "Mein Konto bitte nicht loeschen": a negation before or inside the
         # erasure words turns them around
         erasing_words = found("erase", text)
-        end = max(m.end() for m in erasing_words)
+        end = erasing_words[0].end()
         clause.negated = any(m.start() < end for m in found("negation", text)) or any(
             re.match(r"\s*(bitte |doch )?(nicht|pas)\s*([.!,;]|$)", text[m.end() :])
             for m in erasing_words  # "Loescht mein Konto nicht.", not "… nicht vergessen"
@@ -479,6 +483,11 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
     if not vocabulary and replying and len(body) <= SHORT_REPLY:
         # "Basta ya.", "Non merci." above the store's own mail: a reaction to it, which a person reads
         return Reading(Outcome.REVIEW, (EMAIL,), "a very short reply to the store's mail")
+    if not vocabulary and (found("erase", words) or (_PARTNERS.search(words) and _OWN_DATA.search(words))):
+        # "My details are not for other companies", "Mis datos nunca a otras empresas": no cue the reader knows,
+        # but words about a person's data and other companies, or about deleting: never read as asking nothing
+        suggested = (SHARING,) if _PARTNERS.search(words) else ORDER[:2]
+        return Reading(Outcome.REVIEW, suggested, "words about sharing or deleting data the reader does not know")
     if not vocabulary:
         return Reading(Outcome.NOTHING, reason="no list-removal words")
     headline = clauses_of(own_subject) if own_subject else []
@@ -544,6 +553,8 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
     suggested, inferred = _scopes_asked(plain or wishes, clauses)
     if not relayed and any(c.other_person for c in clauses):
         return Reading(Outcome.REVIEW, suggested, "may concern someone other than the writer", cues, someone_else=True)
+    if any(c.erase_doubt for c in clauses) and not erase:
+        return Reading(Outcome.REVIEW, ORDER[:2], "deleting the account, or only something in it", cues)
     if erase:
         return Reading(
             Outcome.ACT, ORDER[:2], "asks for erasure: leaves email and postal now, erasure to review", cues, erase=True

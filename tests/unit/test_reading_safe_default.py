@@ -540,3 +540,52 @@ def test_a_hostile_subject_goes_to_a_person_unread() -> None:
 
     reading = read_words("please unsubscribe me", "unsubscribe " * 3000)
     assert reading.outcome is Outcome.REVIEW and reading.reason == "too long to read with confidence"
+
+
+# Found by a fifth review.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My details are not for other companies.",
+        "Mis datos nunca a otras empresas.",
+        "Meine Daten niemals an andere Firmen!",
+        "Mes coordonnées ne sont pas pour d'autres sociétés.",
+    ],
+)
+def test_words_about_ones_data_and_other_companies_are_never_nothing(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.outcome is not Outcome.NOTHING and "partner_sharing" in reading.scopes, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Unsubscribe me, and I want my account and all of my orders deleted",
+        "Bitte keine Kataloge mehr und mein Konto mit allen Bestellungen löschen",
+    ],
+)
+def test_an_erasure_around_orders_is_read_by_a_person_not_halved(text: str) -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    reading = read_words(fold(text), "")
+    assert reading.erase or (reading.outcome is Outcome.REVIEW and set(reading.scopes) >= {"email", "postal"}), reading
+
+
+def test_a_complaint_about_delivery_partners_is_no_sharing_request() -> None:
+    from chalicelib.domain.reading import Outcome, fold, read_words
+
+    for text in (
+        "I don't agree with the delivery charge your shipping partners added for my address.",
+        "Mein Paket ist nicht bei Ihren Versandpartnern angekommen, meine Adresse ist richtig.",
+    ):
+        reading = read_words(fold(text), "")
+        assert not (reading.outcome is Outcome.ACT and "partner_sharing" in reading.scopes), reading
+
+
+def test_a_negation_after_the_first_erasure_words_leaves_them_standing() -> None:
+    from chalicelib.domain.reading import fold, read_words
+
+    text = "Please close my account as I no longer shop here and erase all my personal data"
+    assert read_words(fold(text), "").erase
