@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from bench.inbox import load, read
 from chalicelib.adapters.mime import parse_inbound
 from chalicelib.domain.inbound import Kind, classify
+from chalicelib.domain.reading import Outcome, fold, own_words, read_words
 
 AGENTS = frozenset({"shop.example"})
 ACTING = (Kind.REQUEST, Kind.FORWARDED)
@@ -161,15 +162,11 @@ def test_a_quoted_marketing_footer_or_a_signature_never_changes_the_verdict(mess
     ],
 )
 def test_mail_for_a_former_occupant_goes_to_a_person(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "Catalogs")
     assert reading.outcome is Outcome.REVIEW and reading.someone_else, reading
 
 
 def test_mail_in_ones_own_name_is_still_ones_own() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold("Dejen de enviarme catálogos, por favor. Llegan a nombre de mi cuenta."), "Catálogos")
     assert not reading.someone_else and reading.outcome is not Outcome.NOTHING, reading
 
@@ -187,14 +184,10 @@ def test_mail_in_ones_own_name_is_still_ones_own() -> None:
     ],
 )
 def test_a_product_subscription_membership_or_appointment_is_no_list(text: str, subject: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     assert read_words(fold(text), subject).outcome is not Outcome.ACT
 
 
 def test_a_sharing_opt_out_named_as_a_thing_leaves_sharing_alone() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     text = (
         "I hereby opt out of the disclosure of my name and postal address to partner companies or any other third "
         "party. Please confirm in writing."
@@ -204,8 +197,6 @@ def test_a_sharing_opt_out_named_as_a_thing_leaves_sharing_alone() -> None:
 
 
 def test_a_newsletter_kept_beside_surveys_left_goes_to_a_person() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     text = (
         "den Newsletter mit den Angeboten lese ich wirklich gern, der soll bitte bleiben. Aber diese Umfragen "
         "möchte ich nicht mehr bekommen."
@@ -230,14 +221,10 @@ def test_a_newsletter_kept_beside_surveys_left_goes_to_a_person() -> None:
     ],
 )
 def test_what_a_hasty_reader_would_remove_goes_to_a_person_or_nowhere(text: str, subject: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     assert read_words(fold(text), subject).outcome is not Outcome.ACT
 
 
 def test_an_objection_in_the_tone_of_a_law_firm_still_acts_on_exactly_what_it_names() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     text = (
         "Je vous demande de cesser toute sollicitation commerciale à mon égard, par voie électronique comme par voie "
         "postale, et de vous abstenir de communiquer mes coordonnées à quelque tiers que ce soit."
@@ -247,8 +234,6 @@ def test_an_objection_in_the_tone_of_a_law_firm_still_acts_on_exactly_what_it_na
 
 
 def test_a_list_named_beside_a_refused_sharing_is_never_dropped_unread() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold("No catalogs and don't sell my address to other companies."), "Address")
     assert reading.outcome is Outcome.REVIEW and "postal" in reading.scopes, reading
 
@@ -266,15 +251,11 @@ def test_a_list_named_beside_a_refused_sharing_is_never_dropped_unread() -> None
     ],
 )
 def test_a_card_in_the_account_or_a_list_kept_is_never_acted_on(text: str, subject: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), subject)
     assert reading.outcome is not Outcome.ACT and not reading.erase, reading
 
 
 def test_names_and_addresses_at_the_partners_are_sharing_even_without_a_verb() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     text = (
         "Je ne veux plus rien recevoir : ni mails, ni catalogues. Et je ne veux pas non plus que mon nom et mon "
         "adresse traînent chez vos partenaires."
@@ -295,14 +276,10 @@ def test_names_and_addresses_at_the_partners_are_sharing_even_without_a_verb() -
     ],
 )
 def test_one_email_list_left_beside_another_kept_goes_to_a_person(text: str, subject: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     assert read_words(fold(text), subject).outcome is Outcome.REVIEW
 
 
 def test_newsletters_by_email_are_no_post_and_a_postal_address_passed_on_is_sharing() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     newsletters = read_words(fold("Je ne souhaite plus recevoir vos lettres d'information ni vos offres."), "Liste")
     assert newsletters.outcome is Outcome.ACT and newsletters.scopes == ("email",), newsletters
     shared = read_words(
@@ -314,8 +291,6 @@ def test_newsletters_by_email_are_no_post_and_a_postal_address_passed_on_is_shar
 
 
 def test_a_german_reply_header_with_the_writer_after_the_verb_is_cut() -> None:
-    from chalicelib.domain.reading import own_words
-
     text = "Bitte nicht.\n\nAm Fr., 7. Juni 2024 um 18:30 Uhr schrieb Example Store <hallo@shop.example>:\n> Hallo"
     assert own_words(text).strip() == "Bitte nicht."
     kept = "Am Montag schrieb ich Ihnen schon: bitte keine Kataloge mehr."
@@ -330,22 +305,16 @@ def test_a_german_reply_header_with_the_writer_after_the_verb_is_cut() -> None:
     ],
 )
 def test_a_list_word_of_ones_own_still_acts_beside_an_order_mentioned(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "Newsletter")
     assert reading.outcome is Outcome.ACT and reading.scopes == ("email",), reading
 
 
 def test_a_separable_german_leave_with_sie_in_between_is_never_nothing() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold("Bitte melden Sie mich ab, die Bestellung kam nie an."), "Hallo")
     assert reading.outcome is not Outcome.NOTHING, reading
 
 
 def test_unsubscribing_a_saved_card_is_no_list() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     text = "how do i remove a saved card from my account, i want to basically unsubscribe it lol."
     assert read_words(fold(text), "unsubscribe my card??").outcome is not Outcome.ACT
 
@@ -362,8 +331,6 @@ def test_unsubscribing_a_saved_card_is_no_list() -> None:
     ],
 )
 def test_a_request_beside_a_product_or_a_quoted_looking_line_of_ones_own_is_never_nothing(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, own_words, read_words
-
     assert read_words(fold(own_words(text)), "").outcome is not Outcome.NOTHING
 
 
@@ -381,15 +348,11 @@ def test_a_request_beside_a_product_or_a_quoted_looking_line_of_ones_own_is_neve
     ],
 )
 def test_no_list_is_removed_that_the_words_do_not_ask_to_leave(text: str, never: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert not (reading.outcome is Outcome.ACT and never in reading.scopes), reading
 
 
 def test_deleting_a_saved_cards_data_or_a_sons_profile_is_no_erasure_of_the_writer() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     for text in ("Löscht bitte meine Daten der alten Kreditkarte.", "Bitte löscht das Profil meines Sohnes"):
         assert read_words(fold(text), "").outcome is not Outcome.ACT
 
@@ -408,8 +371,6 @@ def test_deleting_a_saved_cards_data_or_a_sons_profile_is_no_erasure_of_the_writ
     ],
 )
 def test_no_list_is_removed_that_the_words_do_not_ask_to_leave_second_review(text: str, never: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert not (reading.outcome is Outcome.ACT and never in reading.scopes), reading
 
@@ -423,15 +384,11 @@ def test_no_list_is_removed_that_the_words_do_not_ask_to_leave_second_review(tex
     ],
 )
 def test_an_ambiguous_mail_word_beside_post_is_never_dropped(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.outcome is Outcome.REVIEW or "email" in reading.scopes, reading
 
 
 def test_an_answer_below_a_quote_is_the_writers_own() -> None:
-    from chalicelib.domain.reading import Outcome, fold, own_words, read_words
-
     text = "Am Fr., 7. Juni 2024 um 18:30 Uhr schrieb Shop <news@shop.de>:\n> Newsletter Juni\n\nKeine Kataloge mehr!"
     reading = read_words(fold(own_words(text)), "")
     assert reading.outcome is Outcome.ACT and reading.scopes == ("postal",), reading
@@ -445,8 +402,6 @@ def test_an_answer_below_a_quote_is_the_writers_own() -> None:
     ],
 )
 def test_an_erasure_naming_orders_is_still_an_erasure(text: str) -> None:
-    from chalicelib.domain.reading import fold, read_words
-
     assert read_words(fold(text), "").erase
 
 
@@ -455,16 +410,12 @@ def test_an_erasure_naming_orders_is_still_an_erasure(text: str) -> None:
     ["Please do not share my email address with third parties.", "Keine Weitergabe meiner E-Mail-Adresse an Dritte!"],
 )
 def test_an_email_address_not_to_be_shared_is_the_sharing_alone(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.outcome is Outcome.ACT and reading.scopes == ("partner_sharing",), reading
 
 
 # Found by a third review.
 def test_a_reply_with_no_words_of_its_own_is_read_from_its_subject_without_failing() -> None:
-    from chalicelib.domain.reading import Outcome, read_words
-
     assert read_words("", "Re: unsubscribe").outcome is Outcome.ACT
     assert read_words("", "AW: Abmeldung").outcome is not Outcome.NOTHING
 
@@ -479,16 +430,12 @@ def test_a_reply_with_no_words_of_its_own_is_read_from_its_subject_without_faili
     ],
 )
 def test_third_review_cases(text: str, outcome: str, scopes: tuple[str, ...] | None, erase: bool) -> None:
-    from chalicelib.domain.reading import fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.outcome.value == outcome and reading.erase is erase, reading
     assert scopes is None or reading.scopes == scopes, reading
 
 
 def test_an_email_objection_beside_the_address_not_to_be_shared_is_not_dropped() -> None:
-    from chalicelib.domain.reading import fold, read_words
-
     text = "Ich widerspreche der Weitergabe meiner E-Mail-Adresse an Dritte sowie weiteren Infomails."
     assert "email" in read_words(fold(text), "").scopes
 
@@ -506,8 +453,6 @@ def test_an_email_objection_beside_the_address_not_to_be_shared_is_not_dropped()
     ],
 )
 def test_fourth_review_no_wrong_removal(text: str, never_act_on: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert not (reading.outcome is Outcome.ACT and never_act_on in reading.scopes) and not reading.erase, reading
 
@@ -521,23 +466,17 @@ def test_fourth_review_no_wrong_removal(text: str, never_act_on: str) -> None:
     ],
 )
 def test_fourth_review_nothing_lost(text: str, wanted: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.outcome is Outcome.REVIEW or wanted in reading.scopes, reading
     assert reading.outcome is not Outcome.NOTHING
 
 
 def test_an_unsubscribe_beside_an_erasure_of_account_and_orders_keeps_the_erasure() -> None:
-    from chalicelib.domain.reading import fold, read_words
-
     text = "Please unsubscribe me from the newsletter and have my account and order history deleted."
     assert read_words(fold(text), "").erase
 
 
 def test_a_hostile_subject_goes_to_a_person_unread() -> None:
-    from chalicelib.domain.reading import Outcome, read_words
-
     reading = read_words("please unsubscribe me", "unsubscribe " * 3000)
     assert reading.outcome is Outcome.REVIEW and reading.reason == "too long to read with confidence"
 
@@ -553,8 +492,6 @@ def test_a_hostile_subject_goes_to_a_person_unread() -> None:
     ],
 )
 def test_words_about_ones_data_and_other_companies_are_never_nothing(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.outcome is not Outcome.NOTHING and "partner_sharing" in reading.scopes, reading
 
@@ -567,15 +504,11 @@ def test_words_about_ones_data_and_other_companies_are_never_nothing(text: str) 
     ],
 )
 def test_an_erasure_around_orders_is_read_by_a_person_not_halved(text: str) -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     reading = read_words(fold(text), "")
     assert reading.erase or (reading.outcome is Outcome.REVIEW and set(reading.scopes) >= {"email", "postal"}), reading
 
 
 def test_a_complaint_about_delivery_partners_is_no_sharing_request() -> None:
-    from chalicelib.domain.reading import Outcome, fold, read_words
-
     for text in (
         "I don't agree with the delivery charge your shipping partners added for my address.",
         "Mein Paket ist nicht bei Ihren Versandpartnern angekommen, meine Adresse ist richtig.",
@@ -585,7 +518,5 @@ def test_a_complaint_about_delivery_partners_is_no_sharing_request() -> None:
 
 
 def test_a_negation_after_the_first_erasure_words_leaves_them_standing() -> None:
-    from chalicelib.domain.reading import fold, read_words
-
     text = "Please close my account as I no longer shop here and erase all my personal data"
     assert read_words(fold(text), "").erase
