@@ -219,9 +219,9 @@ _PARTNERS = re.compile(
     r"(other|andere\w*|autres|otras|otros) "
     r"(companies|firms|businesses|firmen|unternehmen|societes|entreprises|empresas))\b"
 )
-# "je ne veux pas que …", "I don't want …": a refusal that makes names at the partners a wish about sharing
 # a negation aimed at the partners: "nicht an Drittfirmen", "not to other companies" (not "nicht von Drittfirmen")
 _NOT_TO = re.compile(r"\b(nicht|not|no|pas|ne) (an|to|para|a|zu) (\w+ )?$")
+# "je ne veux pas que …", "I don't want …": a refusal that makes names at the partners a wish about sharing
 _REFUSING_WISH = re.compile(
     r"\b(ne (veux|souhaite|desire) pas|(don'?t|do not|never) want|no (quiero|deseo)|"
     r"(will|moechte|wuensche) (\w+ )?nicht)\b"
@@ -302,19 +302,21 @@ def read_clause(text: str) -> Clause:
         clause.channels.add(EMAIL)
     shares = found("share_verb", text)
     others = found("others", text)
+    own_data = _OWN_DATA.search(text)
     partners = _PARTNERS.search(text)
-    refusing = partners and (
-        _REFUSING_WISH.search(text[: partners.start()])
-        or _OBJECTION.search(text)
-        or _NOT_TO.search(text[max(0, partners.start() - 20) : partners.start()])  # "nicht an Drittfirmen"
-    )
-    if not shares and partners and _OWN_DATA.search(text) and leaves and not refusing:
-        # "remove my name from your partners' mailing lists": whether that is the sharing, a person reads
-        clause.mentioned.add(SHARING)
-    if not shares and partners and _OWN_DATA.search(text) and refusing:
-        # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
-        shares = [partners]
-    if shares and (others or _OWN_DATA.search(text)):
+    if not shares and partners and own_data:
+        refusing = (
+            _REFUSING_WISH.search(text[: partners.start()])
+            or _OBJECTION.search(text)
+            or _NOT_TO.search(text[max(0, partners.start() - 20) : partners.start()])  # "nicht an Drittfirmen"
+        )
+        if refusing:
+            # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
+            shares = [partners]
+        elif leaves:
+            # "remove my name from your partners' mailing lists": whether that is the sharing, a person reads
+            clause.mentioned.add(SHARING)
+    if shares and (others or own_data):
         clause.channels.add(SHARING)
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
         # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with
