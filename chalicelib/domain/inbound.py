@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from . import second_reading
 from .addresses import normalize_address
 from .errors import InvalidAddress
 from .reading import ADDRESS_IN_TEXT, Outcome, own_words, read_words
@@ -135,7 +136,8 @@ def _words_verdict(
     """A person's words (a customer's own, or one an agent forwarded) read for what they ask of `address`.
     `cut=False`: the text is already the writers' own words."""
     own = own_words(text) if cut else text
-    reading = read_words(own, subject, relayed=kind is Kind.FORWARDED)
+    # the rules decide; a trained second reading may only send their verdict to a person
+    reading = second_reading.review(read_words(own, subject, relayed=kind is Kind.FORWARDED), own, subject)
     if reading.outcome is Outcome.NOTHING:
         return Verdict(Kind.OTHER, (), address, reading.reason)
     named = {m.group(0).lower().rstrip(".") for m in ADDRESS_IN_TEXT.finditer(own)}
