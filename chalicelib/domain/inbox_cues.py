@@ -45,7 +45,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"no (more|longer want|longer wish|longer receive|further)",
             r"(do ?n[o']?t|never|no longer) (want|wish|need|like) (to (receive|get|hear)|any|your|these|those|the|"
             r"more|e-?mails?|emails|mail|catalog\w*|newsletters?|promo\w*|offers|marketing)",
-            r"(do ?n[o']?t|never|please don'?t|do not) (send|email|e-mail|mail|contact|write)",
+            r"(do ?n[o']?t|never|please don'?t|do not) (ever )?(send|email|e-mail|mail|contact|write)",
+            r"refrain from (contacting|e-?mailing|emailing|sending|mailing|writing)",
             r"(don'?t|do not|never) want to be (contacted|e-?mailed|mailed|bothered|on (your|the|any))",
             r"(don'?t|do not|never) want to (get|receive)",
             r"off (your|the|all|any) (\w+ )?(mailing )?lists?",
@@ -77,7 +78,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(no|tampoco|ya no) (quiero|deseo) (mas|ningun\w*|sus|los|las|estos|esos|recibir)",
             r"no me interesa\w*",
             r"no estoy interesad\w*",
-            r"(dejen|dejar|deje|dejad|paren|parar|dejar\w*|parad) de (enviar|mandar|escribir|recibir)\w*",
+            r"(dejen|dejar|deje|dejad|paren|parar|dejar\w*|parad) de (enviar|mandar|escribir|recibir|molestar|contactar)\w*",
+            r"no (me |nos )?(vuelvan|vuelva|volver|vuelvas) a (escribir|enviar|mandar|contactar|molestar)\w*",
             r"no me (envien|manden|escriban|contacten|llamen|sigan)",
             r"salir(me|nos)? de (todo|todas|(la|las|sus|su|esta|esa|vuestra|vuestras) (lista|listas|base)|los (correos|envios|boletines))",
             r"no me (envien|manden|escriban|contacten)",
@@ -105,7 +107,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(que )?(ca|cela) cesse",
             r"cess(ez|er) (de|d'|vos|les|tout|toute|toutes|tous)",
             r"(pas|plus) interesse\w*",
-            r"ne (plus|jamais) (m'|me |nous )?(envoyer|adresser|ecrire|contacter|solliciter)",
+            r"ne (plus|jamais) (m'|me |nous )?(envoyer|adresser|ecrire|contacter|recontacter|solliciter|importuner|deranger)",
+            r"ne (me |m'|nous )?(re)?(envoyez|ecrivez|contactez|sollicitez)[- ]?plus",
             r"cess(ez|er) (l'envoi|les envois|d'envoyer|de m'envoyer)",
             r"arret(ez|er) (\w+ )?(l'envoi|les envois|d'envoyer|de m'envoyer|de nous)",
             r"arret(ez|er) de (me |nous )?(l'|les )?envoyer",
@@ -132,17 +135,18 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"bitte um (streichung|austragung|abmeldung|entfernung)",
             r"ab(zu)?melden",
             r"abmeldung",
-            r"meld\w* (sie |ihr |du )?(mich|uns) (bitte |doch |jetzt |sofort |endlich |umgehend )?ab",
+            r"meld\w* (sie |ihr |du )?(mich|uns) ((bitte|doch|jetzt|sofort|endlich|umgehend|einfach|nun|schon) ){0,3}ab",
             r"ab(zu)?bestell\w*",
             r"bestell\w* (\w+ )?ab",
             r"aus(zu)?tragen",
-            r"trag\w* (sie |ihr )?(mich|uns|meine \w+) (\w+ )?aus",
+            r"trag\w* (sie |ihr )?(mich|uns|meine \w+) (\w+ ){0,3}aus",
             r"(entfernen|loeschen|streichen|nehmen|holen) sie (mich|uns|meine (e-?mail|adresse|daten))",
             r"(mich|uns|meine (e-?mail-?(adresse)?|adresse)) ([\w-]+ ){0,5}(entfernen|streichen|austragen|loeschen|"
             r"herausnehmen|rausnehmen|nehmen)",
             r"(aus|von) (dem|der|den|ihrem|ihrer|eurem|eurer|unserem) [\w-]+ (\w+ )?(nehmen|entfernen|streichen|austragen|"
             r"loeschen|raus|rausnehmen|herausnehmen)",
-            r"(schick|send|stell)\w* (\w+ ){0,6}nicht mehr (\w+ )?zu",
+            r"(schick|send|stell)\w* (\w+ ){0,6}nichts? mehr (\w+ )?zu",
+            r"(kontaktier|anschreib|schreib|mail|anruf)\w* (sie |ihr )?(mich|uns) (\w+ ){0,4}nicht mehr",
             r"(stell\w*) (sie |ihr )?(den|die|das|jegliche\w*|alle|jeden)? ?([\w-]+ ){0,4}ein",
             r"einstellen",
             r"nicht mehr (\w+ ){0,3}(zusenden|zuschicken|schicken|senden|erhalten|bekommen|kontaktieren|"
@@ -357,6 +361,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"e-?mails?",
             r"emails",
             r"newsletters?",
+            r"news letters?",
             r"e-?mail (list|updates)",
             r"inbox",
             r"e-?newsletters?",
@@ -560,6 +565,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(don'?t|do not) mind",
             r"no (problem|issue) with",
             r"rather (keep|get|receive)",
+            r"instead",
+            r"prefer\w*",
+            r"no objections?",
             r"except",
             r"apart from",
             r"other than",
@@ -580,6 +588,11 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"excepto",
             r"salvo",
             r"menos (el|la|los|las)",
+            r"prefier\w*|preferiria",
+            r"(si|tambien) me interesa\w*",
+            r"dejen(lo|la|los|las) (tal cual|como esta\w*|asi)",
+            r"en (su )?lugar",
+            r"(ningun|ninguna|ni un|sin) (inconveniente|problema|objecion)",
         ),
         "fr": (
             r"(vous )?(pouvez|pourrez) (les |la |le )?continuer",
@@ -603,6 +616,12 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"sauf",
             r"a part",
             r"excepte",
+            r"plutot",
+            r"au lieu",
+            r"prefere\w*",
+            r"rien contre",
+            r"me (derange|derangent|gene|genent) pas",
+            r"(pas d'|aucune )objection",
         ),
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
@@ -625,6 +644,13 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(stoeren|stoert) (mich )?nicht",
             r"ausser",
             r"ausgenommen",
+            r"lieber (per|als|nur|alles|digital|online|e-?mail\w*|den|die|das|im|in)",
+            r"stattdessen",
+            r"behalt(e|et)?",
+            r"bevorzug\w*",
+            r"kein problem damit",
+            r"nichts dagegen",
+            r"keine einwaende",
         ),
     },
     "negation": {
@@ -651,20 +677,30 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "reported": {
         "en": (
             r"(i|we) (have |had |already |recently |just |once )*(unsubscribed|opted out|clicked (the )?unsubscribe|asked (you )?to be removed|requested (to be )?remov\w*)",
+            r"(almost|nearly|was going to|were going to|thought (about|of)|considered|considering) (\w+ ){0,2}(unsub\w*|cancel\w*|opt\w*|leav\w*|remov\w*)",
         ),
         "es": (
             r"me (di|habia dado|he dado) de baja",
             r"(ya )?me (desuscribi|desinscribi|borre)",
             r"(ya )?(pedi|solicite|habia pedido) (la baja|que me)",
+            r"(casi|estuve a punto de|iba a|pense en) (\w+ ){0,2}(me )?(doy|dar|darme|di) de baja",
+            r"(casi|estuve a punto de|iba a|pense en) (\w+ ){0,2}(desuscrib|borr|cancel)\w*",
         ),
-        "fr": (r"je (me )?(suis|ai|m'etais|m'etait) (deja )?(desabonne\w*|desinscri\w*|demande)",),
-        "de": (r"ich (habe|hatte) (mich )?(\w+ ){0,4}(abgemeldet|ausgetragen|abbestellt|gebeten)",),
+        "fr": (
+            r"je (me )?(suis|ai|m'etais|m'etait) (deja )?(desabonne\w*|desinscri\w*|demande)",
+            r"(failli|j'allais|pense a|hesite a) (\w+ ){0,2}(me )?(desabonn|desinscri|resili)\w*",
+        ),
+        "de": (
+            r"ich (habe|hatte) (mich )?(\w+ ){0,4}(abgemeldet|ausgetragen|abbestellt|gebeten)",
+            r"(wollte|wollten|ueberlegt\w*) (\w+ ){0,4}(abmelden|abbestellen|austragen|kuendigen|abzumelden|abzubestellen)",
+        ),
     },
     # the writer wants back in: whatever else the message says, a person reads it
     "resubscribe": {
         "en": (
             r"re-?subscrib\w*",
             r"(add|put|sign) me (\w+ )?(back|again)",
+            r"(start|resume|restart) (them|it|sending|the \w+) (\w+ )?again",
             r"back on (the|your) (\w+ )?list",
         ),
         "es": (
@@ -677,10 +713,31 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # vague wishes to be left alone: never "nothing"
     "vague": {
-        "en": (r"leave (me|us) alone", r"forget (about )?me", r"never (hear|contact)"),
-        "es": (r"olvid(ense|enme|adme) de (mi|nosotros)", r"no quiero saber nada", r"dejen(me)? en paz"),
-        "fr": (r"laissez-?(moi|nous) tranquilles?", r"oubliez-?(moi|nous)", r"fichez-?(moi|nous) la paix"),
-        "de": (r"lass(en sie|t)? (mich|uns) (\w+ )?in ruhe", r"vergessen sie mich", r"verschonen sie mich"),
+        "en": (
+            r"leave (me|us) alone",
+            r"forget (about )?me",
+            r"never (hear|contact)",
+            r"withdraw\w* (my |our |all )?consent",
+            r"(didn'?t|did not|would not|wouldn'?t) (send|email|e-?mail|mail|contact) (me|us) (anything|any more|again)",
+        ),
+        "es": (
+            r"olvid(ense|enme|adme) de (mi|nosotros)",
+            r"no quiero saber nada",
+            r"dejen(me)? en paz",
+            r"(retir\w*|revoc\w*) (mi |el )?consentimiento",
+        ),
+        "fr": (
+            r"laissez-?(moi|nous) tranquilles?",
+            r"oubliez-?(moi|nous)",
+            r"fichez-?(moi|nous) la paix",
+            r"(retir\w*|revoqu\w*) (mon |le )?consentement",
+        ),
+        "de": (
+            r"lass(en sie|t)? (mich|uns) (\w+ )?in ruhe",
+            r"vergessen sie mich",
+            r"verschonen sie mich",
+            r"(widerrufe|ziehe) (\w+ ){0,2}(einwilligung|zustimmung)",
+        ),
     },
     "why": {
         "en": (
@@ -777,6 +834,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(he|she|they) (wants?|would like|'d like|asked|asks|wishes|no longer|does ?n'?t want|never)",
             r"(previous|former|prior|old) (tenants?|owners?|occupants?|residents?)",
             r"(no longer|does ?n'?t|does not) lives? (here|at this address)",
+            r"(he|she|they) (has |have )?moved",
+            r"moved (out|away)",
         ),
         "es": (
             r"mi (\w+ )?(esposa|esposo|marido|mujer|hijo|hija|madre|padre|mama|papa|abuel[oa]|hermano|"
@@ -791,6 +850,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"a nombre de (?!(mi|mis|nuestr\w*|yo)\b)\w+",
             r"(inquilin[oa]s?|propietari[oa]s?|duen[oa]s?|ocupantes?|residentes?) (anterior|previ[oa])\w*",
             r"ya no vive (aqui|en esta direccion)",
+            r"se (mudo|mudaron|fue a vivir|fueron a vivir)",
         ),
         "fr": (
             r"(ma|mon) (\w+ )?(femme|mari|epouse|epoux|fils|fille|mere|pere|maman|papa|grand-mere|grand-pere|"
@@ -804,6 +864,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(ancien|ancienne|precedent|precedente)s? (locataires?|proprietaires?|occupant\w*|habitant\w*)",
             r"(locataires?|proprietaires?|occupant\w*|habitant\w*) (precedent\w*|d'avant)",
             r"n'habite plus (ici|a cette adresse)",
+            r"(a|ont) demenage",
         ),
         "de": (
             r"(meine|meiner|meinem|meinen|mein) (\w+ )?(frau|mann|ehefrau|ehemann|sohn|tochter|mutter|vater|"
@@ -817,6 +878,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"vormieter\w*|vorbesitzer\w*|vorbewohner\w*",
             r"(vorherige|fruehere|ehemalige)\w* (mieter\w*|bewohner\w*|besitzer\w*)",
             r"wohnt (\w+ )?nicht mehr hier",
+            r"(ausgezogen|verzogen|weggezogen)",
         ),
     },
     "generic": {

@@ -122,7 +122,7 @@ _SENTENCES = re.compile(r"(?<=[.!?;¡¿])\s+|\n+|(?<=[!?])(?=\w)")
 # contrast splits a sentence into clauses read apart ("stop the emails, but the catalog is fine")
 _CONTRAST = re.compile(
     r",?\s+\b(but|however|although|though|while|whereas|pero|sin embargo|aunque|mientras|mais|cependant|"
-    r"toutefois|par contre|en revanche|alors que|tandis que|aber|jedoch|allerdings|sondern|doch|waehrend|dagegen)\b"
+    r"toutefois|par contre|en revanche|alors que|tandis que|aber|jedoch|allerdings|sondern|waehrend|dagegen)\b"
     r"|\s*,\s*(?=(?:and |y |et |und )?(?:the|your|el|la|los|las|le|les|der|die|das|den|ihre?n?)\b)"
     r"|\s*,\s*(?=(?:just|only|solo|solamente|seulement|juste|nur|bloss|simplement)\b)"
 )
@@ -148,6 +148,9 @@ class Clause:
     back_in: bool = False  # asks to be added again ("please put me back on the list")
     mentioned: set[str] = field(default_factory=set)  # lists named beside an objection, neither left nor kept
     erase_doubt: bool = False  # erasure words around an order or an address in the account: which, a person reads
+    erase_unsure: bool = False  # erasure words in a sentence that negates, asks, tells of the past or sets a condition
+    sentence: str = ""  # the whole sentence the clause was cut from
+    aimed_elsewhere: bool = False  # leaving words aimed at an order, a delivery or a product ("… from the coffee")
 
 
 _EVERYTHING = re.compile(
@@ -237,6 +240,17 @@ _WHOLE = re.compile(
     r"(inklusive|samt|einschliesslich|including|and|y|et|und) (all\w* |aller |todo\w* |tou\w* )?(\w+ )?"
     r"(daten|data|bestellungen|orders?|order history|history|historique|historial|donnees|datos|commandes|pedidos))\b"
 )
+# a verb that names the channel: "stop emailing me about the catalog" leaves email, not the catalog it mentions
+_EMAIL_VERB = re.compile(r"\b(e-?mailing|e-?mail me|(an|zu|anzu)?mailen|anzumailen|anmailen)\b")
+# an address word that is not an email address: "meine Adresse aus Ihrer Kartei" names no list
+_BARE_ADDRESS = re.compile(
+    r"\b(my|meine|mon|ma|mi) (adresse|anschrift|address|direccion)\b(?! (e-?mail|electronique|de (correo|e-?mail)))"
+)
+# a leaving word aimed at the account: "remove my email address from my account" edits the account
+_FROM_ACCOUNT = re.compile(
+    r"\b(from|in|aus|von|de|dans|en|del) (my|mein\w*|mon|mi|dem|ihrem) (\w+ )?"
+    r"(account|konto|kundenkonto|compte|cuenta)\b"
+)
 _PAYMENT = re.compile(r"\b(\w*karte\w*|cards?|tarjetas?|cartes? bancaires?|zahlungs\w*|payment)\b")
 _OBJECTION = re.compile(
     r"\b(object\w*|oppos\w*|widersp\w*|widerruf\w*|opong\w*|untersag\w*|verbiet\w*|interdi\w*|prohib\w*)"
@@ -247,8 +261,40 @@ _REFUSAL = re.compile(
 )
 
 
-def read_clause(text: str) -> Clause:
-    clause = Clause(text)
+_WITHOUT = re.compile(
+    r"\b(without|ohne|sans|sin|no need|inutile|pas besoin|no hace falta|no es necesario|nicht noetig|nicht notwendig)\b"
+)
+
+
+_JOINED = re.compile(r"[,;:]|\b(and|und|et|y|as|because|weil|car|porque|da)\b")
+
+
+def _unsure(sentence: str) -> bool:
+    """Erasure words asked about, told of, given as a condition or a mistake, or turned around by a negation a few
+    words before or after them ("do not delete my account", "Konto loeschen will ich nicht", "is NOT what I want"),
+    not one in another part of the sentence ("close my account as I no longer shop here and erase …")."""
+    if "?" in sentence or _WITHOUT.search(sentence):
+        return True
+    if any(found(kind, sentence) for kind in ("why", "accident", "reported", "condition")):
+        return True
+    for m in found("erase", sentence):
+        before = _JOINED.split(sentence[: m.start()])[-1].split()[-4:]
+        after = _JOINED.split(sentence[m.end() :])[0].split()[:4]
+        if found("negation", " ".join(before)) or found("negation", " ".join(after)):
+            return True
+    return False
+
+
+# a list named after the leaving words with a negation and an article before it: "unsubscribe me from the
+# newsletter, not the catalog", "desabonnez-moi de la newsletter, pas du catalogue" — the list is kept
+_NOT_THE = re.compile(
+    r"\b(not|pas|nicht|no) (the|my|your|any|du|de la|des|le|la|les|del|de los|de las|el|los|las|den|die|das|der|dem|"
+    r"ihre\w*|vos|votre|sus|su|mis|mi)\s+$"
+)
+
+
+def read_clause(text: str, sentence: str = "") -> Clause:
+    clause = Clause(text, sentence=sentence or text)
     leaves = found("leave", text)
     names_list = found("list_topic", text) or found("email", text) or found("postal", text)
     if names_list or (found("share_verb", text) and found("others", text)):
@@ -269,6 +315,7 @@ def read_clause(text: str) -> Clause:
         return [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
 
     listy = outside_not_list(found("list_word", text)) or outside_not_list(found("list_topic", text))
+    clause.aimed_elsewhere = bool(aimed_elsewhere)
     if leaves and (not_list or aimed_at) and not listy:
         leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
     clause.leave = [m.group(0) for m in leaves]
@@ -280,23 +327,40 @@ def read_clause(text: str) -> Clause:
         m for m in erasing if not any(n.start() < m.start() for n in not_list) and not _PAYMENT.search(m.group(0))
     ]
     # an order, an address or reviews inside the words: the account with its orders, or only those in it?
+    # … or named right after them ("remove my details from the order", "delete my account's saved addresses")
     doubtful = [
         m
         for m in plain_erasing
-        if any(m.start() <= n.start() < m.end() for n in not_list) and not _WHOLE.search(m.group(0))
+        if (
+            any(m.start() <= n.start() < m.end() or _aimed(text, m, n) for n in not_list)
+            or text[m.end() :].startswith("'s ")
+        )
+        and not _WHOLE.search(m.group(0))
     ]
     clause.erase = [m.group(0) for m in plain_erasing if m not in doubtful]
-    clause.erase_doubt = bool(doubtful)
-    postal = found("postal", text)
+    # "remove my email address from my account": an edit of the account, not a list
+    clause.erase_doubt = bool(doubtful) or bool(leaves and _FROM_ACCOUNT.search(text))
+    # "ohne mein Konto zu loeschen", "Das Konto loeschen moechte ich aber nicht", "Why was my account deleted?": the
+    # whole sentence is read, since a contrast word may have cut the negation off into a clause of its own
+    clause.erase_unsure = bool(clause.erase) and _unsure(clause.sentence)
+    emails = found("email", text)
+    # "news letter" is email, not a letter
+    postal = [p for p in found("postal", text) if not any(e.start() <= p.start() < e.end() for e in emails)]
     if postal:
         clause.channels.add(POSTAL)
-    if found("email", text):
+    if found("email", text) or (leaves and _EMAIL_VERB.search(text)):
         clause.channels.add(EMAIL)
+        if leaves and _EMAIL_VERB.search(text) and POSTAL in clause.channels:
+            # "stop emailing me about the catalog": the catalog is what the email is about, maybe still wanted
+            clause.channels.discard(POSTAL)
+            clause.mentioned.add(POSTAL)
     elif found("email_weak", text) and not postal:
         clause.weak_email = True
     elif any(not _in_postal_phrase(text, m, postal) for m in found("email_weak", text)):
         # "par mail et par courrier", "tanto correo como cartas": the mail may be the email; a person reads it
         clause.mentioned.add(EMAIL)
+    if leaves and not clause.channels and not clause.weak_email and _BARE_ADDRESS.search(text):
+        clause.mentioned.add(POSTAL)  # "meine Adresse aus Ihrer Kartei entfernen": the post, or the email?
     clause.sublists = [m.group(0) for m in found("sublist", text)]
     if clause.sublists:
         clause.channels.add(EMAIL)
@@ -310,19 +374,29 @@ def read_clause(text: str) -> Clause:
             or _OBJECTION.search(text)
             or _NOT_TO.search(text[max(0, partners.start() - 20) : partners.start()])  # "nicht an Drittfirmen"
         )
-        if refusing:
-            # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires": no verb, the same wish
-            shares = [partners]
-        elif leaves:
-            # "remove my name from your partners' mailing lists": whether that is the sharing, a person reads
+        if refusing or leaves:
+            # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires" (no verb, maybe the same
+            # wish), "… chez vos partenaires de livraison" (a parcel), "remove my name from your partners' mailing
+            # lists": whether that is the sharing, a person reads
             clause.mentioned.add(SHARING)
     if shares and (others or own_data):
-        clause.channels.add(SHARING)
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
         # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with
         # partners was no issue")
         negated_share = [m for m in found("negation", text) if m.start() < shares[-1].end()]
-        refusal = negated_share or leaves or _REFUSAL.search(text)
+        refused = _REFUSAL.search(text)
+        refusal = negated_share or leaves or refused
+        told = "?" in clause.sentence or found("transactional", text) or found("not_list", text)
+        if postal and all(_POSTAL_ADDRESS.search(text[max(0, m.start() - 10) : m.end() + 10]) for m in postal):
+            clause.channels.discard(POSTAL)  # "my name and postal address": what is shared, not the catalog
+        if not refused and ((not negated_share and (clause.channels or told)) or (not leaves and told)):
+            # "unsubscribe me from the newsletter you share with your partners" (the leaving words are about the
+            # newsletter), "my address was not passed on to your delivery partners, so the parcel never arrived",
+            # "… nicht an Dritte verkauft?" (a negation in a story about an order, or a question): whether the
+            # sharing is refused, a person reads
+            clause.mentioned.add(SHARING)
+            return _finish(clause, text, leaves)
+        clause.channels.add(SHARING)
         if refusal and not found("why", text):
             clause.leave = clause.leave or [f"share:{shares[0].group(0)}"]
             # "je m'oppose a toute cession …", "I object to …": an objection aims at the sharing alone, whatever
@@ -378,6 +452,12 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
             for later in leaves[i + 1 :]
         )
         clause.negated = (bool(negations) and not helpless) or turned_around
+        named_after = (
+            found("email", text) + found("postal", text) + found("email_weak", text) + found("list_topic", text)
+        )
+        clause.keep += [
+            f"not:{m.group(0)}" for m in named_after if m.start() > first and _NOT_THE.search(text[: m.start()])
+        ]
         clause.asked_why = bool(found("why", text))
         clause.reported = bool(found("reported", text))
         clause.mistake = bool(found("accident", text))
@@ -396,14 +476,14 @@ def clauses_of(text: str) -> list[Clause]:
     for sentence in _SENTENCES.split(ADDRESS_IN_TEXT.sub("this address", fold(text))):
         for part in _CONTRAST.split(sentence):
             if part and part.strip() and not _CONTRAST.fullmatch(part):
-                result += _wishes_apart(part.strip())
+                result += _wishes_apart(part.strip(), sentence)
     return [c for c in result if c.text]
 
 
 _AND = re.compile(r"(?:,\s*|\s+)(?:and|y|e|et|und|also|aussi|ademas|auch)\s+|,\s*")
 
 
-def _wishes_apart(text: str) -> list[Clause]:
+def _wishes_apart(text: str, sentence: str) -> list[Clause]:
     """Two wishes joined by "and" are two clauses ("take me off your list and stop the catalogs"): each names
     its own lists."""
     leaves = found("leave", text)
@@ -411,8 +491,9 @@ def _wishes_apart(text: str) -> list[Clause]:
         joint = list(_AND.finditer(text, first.end(), second.start()))
         if joint:
             cut = joint[-1]
-            return [read_clause(text[: cut.start()].strip()), *_wishes_apart(text[cut.end() :].strip())]
-    return [read_clause(text)]
+            cut_off = text[cut.end() :].strip()
+            return [read_clause(text[: cut.start()].strip(), sentence), *_wishes_apart(cut_off, sentence)]
+    return [read_clause(text, sentence)]
 
 
 # --- is there list-removal vocabulary at all? ----------------------------------------------------------------------
@@ -437,7 +518,7 @@ def list_vocabulary(text: str) -> list[str]:
     cues += [f"back_in:{m.group(0)}" for m in found("resubscribe", text)]
     cues += [f"leave:{m.group(0)}" for m in found("leave_if_list", text)]
     for clause in clauses_of(text):
-        if SHARING in clause.channels:
+        if SHARING in clause.channels or SHARING in clause.mentioned:
             cues.append("sharing")
         named = clause.channels or clause.weak_email or found("list_word", clause.text)
         if named and found("negation", clause.text):
@@ -468,6 +549,8 @@ MAX_READ = 16 * 1024  # a person's own words; past this no reading is confident
 MAX_SUBJECT = 1024  # no person writes a longer subject; reading a hostile one took seconds
 SHORT_REPLY = 60  # characters of own text: a reply this short is a reaction, not a message of its own
 # the store's account mail ("Welcome — your account is ready"): a bare "remove me" in reply may mean the account
+# inside a compound as well: "Ihr neuer Fruehjahrskatalog", "Sommerprospekt"
+_CATALOG_STEM = re.compile(r"(katalog|catalog|prospekt|brochure|folleto|depliant)")
 _ACCOUNT_MAIL = re.compile(r"\b(account|cuenta|compte|konto|kundenkonto|welcome|bienvenid\w*|bienvenue|willkommen)\b")
 _LONG_TOKEN = re.compile(r"\S{64,}")  # no word is this long: a run like it would only make the cues backtrack
 
@@ -485,10 +568,11 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
     if not vocabulary and replying and len(body) <= SHORT_REPLY:
         # "Basta ya.", "Non merci." above the store's own mail: a reaction to it, which a person reads
         return Reading(Outcome.REVIEW, (EMAIL,), "a very short reply to the store's mail")
-    if not vocabulary and (found("erase", words) or (_PARTNERS.search(words) and _OWN_DATA.search(words))):
+    folded = fold(words)  # the cues are written folded: "Meine Daten niemals an andere Firmen!"
+    if not vocabulary and (found("erase", folded) or (_PARTNERS.search(folded) and _OWN_DATA.search(folded))):
         # "My details are not for other companies", "Mis datos nunca a otras empresas": no cue the reader knows,
         # but words about a person's data and other companies, or about deleting: never read as asking nothing
-        suggested = (SHARING,) if _PARTNERS.search(words) else ORDER[:2]
+        suggested = (SHARING,) if _PARTNERS.search(folded) else ORDER[:2]
         return Reading(Outcome.REVIEW, suggested, "words about sharing or deleting data the reader does not know")
     if not vocabulary:
         return Reading(Outcome.NOTHING, reason="no list-removal words")
@@ -516,10 +600,33 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
             return Reading(
                 Outcome.REVIEW, reading.scopes, "an unnamed wish in reply to mail that is not a newsletter", cues
             )
+    if (
+        reading.outcome is Outcome.ACT
+        and replying
+        and not reading.erase
+        and POSTAL not in reading.scopes
+        and (found("postal", fold(subject)) or _CATALOG_STEM.search(fold(subject)))
+    ):
+        # "Please take me off your mailing list" in reply to "Your Spring Catalog is on its way": which list, a
+        # person reads
+        return Reading(
+            Outcome.REVIEW, _ordered({POSTAL, *reading.scopes}), "a reply to postal mail that leaves another list", cues
+        )
     replied_about = [] if own_subject else found("not_list", fold(subject)) + found("transactional", fold(subject))
     replied_about += [] if own_subject else list(_ACCOUNT_MAIL.finditer(fold(subject)))
-    if reading.outcome is Outcome.ACT and unnamed and replied_about and not reading.erase:
+    # "un mail à chaque étape de la livraison" in reply to a shipping notice: a word for mail names no list
+    weakly_named = not any(c.channels for c in clauses)
+    if reading.outcome is Outcome.ACT and weakly_named and replied_about and not reading.erase:
         return Reading(Outcome.REVIEW, reading.scopes, "an unnamed wish in a reply to mail about an order", cues)
+    if reading.outcome is Outcome.ACT and unnamed and not reading.erase and any(c.aimed_elsewhere for c in clauses):
+        # subject "Unsubscribe", body "I want to unsubscribe from the coffee beans delivery": the headline is the
+        # same wish as the words aimed at the product
+        return Reading(Outcome.REVIEW, reading.scopes, "a wish naming no list beside one aimed at a product", cues)
+    if reading.outcome is Outcome.ACT and weakly_named and not reading.erase and _PARTNERS.search(folded):
+        # "Opt out – third parties": a wish naming no list beside partners may be the sharing
+        return Reading(
+            Outcome.REVIEW, _ordered({SHARING, *reading.scopes}), "a wish naming no list beside partners", cues
+        )
     if (
         reading.outcome is Outcome.ACT
         and unnamed
@@ -540,7 +647,7 @@ def read_words(text: str, subject: str, *, relayed: bool = False) -> Reading:
 def _suggest(clauses: list[Clause]) -> tuple[str, ...]:
     named: set[str] = set()
     for clause in clauses:
-        named |= clause.channels
+        named |= clause.channels | clause.mentioned
     return _ordered(named or {EMAIL})
 
 
@@ -555,6 +662,8 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
     suggested, inferred = _scopes_asked(plain or wishes, clauses)
     if not relayed and any(c.other_person for c in clauses):
         return Reading(Outcome.REVIEW, suggested, "may concern someone other than the writer", cues, someone_else=True)
+    if any(c.erase_unsure for c in erase):
+        return Reading(Outcome.REVIEW, ORDER[:2], "an erasure negated, asked about or told of: a person decides", cues)
     if any(c.erase_doubt for c in clauses) and not erase:
         return Reading(Outcome.REVIEW, ORDER[:2], "deleting the account, or only something in it", cues)
     if erase:
@@ -569,7 +678,7 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
         )
     if not plain:
         return Reading(Outcome.REVIEW, suggested, "the wish to leave is only hypothetical", cues)
-    conflict = _conflict(plain, kept, suggested)
+    conflict = _conflict(plain, kept, suggested, [c for c in clauses if c not in wishes])
     if conflict:
         return Reading(Outcome.REVIEW, suggested, conflict, cues)
     if inferred:
@@ -624,7 +733,7 @@ def _scopes_asked(wishes: list[Clause], clauses: list[Clause]) -> tuple[tuple[st
     return _ordered(named), inferred
 
 
-def _conflict(wishes: list[Clause], kept: list[Clause], scopes: tuple[str, ...]) -> str | None:
+def _conflict(wishes: list[Clause], kept: list[Clause], scopes: tuple[str, ...], others: list[Clause]) -> str | None:
     """A list kept that is also left, or one email list left while another is kept: a human picks."""
     kept_channels: set[str] = set()
     for clause in kept:
@@ -636,6 +745,9 @@ def _conflict(wishes: list[Clause], kept: list[Clause], scopes: tuple[str, ...])
     partial = [c for c in wishes if c.sublists and not c.everything]
     if partial and kept:
         return "leaves one email list and keeps another"
+    if partial and any(EMAIL in c.channels and not c.leave and not c.sublists for c in others):
+        # "quitenme de las encuestas … el boletin si me interesa": another email list named, neither left nor kept
+        return "leaves one email list and names another"
     if any(c.keep for c in wishes):
         return "one sentence both leaves and keeps"
     return None

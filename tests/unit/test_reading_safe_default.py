@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.inbox import load, read
+from bench.inbox import load, read, rules_alone
 from chalicelib.adapters.mime import parse_inbound
 from chalicelib.domain.inbound import Kind, classify
 from chalicelib.domain.reading import Outcome, fold, own_words, read_words
@@ -255,13 +255,14 @@ def test_a_card_in_the_account_or_a_list_kept_is_never_acted_on(text: str, subje
     assert reading.outcome is not Outcome.ACT and not reading.erase, reading
 
 
-def test_names_and_addresses_at_the_partners_are_sharing_even_without_a_verb() -> None:
+def test_names_and_addresses_at_the_partners_without_a_verb_go_to_a_person_with_sharing_suggested() -> None:
+    # once acted on as sharing: "Je ne veux pas que mon colis soit déposé chez vos partenaires" read the same way
     text = (
         "Je ne veux plus rien recevoir : ni mails, ni catalogues. Et je ne veux pas non plus que mon nom et mon "
         "adresse traînent chez vos partenaires."
     )
     reading = read_words(fold(text), "TOUT arrêter")
-    assert reading.outcome is Outcome.ACT and "partner_sharing" in reading.scopes, reading
+    assert reading.outcome is Outcome.REVIEW and "partner_sharing" in reading.scopes, reading
 
 
 @pytest.mark.parametrize(
@@ -424,9 +425,9 @@ def test_a_reply_with_no_words_of_its_own_is_read_from_its_subject_without_faili
     ("text", "outcome", "scopes", "erase"),
     [
         ("Bitte in meinem Konto die alte Lieferadresse löschen.", "review", None, False),
-        ("Meine Adresse und mein Name bitte nicht an Drittfirmen.", "act", ("partner_sharing",), False),
+        ("Meine Adresse und mein Name bitte nicht an Drittfirmen.", "review", ("partner_sharing",), False),
         ("Please take me off your postal mailing list.", "act", ("postal",), False),
-        ("Supprimez mon compte pas seulement la newsletter", "act", ("email", "postal"), True),
+        ("Supprimez mon compte pas seulement la newsletter", "review", ("email", "postal"), False),
     ],
 )
 def test_third_review_cases(text: str, outcome: str, scopes: tuple[str, ...] | None, erase: bool) -> None:
@@ -520,3 +521,123 @@ def test_a_complaint_about_delivery_partners_is_no_sharing_request() -> None:
 def test_a_negation_after_the_first_erasure_words_leaves_them_standing() -> None:
     text = "Please close my account as I no longer shop here and erase all my personal data"
     assert read_words(fold(text), "").erase
+
+
+# Found by a sixth review, read through `classify` on raw mail (the fold the reader relies on included) and by the
+# rules alone: the second reading (second_reading.py) may add reviews, and must not be what keeps these right.
+def _rules_verdict(subject: str, body: str):  # type: ignore[no-untyped-def]
+    raw = f"From: cust@example.com\r\nSubject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    with rules_alone():
+        return classify(parse_inbound(raw.encode(), ("support@shop.example",)), AGENTS)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", "My details are not for other companies."),
+        ("", "Meine Daten niemals an andere Firmen!"),
+        ("", "Mis datos nunca a otras empresas."),
+        ("", "Mes coordonnées ne sont pas pour d'autres sociétés."),
+        ("", "Melden Sie mich doch bitte endlich ab!"),
+        ("", "Tragen Sie mich doch bitte endlich aus."),
+        ("", "Schicken Sie mir doch bitte nichts mehr zu."),
+        (
+            "Kontakt",
+            "Guten Tag, bitte kontaktieren Sie mich in Zukunft nicht mehr, weder schriftlich noch telefonisch. Danke.",
+        ),
+        ("", "No vuelvan a escribirme."),
+        ("", "No me vuelvan a enviar nada."),
+        ("", "Dejen de molestarme, por favor."),
+        ("", "Ne me recontactez plus."),
+        ("", "Veuillez ne plus m'importuner."),
+        ("", "Don't ever send me anything again."),
+        ("Please", "Hello, I'd appreciate it if you didn't send me anything else going forward. Thanks, Mark"),
+        ("", "Kindly refrain from contacting me in future."),
+        ("", "I withdraw my consent."),
+    ],
+)
+def test_sixth_review_requests_in_words_the_reader_missed_are_never_dropped(subject: str, body: str) -> None:
+    """Data "not for other companies", "Melden Sie mich doch bitte endlich ab!", "No vuelvan a escribirme", "Ne me
+    recontactez plus", "Don't ever send me anything again", "I withdraw my consent"."""
+    verdict = _rules_verdict(subject, body)
+    assert verdict.kind in (Kind.REVIEW, Kind.REQUEST), verdict
+    assert verdict.kind is Kind.REVIEW or verdict.scopes == ("email",), verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("", "I'd like to go paperless - please stop the printed catalog and just email me instead."),
+        ("Papierlos", "Bitte keine Kataloge mehr per Post, lieber alles per E-Mail."),
+        ("", "Plus de catalogue papier svp, envoyez-moi plutôt la version par e-mail."),
+        ("", "No más catálogos en papel, prefiero recibirlos por email."),
+        ("", "Unsubscribe me from the newsletter, not the catalog."),
+        ("", "Please stop the catalogs, not the emails."),
+        ("", "Désabonnez-moi de la newsletter, pas du catalogue."),
+        ("", "Denme de baja del boletín, no del catálogo."),
+        ("", "Please unsubscribe me from emails, do not delete my account."),
+        ("", "I'd like to unsubscribe from the emails without having to delete my account."),
+        ("", "Ich möchte mich vom Newsletter abmelden, ohne mein Konto zu löschen."),
+        ("", "Je voudrais me désabonner de la newsletter sans supprimer mon compte."),
+        ("", "Quiero darme de baja del boletín sin eliminar mi cuenta."),
+        ("", "Stop the newsletter please – and no, I don't want you to close my account."),
+        ("", "Please stop emailing me, I already get the catalog in the post."),
+        ("", "Please quit emailing me about the new brochure."),
+        ("", "Bitte hören Sie auf, mich wegen jedem neuen Katalog anzumailen."),
+        ("", "Do I have to delete my account to stop the emails?"),
+        ("", "Why was my account deleted?"),
+        ("", "My account was closed by mistake, please reopen it."),
+        ("", "Muss ich mein Konto löschen, um keine Newsletter mehr zu bekommen?"),
+        ("", "Dois-je supprimer mon compte pour ne plus recevoir la newsletter ?"),
+        ("", "¿Tengo que borrar mi cuenta para dejar de recibir correos?"),
+        ("", "Pourquoi avez-vous voulu supprimer mon compte ? Je n'ai rien demandé."),
+        ("", "I almost unsubscribed today, but the new catalog is great."),
+        ("", "I thought about unsubscribing from the emails, but I'll stay for now."),
+        ("", "Ich wollte mich schon vom Newsletter abmelden, aber die letzte Ausgabe war richtig gut."),
+        ("", "J'ai failli me désabonner de la newsletter, mais votre dernier numéro m'a fait changer d'avis."),
+        ("", "Casi me doy de baja del boletín, pero el último me encantó."),
+        ("", "Bitte keinen Newsletter mehr. Das Konto löschen möchte ich aber nicht."),
+        ("", "Mein Konto löschen will ich nicht, nur keine Mails mehr."),
+        ("", "Arrêtez les catalogues s'il vous plaît. Inutile de supprimer mon compte."),
+        ("", "Unsubscribe from newsletter only. Account deletion is NOT what I want."),
+        ("", "Please remove my details from the order before it ships, it's a gift."),
+        ("", "Can you remove my information from the review I posted?"),
+        ("", "Could you delete my account's saved addresses? Only the old ones."),
+        ("", "I have no objection to you sharing my address with partners, just stop the catalogs."),
+        (
+            "",
+            "Ich habe kein Problem damit, dass Sie meine Adresse an Partner weitergeben, aber bitte keine Kataloge "
+            "mehr.",
+        ),
+        ("", "No tengo ningún inconveniente en que compartan mis datos con sus socios, pero no quiero más catálogos."),
+        ("", "Je ne veux pas que mon colis soit déposé chez vos partenaires, livrez-le à mon adresse."),
+        (
+            "",
+            "Ich möchte nicht, dass mein Paket wieder bei Ihren Paketpartnern landet, bitte an meine Adresse liefern.",
+        ),
+        ("", "Je m'oppose aux frais que vos partenaires de livraison ont facturés à mon adresse."),
+        ("", "Ich habe meine Adresse nicht an Drittfirmen gegeben, woher haben Sie sie?"),
+        ("", "Meine Adresse haben Sie doch hoffentlich nicht an Dritte verkauft?"),
+        ("", "My address was not passed on to your delivery partners, so the parcel never arrived."),
+        ("", "Meine Daten sind offenbar nicht an Ihren Versandpartner übermittelt worden, das Paket kam nie an."),
+        ("", "Mon adresse n'a pas été transmise à votre partenaire de livraison, le colis est revenu."),
+        ("", "No le comunicaron mi dirección a sus socios de reparto y el paquete no llegó."),
+        ("", "Please take Maria Lopez off your catalog list, she moved out."),
+        ("", "Frau Müller ist vor zwei Jahren ausgezogen, bitte keine Kataloge mehr an sie."),
+        ("", "Dejen de enviar catálogos para Juan Pérez, se mudó hace años."),
+        ("Re: Your Spring Catalog is on its way", "Please take me off your mailing list."),
+        ("AW: Ihr neuer Frühjahrskatalog ist unterwegs", "Bitte streichen Sie mich aus Ihrem Verteiler."),
+        ("RE: Votre catalogue de printemps arrive", "Merci de me retirer de votre liste."),
+        ("", "Please remove my email address from my account, I want to use my other one instead."),
+        ("", "Please unsubscribe me from the newsletter you share with your partners."),
+        ("", "Bitte meine Adresse aus Ihrer Kartei entfernen."),
+    ],
+)
+def test_sixth_review_words_that_do_not_plainly_ask_what_they_seem_go_to_a_person(subject: str, body: str) -> None:
+    """Email wished instead of the catalog, "not the catalog", "unsubscribe me without deleting my account", "stop
+    emailing me about the catalog", erasure words asked about, told of, turned around or aimed at an order, a wish
+    given up ("I almost unsubscribed"), consent to sharing, partners who deliver parcels, a denial or a question about
+    sharing, someone who moved out, a reply to a catalog notice, an account edit, "the newsletter you share with your
+    partners", "meine Adresse" without a list."""
+    verdict = _rules_verdict(subject, body)
+    assert verdict.kind is Kind.REVIEW and not verdict.erase, verdict
