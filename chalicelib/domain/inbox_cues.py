@@ -47,6 +47,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"more|e-?mails?|emails|mail|catalog\w*|newsletters?|promo\w*|offers|marketing)",
             r"(do ?n[o']?t|never|please don'?t|do not) (ever )?(send|email|e-mail|mail|contact|write)",
             r"refrain from (contacting|e-?mailing|emailing|sending|mailing|writing)",
+            r"discontinue (sending|mailing|emailing|e-mailing|contacting)",
             r"(don'?t|do not|never) want to be (contacted|e-?mailed|mailed|bothered|on (your|the|any))",
             r"(don'?t|do not|never) want to (get|receive)",
             r"off (your|the|all|any) (\w+ )?(mailing )?lists?",
@@ -146,7 +147,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(aus|von) (dem|der|den|ihrem|ihrer|eurem|eurer|unserem) [\w-]+ (\w+ )?(nehmen|entfernen|streichen|austragen|"
             r"loeschen|raus|rausnehmen|herausnehmen)",
             r"(schick|send|stell)\w* (\w+ ){0,6}nichts? mehr (\w+ )?zu",
-            r"(kontaktier|anschreib|schreib|mail|anruf)\w* (sie |ihr )?(mich|uns) (\w+ ){0,4}nicht mehr",
+            r"(kontaktier|anschreib|schreib|mail|anruf)\w* (sie |ihr )?(mich|uns) (\w+ ){0,4}nicht mehr( an)?(?=\s*([.!,;]|$))",
             r"(stell\w*) (sie |ihr )?(den|die|das|jegliche\w*|alle|jeden)? ?([\w-]+ ){0,4}ein",
             r"einstellen",
             r"nicht mehr (\w+ ){0,3}(zusenden|zuschicken|schicken|senden|erhalten|bekommen|kontaktieren|"
@@ -565,9 +566,6 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(don'?t|do not) mind",
             r"no (problem|issue) with",
             r"rather (keep|get|receive)",
-            r"instead",
-            r"prefer\w*",
-            r"no objections?",
             r"except",
             r"apart from",
             r"other than",
@@ -588,11 +586,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"excepto",
             r"salvo",
             r"menos (el|la|los|las)",
-            r"prefier\w*|preferiria",
             r"(si|tambien) me interesa\w*",
             r"dejen(lo|la|los|las) (tal cual|como esta\w*|asi)",
-            r"en (su )?lugar",
-            r"(ningun|ninguna|ni un|sin) (inconveniente|problema|objecion)",
         ),
         "fr": (
             r"(vous )?(pouvez|pourrez) (les |la |le )?continuer",
@@ -616,12 +611,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"sauf",
             r"a part",
             r"excepte",
-            r"plutot",
-            r"au lieu",
-            r"prefere\w*",
-            r"rien contre",
             r"me (derange|derangent|gene|genent) pas",
-            r"(pas d'|aucune )objection",
         ),
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
@@ -644,14 +634,54 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(stoeren|stoert) (mich )?nicht",
             r"ausser",
             r"ausgenommen",
-            r"lieber (per|als|nur|alles|digital|online|e-?mail\w*|den|die|das|im|in)",
-            r"stattdessen",
             r"behalt(e|et)?",
+        ),
+    },
+    # a preference between channels, or consent: "email me instead", "ich lese lieber online", "no objection to
+    # sharing", "prefiero no recibirlo" — what is left and what is kept, a person reads
+    "prefer": {
+        "en": (
+            r"instead",
+            r"rather",
+            r"prefer(?!ences?)\w*",
+            r"no objections?",
+            r"fine with",
+            r"(no|never had a|never had any) problem (with|if|that)",
+            r"don'?t worry",
+        ),
+        "es": (
+            r"prefier\w*|preferiria",
+            r"en (su )?lugar",
+            r"mejor (por|en|digital|online)",
+            r"(ningun|ninguna|ni un|sin) (inconveniente|problema|objecion)",
+            r"no hay (ningun )?problema",
+        ),
+        "fr": (r"plutot", r"au lieu", r"prefere\w*", r"rien contre", r"(pas d'|aucune )objection", r"pas de probleme"),
+        "de": (
+            r"(?<=[\w,] )lieber(?! (herr|kunde|kundenservice|team|gruss))",
+            r"stattdessen",
             r"bevorzug\w*",
-            r"kein problem damit",
+            r"kein problem( damit)?",
             r"nichts dagegen",
             r"keine einwaende",
         ),
+    },
+    # a phone call or a text message is no list this system keeps: a wish about it, a person reads
+    "phone": {
+        "en": (
+            r"(tele)?phone\w*",
+            r"calls?",
+            r"calling",
+            r"sms",
+            r"texts",
+            r"texting",
+            r"text messages?",
+            r"whatsapp",
+            r"push",
+        ),
+        "es": (r"telefon\w*", r"llam\w*", r"sms", r"whatsapp", r"mensajes de texto"),
+        "fr": (r"telephon\w*", r"appel\w*", r"sms", r"textos?", r"whatsapp"),
+        "de": (r"telefon\w*", r"anruf\w*", r"anzurufen", r"sms", r"whatsapp", r"push\w*"),
     },
     "negation": {
         "en": (r"not", r"\w+n't", r"never", r"no", r"nor"),
@@ -678,6 +708,13 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (
             r"(i|we) (have |had |already |recently |just |once )*(unsubscribed|opted out|clicked (the )?unsubscribe|asked (you )?to be removed|requested (to be )?remov\w*)",
             r"(almost|nearly|was going to|were going to|thought (about|of)|considered|considering) (\w+ ){0,2}(unsub\w*|cancel\w*|opt\w*|leav\w*|remov\w*)",
+            r"(have|has|haven'?t|hasn'?t|had) (\w+ )?(arrived|come)",
+            r"(arrive|arrives|arrived|arriving|coming) (any ?more|since)",
+            r"you (don'?t|do not|never|no longer) (\w+ )?send",
+            r"(i'?ve|i have) (received|gotten|got|had) no",
+            r"(you|someone|somebody) (\w+ )?unsubscribed (me|us)",
+            r"(i|we) (was|were|got|have been|'ve been|had been) (\w+ )?(unsubscribed|removed|taken off)",
+            r"without my (consent|permission|knowledge)",
         ),
         "es": (
             r"me (di|habia dado|he dado) de baja",
@@ -685,14 +722,28 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(ya )?(pedi|solicite|habia pedido) (la baja|que me)",
             r"(casi|estuve a punto de|iba a|pense en) (\w+ ){0,2}(me )?(doy|dar|darme|di) de baja",
             r"(casi|estuve a punto de|iba a|pense en) (\w+ ){0,2}(desuscrib|borr|cancel)\w*",
+            r"ya no (me )?(llega|llegan|recibo)",
+            r"(me dieron|me han dado|me dio|alguien me (dio|ha dado)) de baja",
+            r"sin mi (consentimiento|permiso)",
         ),
         "fr": (
             r"je (me )?(suis|ai|m'etais|m'etait) (deja )?(desabonne\w*|desinscri\w*|demande)",
             r"(failli|j'allais|pense a|hesite a) (\w+ ){0,2}(me )?(desabonn|desinscri|resili)\w*",
+            r"je ne (recois|recevons) plus",
+            r"vous ne (m'|nous )?(envoyez|ecrivez) plus",
+            r"(n'arrive|n'arrivent) plus",
+            r"(vous|quelqu'un|on) (m'avez|m'a|nous avez|nous a) (\w+ )?(desabonne|desinscrit|retire)\w*",
+            r"sans mon (consentement|accord)",
         ),
         "de": (
             r"ich (habe|hatte) (mich )?(\w+ ){0,4}(abgemeldet|ausgetragen|abbestellt|gebeten)",
             r"(wollte|wollten|ueberlegt\w*) (\w+ ){0,4}(abmelden|abbestellen|austragen|kuendigen|abzumelden|abzubestellen)",
+            r"kommt (\w+ ){0,6}an",
+            r"(erhalte|bekomme) ich (\w+ ){0,3}(kein\w*|nicht)",
+            r"schreiben sie mich (\w+ ){0,4}nicht mehr an",
+            r"(jemand|sie|man) (hat|haben) mich (\w+ ){0,3}(abgemeldet|ausgetragen)",
+            r"(wurde|bin) (\w+ ){0,3}(abgemeldet|ausgetragen)",
+            r"ohne meine (zustimmung|einwilligung)",
         ),
     },
     # the writer wants back in: whatever else the message says, a person reads it
@@ -718,6 +769,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"forget (about )?me",
             r"never (hear|contact)",
             r"withdraw\w* (my |our |all )?consent",
+            r"nothing (more |further )?to do with",
+            r"(don'?t|do not|stop) bother\w* me",
+            r"discontinue",
             r"(didn'?t|did not|would not|wouldn'?t) (send|email|e-?mail|mail|contact) (me|us) (anything|any more|again)",
         ),
         "es": (
@@ -725,18 +779,22 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"no quiero saber nada",
             r"dejen(me)? en paz",
             r"(retir\w*|revoc\w*) (mi |el )?consentimiento",
+            r"absten\w* de (contactar|enviar|escribir|mandar)\w*",
         ),
         "fr": (
             r"laissez-?(moi|nous) tranquilles?",
             r"oubliez-?(moi|nous)",
             r"fichez-?(moi|nous) la paix",
             r"(retir\w*|revoqu\w*) (mon |le )?consentement",
+            r"m'oublier",
         ),
         "de": (
             r"lass(en sie|t)? (mich|uns) (\w+ )?in ruhe",
             r"vergessen sie mich",
             r"verschonen sie mich",
             r"(widerrufe|ziehe) (\w+ ){0,2}(einwilligung|zustimmung)",
+            r"in frieden",
+            r"(kontaktier|anschreib|anruf)\w* (sie |ihr )?(mich|uns) (\w+ ){0,4}nicht mehr",
         ),
     },
     "why": {
@@ -824,7 +882,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (
             r"my (\w+ )?(wife|husband|son|daughter|mother|mom|mum|father|dad|parents?|kids?|child|children|"
             r"grandmother|grandfather|grandma|grandpa|granny|sister|brother|aunt|uncle|neighbou?r|"
-            r"boyfriend|girlfriend|fiance\w*|spouse|roommate|tenant|colleague|employee|client|family)",
+            r"boyfriend|girlfriend|fiance\w*|spouse|roommate|tenant|colleague|employee|client|family|friend|assistant|"
+            r"secretary|flatmate|housemate|\w+-in-law|in-laws|partner|lodger|carer|caregiver)",
+            r"(to|for) (mr|mrs|ms|miss|dr)\.? \w+",
+            r"(doesn'?t|does not|don'?t|do not) live (here|at this address)",
             r"on behalf of",
             r"deceased",
             r"passed away",
@@ -839,7 +900,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "es": (
             r"mi (\w+ )?(esposa|esposo|marido|mujer|hijo|hija|madre|padre|mama|papa|abuel[oa]|hermano|"
-            r"hermana|pareja|novi[oa]|ti[oa]|vecin[oa]|familia)",
+            r"hermana|pareja|novi[oa]|ti[oa]|vecin[oa]|familia|amig[oa]|suegr[oa]|companer[oa] de piso|asistente|"
+            r"secretari[oa]|inquilin[oa])",
+            r"(a|para) (el |la )?(sr|sra|srta|senor|senora|don|dona)\.? \w+",
+            r"no vive (aqui|en esta direccion)",
             r"mis (padres|hijos)",
             r"en nombre de",
             r"fallecid[oa]",
@@ -854,7 +918,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "fr": (
             r"(ma|mon) (\w+ )?(femme|mari|epouse|epoux|fils|fille|mere|pere|maman|papa|grand-mere|grand-pere|"
-            r"soeur|frere|conjoint\w*|compagne|compagnon|voisin\w*|tante|oncle|famille)",
+            r"soeur|frere|conjoint\w*|compagne|compagnon|voisin\w*|tante|oncle|famille|ami|amie|belle-mere|"
+            r"beau-pere|colocataire|assistante?|secretaire|locataire)",
+            r"(a|pour) (m\.|mme|mlle|monsieur|madame) \w+",
+            r"n'habite (pas|plus) (ici|a cette adresse)",
             r"mes (parents|enfants)",
             r"au nom de",
             r"decede\w*",
@@ -869,7 +936,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "de": (
             r"(meine|meiner|meinem|meinen|mein) (\w+ )?(frau|mann|ehefrau|ehemann|sohn|tochter|mutter|vater|"
             r"mama|papa|oma|opa|schwester|bruder|lebensgefaehrt\w*|freundin|freund|nachbar\w*|tante|onkel|"
-            r"familie|eltern|kinder|kind|gatt\w*)",
+            r"familie|eltern|kinder|kind|gatt\w*|schwieger\w*|mitbewohner\w*|freund\w*|assistent\w*|sekretaer\w*|"
+            r"untermieter\w*)",
+            r"(an|fuer) (herrn?|frau) \w+",
+            r"wohnt (\w+ ){0,2}(nicht|nicht mehr) hier",
             r"im namen (von|meines|meiner)",
             r"verstorben\w*",
             r"(ihre|seine|deren) (e-?mail|adresse|daten)",
@@ -921,6 +991,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "not_list": {
         "en": (
+            r"parcels?",
+            r"packages?",
             r"direct debit",
             r"standing order",
             r"orders?",
@@ -962,6 +1034,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(shipping|delivery|dispatch|tracking|confirmation|receipt|invoice|password)( \w+){0,2} e-?mails?",
         ),
         "es": (
+            r"paquetes?",
             r"domiciliacion",
             r"debito automatico",
             r"pedidos?",
@@ -990,6 +1063,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"codigo",
         ),
         "fr": (
+            r"colis",
             r"prelevement\w*",
             r"commandes?",
             r"articles? (de|du|dans|que)",
@@ -1015,6 +1089,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"rendez-vous",
         ),
         "de": (
+            r"pakete?n?",
             r"lastschrift\w*",
             r"sepa",
             r"mandat\w*",

@@ -19,6 +19,7 @@ from .inbox_cues import CUES
 
 EMAIL, POSTAL, SHARING = "email", "postal", "partner_sharing"
 ORDER = (EMAIL, POSTAL, SHARING)
+PHONE = "phone"  # calls and text messages: no list of this system's, named only to send a wish about them to a person
 
 
 class Outcome(StrEnum):
@@ -94,13 +95,27 @@ _DISCLAIMER = re.compile(
 )
 
 
+_GREETING = re.compile(
+    r"^\W*(hello|hi|hey|dear|good (morning|afternoon|evening)|hola|buen[oa]s( dias| tardes| noches)?|estimad[oa]s?|"
+    r"bonjour|bonsoir|salut|madame|monsieur|hallo|guten (tag|morgen|abend)|sehr geehrte\w*|liebe\w*|moin|servus|"
+    r"gruess gott|to whom it may concern)\b[^.!?]{0,60}$"
+)
+MOBILE_FOOTER_WORDS = 8  # "Enviado desde mi Samsung Galaxy S21 Ultra"; a sentence that starts the same way is longer
+
+
 def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
-    mobile footer or legal disclaimer on."""
+    mobile footer or legal disclaimer on. A footer comes below the writer's words: a first line such as "This email is
+    to ask you to unsubscribe me" or "Please consider the environment and stop the catalogs" is the writer's."""
     kept: list[str] = []
     for line in text.splitlines():
         folded = fold(line)
-        if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
+        written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
+        footer = (
+            _SIGNATURE.match(folded)
+            and (folded.strip().startswith(("--", "__")) or len(folded.split()) <= MOBILE_FOOTER_WORDS)
+        ) or (written and _DISCLAIMER.match(folded))
+        if _QUOTE_HEADER.match(folded) or footer:
             break
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
             continue
@@ -123,6 +138,7 @@ _SENTENCES = re.compile(r"(?<=[.!?;¡¿])\s+|\n+|(?<=[!?])(?=\w)")
 _CONTRAST = re.compile(
     r",?\s+\b(but|however|although|though|while|whereas|pero|sin embargo|aunque|mientras|mais|cependant|"
     r"toutefois|par contre|en revanche|alors que|tandis que|aber|jedoch|allerdings|sondern|waehrend|dagegen)\b"
+    r"|\s*,\s*(?=doch\b)"  # ", doch den Katalog …"; "melden Sie mich doch ab" is a particle
     r"|\s*,\s*(?=(?:and |y |et |und )?(?:the|your|el|la|los|las|le|les|der|die|das|den|ihre?n?)\b)"
     r"|\s*,\s*(?=(?:just|only|solo|solamente|seulement|juste|nur|bloss|simplement)\b)"
 )
@@ -151,6 +167,8 @@ class Clause:
     erase_unsure: bool = False  # erasure words in a sentence that negates, asks, tells of the past or sets a condition
     sentence: str = ""  # the whole sentence the clause was cut from
     aimed_elsewhere: bool = False  # leaving words aimed at an order, a delivery or a product ("… from the coffee")
+    prefers: bool = False  # a preference or consent: "email me instead", "no objection to sharing"
+    moved: bool = False  # a change of address: "not to my old address, I now live at …"
 
 
 _EVERYTHING = re.compile(
@@ -261,11 +279,134 @@ _REFUSAL = re.compile(
 )
 
 
+_DATA_WORD = re.compile(r"\b(data|details|information|info|daten|angaben|donnees|coordonnees|datos|informacion)\b")
+_FROM_WHAT = re.compile(
+    r"\s*\b(from|off|vom|von|aus|de|du|des|del)\s+"
+    r"(the |your |my |dem |der |den |ihrem |ihrer |eurem |votre |vos |ma |mon |"
+    r"mes |su |sus |mi |la |el |los |las |le |les |l')?(\w+)"
+)
+# where a person's data may be erased from: the store's records, not a parcel label or a post
+_RECORDS = frozenset(
+    [
+        "account",
+        "accounts",
+        "konto",
+        "kundenkonto",
+        "database",
+        "databases",
+        "datenbank",
+        "datenbanken",
+        "system",
+        "systems",
+        "systemen",
+        "records",
+        "list",
+        "lists",
+        "liste",
+        "listen",
+        "files",
+        "file",
+        "kartei",
+        "fichier",
+        "fichiers",
+        "base",
+        "bases",
+        "sistema",
+        "sistemas",
+        "registros",
+        "archivos",
+        "server",
+        "servers",
+        "servern",
+        "company",
+        "unternehmen",
+        "firma",
+        "compte",
+        "cuenta",
+        "website",
+        "site",
+        "webseite",
+        "shop",
+        "store",
+        "tienda",
+        "boutique",
+        "mailing",
+        "marketing",
+        "newsletter",
+        "verteiler",
+        "lista",
+        "listas",
+        "registres",
+        "dossier",
+        "dossiers",
+    ]
+)
+
+
+def _from_a_thing(text: str, erasing: re.Match[str]) -> bool:
+    """ "remove my details from the gift note", "meine Daten vom Paketaufkleber loeschen": data erased from a thing."""
+    if not _DATA_WORD.search(erasing.group(0)):
+        return False
+    start = _DATA_WORD.search(erasing.group(0))
+    assert start is not None
+    where = _FROM_WHAT.match(text, erasing.start() + start.end())
+    if where is None or where.start() > erasing.end():
+        where = _FROM_WHAT.match(text, erasing.end())
+    return where is not None and where.group(3) not in _RECORDS
+
+
+_MOVING = re.compile(
+    r"\b((old|former|previous|alte[nrm]?|fruehere[nrm]?|ancienne?|antigu[oa]|anterior) "
+    r"(address|adresse|anschrift|direccion)|"
+    r"now live|moved to|j'habite maintenant|ahora vivo|neue adresse|nouvelle adresse|nueva direccion|new address|"
+    r"umgezogen|demenage|me mude)\b"
+)
+_ABOUT = re.compile(
+    r"\b(about|regarding|on|sur|concernant|sobre|acerca del?|ueber|zum|zur|zu)\s+"
+    r"(the |your |our |a |le |la |les |votre |"
+    r"vos |du |el |la |los |las |su |sus |del |den |dem |die |das |ihren |ihrem |ihre |unseren )?(\w+ )?$"
+)
+# a sentence asking rather than requesting: "Will unsubscribing also stop the catalogs?", "Abmelden? Nein!" — a
+# polite request is phrased as a question too ("Can you unsubscribe me?", "¿Me pueden quitar de la lista?")
+_POLITE = re.compile(
+    r"^\W*(please |pls |kindly |bitte |por favor |s'il vous plait )?(can|could|would|will) (you|u)\b|"
+    r"^\W*(would you mind|kindly|please|bitte|(koenn|kann|wuerd|duerft)\w* (sie|ihr|du)|(pourr|pouv|voudr)\w* ?-?vous|"
+    r"est-ce que vous (pouvez|pourriez)|(me |nos )?(pueden|podrian|puede|podria|podeis|podrias|puedes)|por favor)\b"
+)
+
+
+_OPENING = re.compile(r"^\W*(hey|hi|hello|yo|hallo|moin|servus|hola|buenas|bonjour|salut|coucou)\b\W*")
+# what a question asks when it is not a request: "Will unsubscribing also stop the catalogs?", "Unsubscribe? Never!"
+_CONSEQUENCE = re.compile(
+    r"^\W*(will|would|does|do|is|wird|wuerde|bringt|macht|est-ce que|va|sera)\b|"
+    r"\b(also|too|as well|auch|aussi|tambien|ebenfalls)\b"
+)
+
+
+def _asked(sentence: str) -> bool:
+    asking = _OPENING.sub("", sentence).strip()
+    if not asking.endswith("?") or _POLITE.match(asking):
+        return False
+    return len(asking.split()) == 1 or bool(_CONSEQUENCE.search(asking))
+
+
+# a threat, not a request: "je me desabonne si vous continuez", "me dare de baja si siguen"
+_THREAT = re.compile(
+    r"\b(if you|if they|unless you|wenn (sie|ihr|das)|falls|sofern|si vous|si (siguen|continuan|sigue|continua)|"
+    r"si ustedes|a menos que|a moins que)\b"
+)
 _WITHOUT = re.compile(
     r"\b(without|ohne|sans|sin|no need|inutile|pas besoin|no hace falta|no es necesario|nicht noetig|nicht notwendig)\b"
 )
 
 
+# erasure words told of rather than asked for: "my account has been closed", "Daten wurden geloescht", "un mail
+# confirmant la suppression", "please keep my account", "can you restore it"
+_TOLD = re.compile(
+    r"\b(has been|have been|had been|was|were|got|is|are|wurde\w*|worden|ist|sind|a ete|ont ete|est|ha sido|han sido|"
+    r"fue|fueron|esta|confirm\w*|reopen\w*|restor\w*|keep|wiederherstell\w*|reaktivier\w*|behalten|rouvrir|restaur\w*|"
+    r"garder|recuper\w*|reactiv\w*|mantener)\b"
+)
 _JOINED = re.compile(r"[,;:]|\b(and|und|et|y|as|because|weil|car|porque|da)\b")
 
 
@@ -278,9 +419,12 @@ def _unsure(sentence: str) -> bool:
     if any(found(kind, sentence) for kind in ("why", "accident", "reported", "condition")):
         return True
     for m in found("erase", sentence):
-        before = _JOINED.split(sentence[: m.start()])[-1].split()[-4:]
-        after = _JOINED.split(sentence[m.end() :])[0].split()[:4]
-        if found("negation", " ".join(before)) or found("negation", " ".join(after)):
+        before = _JOINED.split(sentence[: m.start()])[-1]
+        after = _JOINED.split(sentence[m.end() :])[0]
+        if any(found("negation", part) for part in (before, m.group(0), after)):
+            return True
+        near = " ".join([*before.split()[-3:], m.group(0), *after.split()[:3]])
+        if _TOLD.search(near):
             return True
     return False
 
@@ -320,6 +464,10 @@ def read_clause(text: str, sentence: str = "") -> Clause:
         leaves = []  # "abbestellen" of an item in an order, "cancel my subscription" to coffee: not a list
     clause.leave = [m.group(0) for m in leaves]
     clause.keep = [m.group(0) for m in found("keep", text)]
+    clause.moved = bool(leaves and _MOVING.search(text))
+    phones = found("phone", text)
+    if any(p.start() < m.end() + 30 and m.start() <= p.start() for m in leaves for p in phones):
+        clause.mentioned.add(PHONE)  # "don't contact me by phone", "stop sending me text messages": no list of ours
     # "delete my saved card from my account": the erasure words are about the card named before them
     erasing = found("erase", text)
     # ("Konto die gespeicherte Kreditkarte loeschen": a payment card named inside the words counts too)
@@ -337,6 +485,7 @@ def read_clause(text: str, sentence: str = "") -> Clause:
         )
         and not _WHOLE.search(m.group(0))
     ]
+    doubtful += [m for m in plain_erasing if m not in doubtful and _from_a_thing(text, m)]
     clause.erase = [m.group(0) for m in plain_erasing if m not in doubtful]
     # "remove my email address from my account": an edit of the account, not a list
     clause.erase_doubt = bool(doubtful) or bool(leaves and _FROM_ACCOUNT.search(text))
@@ -359,6 +508,10 @@ def read_clause(text: str, sentence: str = "") -> Clause:
     elif any(not _in_postal_phrase(text, m, postal) for m in found("email_weak", text)):
         # "par mail et par courrier", "tanto correo como cartas": the mail may be the email; a person reads it
         clause.mentioned.add(EMAIL)
+    if POSTAL in clause.channels and EMAIL in clause.channels and all(_ABOUT.search(text[: m.start()]) for m in postal):
+        # "stop sending me emails about your catalogue sale": the catalog is what the email is about
+        clause.channels.discard(POSTAL)
+        clause.mentioned.add(POSTAL)
     if leaves and not clause.channels and not clause.weak_email and _BARE_ADDRESS.search(text):
         clause.mentioned.add(POSTAL)  # "meine Adresse aus Ihrer Kartei entfernen": the post, or the email?
     clause.sublists = [m.group(0) for m in found("sublist", text)]
@@ -379,11 +532,19 @@ def read_clause(text: str, sentence: str = "") -> Clause:
             # wish), "… chez vos partenaires de livraison" (a parcel), "remove my name from your partners' mailing
             # lists": whether that is the sharing, a person reads
             clause.mentioned.add(SHARING)
+    # a preference or consent about a list or the sharing ("email me instead", "no problem if you share my address
+    # with partners"), not about reading online or order confirmations
+    named = clause.channels or clause.weak_email or (shares and (others or own_data))
+    clause.prefers = bool(found("prefer", text) and named and not found("transactional", text))
     if shares and (others or own_data):
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
         # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with
         # partners was no issue")
-        negated_share = [m for m in found("negation", text) if m.start() < shares[-1].end()]
+        negated_share = [
+            n
+            for n in found("negation", text)
+            if any(n.start() < s.end() and len(text[n.end() : s.start()].split()) <= 7 for s in shares)
+        ]
         refused = _REFUSAL.search(text)
         refusal = negated_share or leaves or refused
         told = "?" in clause.sentence or found("transactional", text) or found("not_list", text)
@@ -446,11 +607,8 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         ]
         helpless = found("cannot_find", before)
         # "I don't want to be removed": a wish that carries its own negation, then a leaving verb it turns around
-        turned_around = any(
-            found("negation", first_leave.group(0)) and not found("negation", later.group(0))
-            for i, first_leave in enumerate(leaves)
-            for later in leaves[i + 1 :]
-        )
+        carries = [bool(found("negation", m.group(0))) for m in leaves]
+        turned_around = any(c and not all(carries[i + 1 :]) for i, c in enumerate(carries))
         clause.negated = (bool(negations) and not helpless) or turned_around
         named_after = (
             found("email", text) + found("postal", text) + found("email_weak", text) + found("list_topic", text)
@@ -458,10 +616,10 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         clause.keep += [
             f"not:{m.group(0)}" for m in named_after if m.start() > first and _NOT_THE.search(text[: m.start()])
         ]
-        clause.asked_why = bool(found("why", text))
+        clause.asked_why = bool(found("why", text)) or _asked(clause.sentence)
         clause.reported = bool(found("reported", text))
         clause.mistake = bool(found("accident", text))
-        clause.conditional = bool(found("condition", before)) and not helpless
+        clause.conditional = (bool(found("condition", before)) and not helpless) or bool(_THREAT.search(text[first:]))
     return clause
 
 
@@ -483,17 +641,29 @@ def clauses_of(text: str) -> list[Clause]:
 _AND = re.compile(r"(?:,\s*|\s+)(?:and|y|e|et|und|also|aussi|ademas|auch)\s+|,\s*")
 
 
+MAX_WISHES = 8  # wishes joined by "and" in one sentence read apart; past this the rest is read as one clause
+
+
 def _wishes_apart(text: str, sentence: str) -> list[Clause]:
     """Two wishes joined by "and" are two clauses ("take me off your list and stop the catalogs"): each names
-    its own lists."""
-    leaves = found("leave", text)
-    for first, second in pairwise(leaves):
-        joint = list(_AND.finditer(text, first.end(), second.start()))
-        if joint:
-            cut = joint[-1]
-            cut_off = text[cut.end() :].strip()
-            return [read_clause(text[: cut.start()].strip(), sentence), *_wishes_apart(cut_off, sentence)]
-    return [read_clause(text, sentence)]
+    its own lists. ("unsub, " 2,300 times once recursed 2,300 deep and crashed.)"""
+    clauses: list[Clause] = []
+    rest = text
+    for _ in range(MAX_WISHES):
+        leaves = found("leave", rest)
+        cut = next(
+            (
+                joint[-1]
+                for first, second in pairwise(leaves)
+                if (joint := list(_AND.finditer(rest, first.end(), second.start())))
+            ),
+            None,
+        )
+        if cut is None:
+            break
+        clauses.append(read_clause(rest[: cut.start()].strip(), sentence))
+        rest = rest[cut.end() :].strip()
+    return [*clauses, read_clause(rest, sentence)]
 
 
 # --- is there list-removal vocabulary at all? ----------------------------------------------------------------------
@@ -662,6 +832,12 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
     suggested, inferred = _scopes_asked(plain or wishes, clauses)
     if not relayed and any(c.other_person for c in clauses):
         return Reading(Outcome.REVIEW, suggested, "may concern someone other than the writer", cues, someone_else=True)
+    if any(c.prefers for c in clauses):
+        return Reading(Outcome.REVIEW, suggested, "a preference between lists, or consent: a person reads which", cues)
+    if any(c.moved for c in wishes):
+        return Reading(
+            Outcome.REVIEW, suggested, "a change of address beside the wish: stop the mail, or move it?", cues
+        )
     if any(c.erase_unsure for c in erase):
         return Reading(Outcome.REVIEW, ORDER[:2], "an erasure negated, asked about or told of: a person decides", cues)
     if any(c.erase_doubt for c in clauses) and not erase:

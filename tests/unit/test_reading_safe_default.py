@@ -641,3 +641,147 @@ def test_sixth_review_words_that_do_not_plainly_ask_what_they_seem_go_to_a_perso
     partners", "meine Adresse" without a list."""
     verdict = _rules_verdict(subject, body)
     assert verdict.kind is Kind.REVIEW and not verdict.erase, verdict
+
+
+# Found by a seventh review (of the sixth review's fixes and what came before), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes"),
+    [
+        (
+            "Hello",
+            "Hello,\nThis email is to request that you remove me from your mailing list.\nThanks, Ann",
+            ("email",),
+        ),
+        ("", "This message is to ask you to unsubscribe me from the newsletter.", ("email",)),
+        ("Hola", "Este correo es para pedirles que me den de baja del boletín.", ("email",)),
+        ("Bonjour", "Ce message est pour vous demander de me désabonner de la newsletter.", ("email",)),
+        ("Hallo", "Diese E-Mail ist eine Bitte: tragen Sie mich bitte aus dem Newsletter aus.", ("email",)),
+        ("", "Please consider the environment and stop sending me paper catalogs.", ("postal",)),
+        ("", "Piense en el medio ambiente y no me envíe más catálogos.", ("postal",)),
+        ("", "Bitte denken Sie an die Umwelt und schicken Sie mir keine Kataloge mehr.", ("postal",)),
+        ("", "Pensez à l'environnement : arrêtez de m'envoyer le catalogue papier.", ("postal",)),
+        (
+            "",
+            "Von meinem Handy aus funktioniert der Abmeldelink nicht, bitte melden Sie mich vom Newsletter ab.",
+            ("email",),
+        ),
+        (
+            "",
+            "Sent you an email from my phone last week asking to be unsubscribed. Still getting the newsletter!",
+            ("email",),
+        ),
+        ("", "The information in this newsletter is useless to me, please unsubscribe me.", ("email",)),
+        ("", "I want nothing more to do with your company.", None),
+        ("", "Absténganse de contactarme en el futuro.", None),
+        ("", "Unsubscribe me from the newsletter please. I would prefer no catalogue as well.", ("email", "postal")),
+        (
+            "",
+            "Please unsubscribe me from the newsletter. I'd also prefer not to receive the catalog.",
+            ("email", "postal"),
+        ),
+        (
+            "",
+            "Bitte vom Newsletter abmelden. Kataloge bitte auch nicht mehr, ich bevorzuge das digital.",
+            ("email", "postal"),
+        ),
+        ("", "Unsubscribe me from the emails. No objections if the catalog stops as well.", ("email", "postal")),
+        ("", "Please stop the newsletter. I'd prefer to get no post from you either.", ("email", "postal")),
+        ("", "Désabonnez-moi de la newsletter. Je préfère aussi ne pas recevoir le catalogue.", ("email", "postal")),
+        ("", "Denme de baja del boletín. También prefiero no recibir el catálogo.", ("email", "postal")),
+    ],
+)
+def test_seventh_review_requests_are_never_dropped_nor_halved(
+    subject: str, body: str, scopes: tuple[str, ...] | None
+) -> None:
+    """A first line that looks like a disclaimer ("This email is to request…", "Please consider the environment and
+    stop the catalogs") or a phone footer ("Von meinem Handy aus funktioniert der Link nicht…") is the writer's own;
+    "I'd also prefer not to receive the catalog" keeps nothing; "nothing more to do with", "absténganse". Acted on
+    exactly as asked, or read by a person."""
+    verdict = _rules_verdict(subject, body)
+    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        ("", "Bitte vom Newsletter abmelden und mein Konto nicht löschen.", False),
+        ("", "Please unsubscribe me from all emails and my account must not be deleted.", False),
+        (
+            "",
+            "Unsubscribe me from the newsletter and under no circumstances whatsoever should you delete my account.",
+            False,
+        ),
+        ("", "My account has been closed and I would like it reopened please.", False),
+        ("", "My account got deleted after the update, can you restore it", False),
+        ("", "Your privacy policy says data is deleted after 3 years. Please keep my account.", True),
+        ("", "Meine Daten wurden einfach gelöscht! Das ist eine Frechheit.", False),
+        ("", "J'ai reçu un mail confirmant la suppression de mon compte, je n'ai rien demandé!", False),
+        ("", "Bitte meine Daten vom Paketaufkleber löschen, das Paket ist ein Geschenk.", True),
+        ("", "Leider kommt kein Newsletter mehr bei mir an.", False),
+        ("", "Je ne reçois plus vos catalogues depuis mon déménagement, est-ce normal ?", False),
+        ("", "Vous ne m'envoyez plus la newsletter depuis mars, c'est dommage.", False),
+        ("", "No more catalogs have arrived since March. Please update my address to 5 Elm St.", False),
+        ("", "I've received no further catalogs since I paid my invoice.", False),
+        ("", "You don't send me the newsletter anymore. Is there a problem with my subscription?", False),
+        ("", "You never send me the catalog any more, I miss it.", False),
+        ("", "Sie schreiben mich seit Monaten nicht mehr an – gibt es den Newsletter nicht mehr?", False),
+        ("", "You unsubscribed me from your newsletter without my consent. Please fix this.", False),
+        ("", "I was unsubscribed from the newsletter for no reason.", False),
+        ("", "My friend said I should unsubscribe from your newsletter, but I really enjoy it.", False),
+        ("", "Will unsubscribing from the newsletter also stop the catalogs?", False),
+        ("", "Does unsubscribing from emails stop the catalog too?", False),
+        ("", "Unsubscribe? Never! I love it.", False),
+        ("", "Abmelden? Nein, doch nicht!", False),
+        ("", "Je me désabonne de la newsletter si vous continuez à envoyer autant de mails.", False),
+        ("", "Me daré de baja del boletín si siguen enviando tantos correos.", False),
+        ("", "Please unsubscribe my friend Tom from the newsletter.", False),
+        ("", "Please unsubscribe my assistant from the newsletter, she handles my mail.", False),
+        ("", "Bitte meine Schwiegermutter aus dem Katalogverteiler austragen.", False),
+        ("", "Mein Mitbewohner bekommt ständig Ihre Kataloge, bitte abbestellen.", False),
+        ("", "Bitte keine Kataloge mehr an Herrn Müller schicken, der wohnt hier nicht.", False),
+        ("", "Désinscrivez ma belle-mère de la newsletter, s'il vous plaît.", False),
+        ("", "Arrêtez d'envoyer des catalogues à M. Dupont, il n'habite pas ici.", False),
+        ("", "Por favor den de baja a mi amiga Laura del boletín.", False),
+        ("", "Dejen de enviar catálogos para Juan Pérez, no vive aquí.", False),
+        ("", "Please stop sending me emails about your catalogue sale.", False),
+        ("", "Dejen de enviarme correos sobre el catálogo.", False),
+        ("", "Arrêtez de m'envoyer des mails sur le catalogue.", False),
+        ("", "Bitte keine E-Mails mehr über den neuen Katalog.", False),
+        ("", "Please don't send the catalog to my old address anymore, I now live at 12 Oak Road.", False),
+        ("", "Ne m'envoyez plus le catalogue à mon ancienne adresse, j'habite maintenant rue Victor Hugo.", False),
+        ("", "No me envíen más el catálogo a mi antigua dirección, ahora vivo en la calle Mayor 5.", False),
+        ("", "Stop sending me text messages.", False),
+        ("", "Ne m'envoyez plus de SMS, merci.", False),
+        ("", "Kontaktieren Sie mich bitte nicht mehr telefonisch.", False),
+        ("", "Please don't contact me by phone anymore.", False),
+        ("", "No me llamen más, por favor.", False),
+        ("", "Ne me contactez plus par téléphone.", False),
+        ("", "Don't worry, I'm fine with you sharing my data with partners.", True),
+        ("", "No problem if you share my address with partners.", True),
+        ("", "I have never had a problem with you sharing my details with partners.", True),
+        ("", "No hay problema en que compartan mis datos con terceros.", True),
+        ("", "Bitte den Newsletter abbestellen, doch den Katalog schicken Sie mir bitte wie bisher.", False),
+        ("", "Bitte schreiben Sie mich nicht mehr mit „Herr“ an, ich bin eine Frau.", True),
+        ("", "Dejen de contactarme por teléfono, por favor.", False),
+        ("", "I don't want to be contacted by phone – please email me.", True),
+        ("", "Kein Newsletter mehr bitte, doch die Kataloge sind super.", False),
+        ("", "I'd prefer not to get any more catalogs. Please unsubscribe me.", False),
+        ("", "Please don't ever send my parcels to the pickup point again, deliver them to my door.", True),
+    ],
+)
+def test_seventh_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """Erasure negated inside its words or told of ("has been closed", "wurden gelöscht"), data removed from a parcel
+    label, mail that stopped arriving, a removal the store made, someone else's friend, assistant or flatmate, a
+    question about what unsubscribing does, a threat ("si vous continuez"), emails about the catalog, an old address,
+    calls and text messages, consent to sharing, a salutation corrected."""
+    verdict = _rules_verdict(subject, body)
+    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
+    assert verdict.kind in allowed and not verdict.erase, verdict
+
+
+@pytest.mark.parametrize("body", ["unsub, " * 2300, "baja y " * 2300, "unsubscribe me and " * 800])
+def test_a_long_run_of_joined_wishes_is_read_without_a_crash(body: str) -> None:
+    # once recursed once per "and" and crashed the message's handler with RecursionError
+    assert _rules_verdict("", body).kind is Kind.REVIEW
