@@ -77,45 +77,43 @@ _QUOTE_HEADER = re.compile(
 # German mail clients put the writer after the verb: "Am Fr., 7. Juni 2024 um 18:30 schrieb Name <a@b>:". The line
 # is dropped and reading goes on, the `>` lines after it skipped: an answer below the quote stays the writer's own.
 _HEADER_LINE = re.compile(r"^\s*am\s.{0,200}\d{1,2}:\d{2}.{0,40}schrieb\s(?!ich\b)[^<]{0,120}<[^>\s]+@[^>\s]+>\s*:\s*$")
+# a mobile footer ends with the device, or a word or three after it ("Sent from my iPhone", "Von meinem iPhone
+# gesendet", "Enviado desde mi Samsung Galaxy S21"); "Sent from my phone as your link fails." is the writer's
 _SIGNATURE = re.compile(
     r"^\s*(--\s*|__+|"
     r"(sent|envoye|enviado|gesendet|von meinem|get outlook|obtener outlook|telecharger outlook)\b.{0,40}"
     r"(iphone|ipad|android|samsung|galaxy|mobile|phone|movil|celular|telephone|portable|handy|smartphone|outlook|"
-    r"huawei|xiaomi|pixel|blackberry)\b.*)$",
+    r"huawei|xiaomi|pixel|blackberry)\b(\W+\w+){0,3}\W*)$",
     re.IGNORECASE,
 )
+# a legal footer says what it is; "This email is to ask you to unsubscribe me" and "Please consider the environment
+# and stop the catalogs" are the writer's words
 _DISCLAIMER = re.compile(
-    r"^\s*(\**\s*)?(confidential|confidentiality|disclaimer|this (e-?mail|message)( and any| is| contains| may)|"
-    r"the information (contained|in this)|este (mensaje|correo)( y sus| es| contiene| electronico)|aviso legal|"
-    r"confidencial|ce (message|courriel|mail)( et| est| contient)|avertissement|"
-    r"diese (e-?mail|nachricht)( enthaelt| ist| kann)|vertraulich|haftungsausschluss|"
-    r"please consider the environment|piense en el medio ambiente|pensez a l'environnement|"
-    r"bitte denken sie an die umwelt)",
+    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|"
+    r"this (e-?mail|message)( and any| is (confidential|intended|private|privileged|for the)| contains "
+    r"(confidential|privileged)| may contain)|"
+    r"the information (contained in|in) this (e-?mail|message)|"
+    r"este (mensaje|correo)( y sus| es (confidencial|privado|para uso)| contiene (informacion )?"
+    r"(confidencial|privilegiad)"
+    r"| electronico (y|es|contiene))|aviso legal|confidencial\b|"
+    r"ce (message|courriel|mail)( et (ses|toutes)| est (confidentiel|strictement|destine)| contient "
+    r"(des informations )?"
+    r"(confidenti|privilegi))|avertissement|"
+    r"diese (e-?mail|nachricht)( enthaelt (vertrauliche|moeglicherweise)| ist (vertraulich|ausschliesslich|nur fuer)| "
+    r"kann (vertrauliche|rechtlich))|vertraulich\b|haftungsausschluss|"
+    r"please consider the environment before|piense en el medio ambiente antes|pensez a l'environnement avant|"
+    r"bitte denken sie an die umwelt,? (bevor|ehe))",
     re.IGNORECASE,
 )
-
-
-_GREETING = re.compile(
-    r"^\W*(hello|hi|hey|dear|good (morning|afternoon|evening)|hola|buen[oa]s( dias| tardes| noches)?|estimad[oa]s?|"
-    r"bonjour|bonsoir|salut|madame|monsieur|hallo|guten (tag|morgen|abend)|sehr geehrte\w*|liebe\w*|moin|servus|"
-    r"gruess gott|to whom it may concern)\b[^.!?]{0,60}$"
-)
-MOBILE_FOOTER_WORDS = 8  # "Enviado desde mi Samsung Galaxy S21 Ultra"; a sentence that starts the same way is longer
 
 
 def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
-    mobile footer or legal disclaimer on. A footer comes below the writer's words: a first line such as "This email is
-    to ask you to unsubscribe me" or "Please consider the environment and stop the catalogs" is the writer's."""
+    mobile footer or legal disclaimer on."""
     kept: list[str] = []
     for line in text.splitlines():
         folded = fold(line)
-        written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
-        footer = (
-            _SIGNATURE.match(folded)
-            and (folded.strip().startswith(("--", "__")) or len(folded.split()) <= MOBILE_FOOTER_WORDS)
-        ) or (written and _DISCLAIMER.match(folded))
-        if _QUOTE_HEADER.match(folded) or footer:
+        if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
             break
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
             continue
@@ -281,14 +279,24 @@ _REFUSAL = re.compile(
 
 _DATA_WORD = re.compile(r"\b(data|details|information|info|daten|angaben|donnees|coordonnees|datos|informacion)\b")
 _FROM_WHAT = re.compile(
-    r"\s*\b(from|off|vom|von|aus|de|du|des|del)\s+"
-    r"(the |your |my |dem |der |den |ihrem |ihrer |eurem |votre |vos |ma |mon |"
-    r"mes |su |sus |mi |la |el |los |las |le |les |l')?(\w+)"
+    r"\s*\b(from|off|vom|von|aus|de|du|des|del)\s+(all |allen |tous |toutes |todos |todas )?"
+    r"(the |your |my |dem |der |den |ihrem |ihrer |ihren |eurem |votre |vos |ma |mon |"
+    r"mes |su |sus |mi |la |el |los |las |le |les |l')?(?P<thing>\w+)"
 )
 # where a person's data may be erased from: the store's records, not a parcel label or a post
 _RECORDS = frozenset(
     [
         "account",
+        "kundendatei",
+        "datei",
+        "dateien",
+        "kundendaten",
+        "unterlagen",
+        "records",
+        "data",
+        "daten",
+        "donnees",
+        "datos",
         "accounts",
         "konto",
         "kundenkonto",
@@ -300,10 +308,6 @@ _RECORDS = frozenset(
         "systems",
         "systemen",
         "records",
-        "list",
-        "lists",
-        "liste",
-        "listen",
         "files",
         "file",
         "kartei",
@@ -330,12 +334,6 @@ _RECORDS = frozenset(
         "store",
         "tienda",
         "boutique",
-        "mailing",
-        "marketing",
-        "newsletter",
-        "verteiler",
-        "lista",
-        "listas",
         "registres",
         "dossier",
         "dossiers",
@@ -352,7 +350,7 @@ def _from_a_thing(text: str, erasing: re.Match[str]) -> bool:
     where = _FROM_WHAT.match(text, erasing.start() + start.end())
     if where is None or where.start() > erasing.end():
         where = _FROM_WHAT.match(text, erasing.end())
-    return where is not None and where.group(3) not in _RECORDS
+    return where is not None and where.group("thing") not in _RECORDS
 
 
 _MOVING = re.compile(
@@ -369,7 +367,8 @@ _ABOUT = re.compile(
 # a sentence asking rather than requesting: "Will unsubscribing also stop the catalogs?", "Abmelden? Nein!" — a
 # polite request is phrased as a question too ("Can you unsubscribe me?", "¿Me pueden quitar de la lista?")
 _POLITE = re.compile(
-    r"^\W*(please |pls |kindly |bitte |por favor |s'il vous plait )?(can|could|would|will) (you|u)\b|"
+    r"^\W*(please |pls |kindly |bitte |por favor |s'il vous plait )?"
+    r"((can|could|would|will) (you|u)|would it be possible)\b|"
     r"^\W*(would you mind|kindly|please|bitte|(koenn|kann|wuerd|duerft)\w* (sie|ihr|du)|(pourr|pouv|voudr)\w* ?-?vous|"
     r"est-ce que vous (pouvez|pourriez)|(me |nos )?(pueden|podrian|puede|podria|podeis|podrias|puedes)|por favor)\b"
 )
@@ -383,11 +382,22 @@ _CONSEQUENCE = re.compile(
 )
 
 
+# a question for information: "Should I unsubscribe…?", "Pouvez-vous m'expliquer comment…?", "¿Tengo que…?"
+_INFORMATION = re.compile(
+    r"\b(should i|do i (have|need)|muss ich|soll ich|dois-je|faut-il|tengo que|debo|hay que|explain|expliquer|info|"
+    r"auskunft|renseignement|informacion|"
+    r"erklaer\w*|explicar|tell me|dites-moi|diganme|sagen sie mir|what happens|que pasa|que se passe-t-il|"
+    r"was passiert)\b"
+)
+
+
 def _asked(sentence: str) -> bool:
     asking = _OPENING.sub("", sentence).strip()
-    if not asking.endswith("?") or _POLITE.match(asking):
+    if not asking.endswith("?"):
         return False
-    return len(asking.split()) == 1 or bool(_CONSEQUENCE.search(asking))
+    if _INFORMATION.search(asking):
+        return True
+    return not _POLITE.match(asking) and (len(asking.split()) == 1 or bool(_CONSEQUENCE.search(asking)))
 
 
 # a threat, not a request: "je me desabonne si vous continuez", "me dare de baja si siguen"
@@ -395,6 +405,13 @@ _THREAT = re.compile(
     r"\b(if you|if they|unless you|wenn (sie|ihr|das)|falls|sofern|si vous|si (siguen|continuan|sigue|continua)|"
     r"si ustedes|a menos que|a moins que)\b"
 )
+_UNLESS = re.compile(
+    r"\b(unless|otherwise|a menos que|a no ser que|de lo contrario|a moins que|sinon|sonst|andernfalls|"
+    r"one more \w+|noch (ein|eine|einen) \w+ (und|dann)|un\w* \w+ de plus et|otr[oa] \w+ (mas )?y|"
+    r"i'?ll (unsubscribe|opt out|cancel))\b"
+)
+_THIS_MESSAGE = re.compile(r"\b(this|diese|este|esta|ce|cet|cette)\s*$")
+_COMPARED = re.compile(r"\b(than|instead|als|stattdessen|que|au lieu|en lugar|en vez)\b")
 _WITHOUT = re.compile(
     r"\b(without|ohne|sans|sin|no need|inutile|pas besoin|no hace falta|no es necesario|nicht noetig|nicht notwendig)\b"
 )
@@ -407,6 +424,15 @@ _TOLD = re.compile(
     r"fue|fueron|esta|confirm\w*|reopen\w*|restor\w*|keep|wiederherstell\w*|reaktivier\w*|behalten|rouvrir|restaur\w*|"
     r"garder|recuper\w*|reactiv\w*|mantener)\b"
 )
+# an erasure for later, of another account, or tried by someone: "delete my account eventually", "the second
+# account", "bevor ich mein Konto loesche", "someone tried to delete my data"
+_NOT_NOW = re.compile(
+    r"\b(eventually|later|someday|one day|before i|bevor ich|avant de|antes de|spaeter|irgendwann|plus tard|"
+    r"mas adelante|tried to|versucht|essaye|intento|second|duplicate|other account|old account|zweite\w*|doppelt\w*|"
+    r"anderes konto|altes konto|deuxieme|autre compte|ancien compte|segunda|otra cuenta|cuenta vieja|duplicad\w*|"
+    r"en double|two accounts|zwei konten|deux comptes|dos cuentas|next (week|month|year)|naechst\w* (woche|monat)|"
+    r"(la semaine|le mois) prochain|(la semana|el mes) que viene)\b"
+)
 _JOINED = re.compile(r"[,;:]|\b(and|und|et|y|as|because|weil|car|porque|da)\b")
 
 
@@ -416,7 +442,7 @@ def _unsure(sentence: str) -> bool:
     not one in another part of the sentence ("close my account as I no longer shop here and erase …")."""
     if "?" in sentence or _WITHOUT.search(sentence):
         return True
-    if any(found(kind, sentence) for kind in ("why", "accident", "reported", "condition")):
+    if any(found(kind, sentence) for kind in ("why", "accident", "reported", "condition")) or _NOT_NOW.search(sentence):
         return True
     for m in found("erase", sentence):
         before = _JOINED.split(sentence[: m.start()])[-1]
@@ -492,12 +518,13 @@ def read_clause(text: str, sentence: str = "") -> Clause:
     # "ohne mein Konto zu loeschen", "Das Konto loeschen moechte ich aber nicht", "Why was my account deleted?": the
     # whole sentence is read, since a contrast word may have cut the negation off into a clause of its own
     clause.erase_unsure = bool(clause.erase) and _unsure(clause.sentence)
+    # "news letter" is email, not a letter; "this email is to ask you to stop the catalog" names the message itself
     emails = found("email", text)
-    # "news letter" is email, not a letter
     postal = [p for p in found("postal", text) if not any(e.start() <= p.start() < e.end() for e in emails)]
+    emails = [e for e in emails if not _THIS_MESSAGE.search(text[: e.start()])]
     if postal:
         clause.channels.add(POSTAL)
-    if found("email", text) or (leaves and _EMAIL_VERB.search(text)):
+    if emails or (leaves and _EMAIL_VERB.search(text)):
         clause.channels.add(EMAIL)
         if leaves and _EMAIL_VERB.search(text) and POSTAL in clause.channels:
             # "stop emailing me about the catalog": the catalog is what the email is about, maybe still wanted
@@ -532,10 +559,13 @@ def read_clause(text: str, sentence: str = "") -> Clause:
             # wish), "… chez vos partenaires de livraison" (a parcel), "remove my name from your partners' mailing
             # lists": whether that is the sharing, a person reads
             clause.mentioned.add(SHARING)
-    # a preference or consent about a list or the sharing ("email me instead", "no problem if you share my address
-    # with partners"), not about reading online or order confirmations
-    named = clause.channels or clause.weak_email or (shares and (others or own_data))
-    clause.prefers = bool(found("prefer", text) and named and not found("transactional", text))
+    # consent about a list or the sharing ("no problem if you share my address with partners"), or a preference
+    # between lists ("email me instead", "lieber per E-Mail als per Post"); not reading online or order mail
+    named = clause.channels | clause.mentioned | ({SHARING} if shares and (others or own_data) else set())
+    between = len(named | ({EMAIL} if clause.weak_email else set())) > 1 or _COMPARED.search(text)
+    clause.prefers = bool(
+        named and not found("transactional", text) and (found("consent", text) or (found("prefer", text) and between))
+    )
     if shares and (others or own_data):
         # "do not pass my details on", "ich untersage die Weitergabe": the negation is the wish itself
         # a negation counts only before the verb ("don't share", "nicht weitergeben"), not after ("sharing with
@@ -543,7 +573,7 @@ def read_clause(text: str, sentence: str = "") -> Clause:
         negated_share = [
             n
             for n in found("negation", text)
-            if any(n.start() < s.end() and len(text[n.end() : s.start()].split()) <= 7 for s in shares)
+            if any(n.start() < s.end() and len(text[n.end() : s.start()].split()) <= 12 for s in shares)
         ]
         refused = _REFUSAL.search(text)
         refusal = negated_share or leaves or refused
@@ -619,7 +649,11 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         clause.asked_why = bool(found("why", text)) or _asked(clause.sentence)
         clause.reported = bool(found("reported", text))
         clause.mistake = bool(found("accident", text))
-        clause.conditional = (bool(found("condition", before)) and not helpless) or bool(_THREAT.search(text[first:]))
+        clause.conditional = (
+            (bool(found("condition", before)) and not helpless)
+            or bool(_THREAT.search(text[first:]))
+            or bool(_UNLESS.search(clause.sentence))
+        )
     return clause
 
 
@@ -843,8 +877,14 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
     if any(c.erase_doubt for c in clauses) and not erase:
         return Reading(Outcome.REVIEW, ORDER[:2], "deleting the account, or only something in it", cues)
     if erase:
+        # "delete my account, and never pass my address on": the sharing refusal stands beside the erasure
+        sharing = {SHARING} if any(SHARING in c.channels and c.leave for c in clauses) else set()
         return Reading(
-            Outcome.ACT, ORDER[:2], "asks for erasure: leaves email and postal now, erasure to review", cues, erase=True
+            Outcome.ACT,
+            _ordered({EMAIL, POSTAL} | sharing),
+            "asks for erasure: leaves email and postal now, erasure to review",
+            cues,
+            erase=True,
         )
     if any(c.back_in for c in clauses):
         return Reading(Outcome.REVIEW, suggested, "asks to be added back", cues)

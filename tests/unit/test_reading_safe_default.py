@@ -785,3 +785,214 @@ def test_seventh_review_words_that_do_not_plainly_ask_go_to_a_person(
 def test_a_long_run_of_joined_wishes_is_read_without_a_crash(body: str) -> None:
     # once recursed once per "and" and crashed the message's handler with RecursionError
     assert _rules_verdict("", body).kind is Kind.REVIEW
+
+
+# Found by an eighth review (of the seventh review's fixes and what came before), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes", "erase"),
+    [
+        (
+            "A request",
+            "Hi, I have shopped with you for many years.\nThis email is to ask you to stop sending me the printed catalog.\nRegards, Ann",  # noqa: E501
+            ("postal",),
+            False,
+        ),
+        (
+            "A request",
+            "Hi, I have shopped with you for many years.\nPlease consider the environment and stop mailing me your catalogues.\nThanks, Jo",  # noqa: E501
+            ("postal",),
+            False,
+        ),
+        (
+            "Anfrage",
+            "Guten Tag, ich bin seit Jahren Kundin bei Ihnen.\nDiese E-Mail ist meine letzte Bitte, mich aus Ihrem Newsletter auszutragen.\nMfG",  # noqa: E501
+            ("email",),
+            False,
+        ),
+        (
+            "Eine Bitte",
+            "Hallo, ich kaufe seit vielen Jahren bei Ihnen ein.\nBitte denken Sie an die Umwelt und schicken Sie mir keine Kataloge mehr.\nGruß Jo",  # noqa: E501
+            ("postal",),
+            False,
+        ),
+        (
+            "Solicitud",
+            "Hola, soy cliente desde hace años.\nEste correo es para pedirles que me den de baja de su lista de correo.\nGracias",  # noqa: E501
+            ("email",),
+            False,
+        ),
+        (
+            "Una petición",
+            "Hola, soy clienta suya desde hace muchos años.\nPiense en el medio ambiente y no me envíe más catálogos.\nSaludos",  # noqa: E501
+            ("postal",),
+            False,
+        ),
+        (
+            "Demande",
+            "Bonjour, je suis cliente depuis longtemps.\nCe mail est pour vous demander de me retirer de votre liste de diffusion.\nMerci",  # noqa: E501
+            ("email",),
+            False,
+        ),
+        (
+            "Une demande",
+            "Bonjour, je suis cliente chez vous depuis des années.\nPensez à l'environnement et arrêtez de m'envoyer vos catalogues.\nCordialement",  # noqa: E501
+            ("postal",),
+            False,
+        ),
+        (
+            "Help",
+            "Hello,\nSent from my phone as your link fails.\nPlease take me off the email list.",
+            ("email",),
+            False,
+        ),
+        (
+            "Ayuda",
+            "Hola,\nenviado desde el móvil, el enlace no va.\nPor favor, denme de baja del boletín.",
+            ("email",),
+            False,
+        ),
+        (
+            "Frage",
+            "Hallo liebes Team,\nvon meinem Handy klappt die Abmeldung nicht.\nBitte tragen Sie mich aus dem Newsletter aus.\nDanke",  # noqa: E501
+            ("email",),
+            False,
+        ),
+        (
+            "Account",
+            "Please close my account and stop sharing my data with third parties.",
+            ("email", "postal", "partner_sharing"),
+            True,
+        ),
+        (
+            "Konto",
+            "Bitte löschen Sie mein Konto und geben Sie meine Daten nicht an Dritte weiter.",
+            ("email", "postal", "partner_sharing"),
+            True,
+        ),
+        (
+            "Cuenta",
+            "Eliminen mi cuenta y no compartan mis datos con terceros.",
+            ("email", "postal", "partner_sharing"),
+            True,
+        ),
+        (
+            "Compte",
+            "Supprimez mon compte et ne transmettez plus mes données à vos partenaires.",
+            ("email", "postal", "partner_sharing"),
+            True,
+        ),
+    ],
+)
+def test_eighth_review_requests_are_never_dropped_nor_halved(
+    subject: str, body: str, scopes: tuple[str, ...] | None, erase: bool
+) -> None:
+    """A preamble before "This email is to ask you to…", a sentence that starts like a phone footer ("Sent from my
+    phone as your link fails."), an erasure beside a sharing refusal: acted on exactly as asked, or read by a person."""
+    verdict = _rules_verdict(subject, body)
+    acted = verdict.kind is Kind.REQUEST and verdict.scopes == scopes and verdict.erase is erase
+    assert verdict.kind is Kind.REVIEW or acted, verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        (
+            "Re: Spring sale",
+            "This message and any attachments are confidential and must not be passed on to third parties.\r\n\r\nOn Mon, 3 Jun 2024 at 10:00, Shop <news@shop.example> wrote:\r\n> Spring sale",  # noqa: E501
+            True,
+        ),
+        (
+            "Re: Spring sale",
+            "The information in this message is confidential and may not be shared with third parties.\r\n\r\nOn Mon, 3 Jun 2024 at 10:00, Shop <news@shop.example> wrote:\r\n> Spring sale",  # noqa: E501
+            True,
+        ),
+        (
+            "TR: Soldes",
+            "Ce message est confidentiel et ne doit pas être transmis à des tiers.\r\n\r\nOn Mon, 3 Jun 2024 at 10:00, Shop <news@shop.example> wrote:\r\n> Spring sale",  # noqa: E501
+            True,
+        ),
+        (
+            "Reply",
+            "Hi,\nThis message and any attachments are confidential and must not be passed on to third parties.\r\n\r\nOn Mon, 3 Jun 2024 at 10:00, Shop <news@shop.example> wrote:\r\n> Spring sale",  # noqa: E501
+            True,
+        ),
+        (
+            "AW: Frühlingsangebote",
+            "Diese Nachricht ist vertraulich und darf nicht an Dritte weitergegeben werden.\r\n\r\nAm Mo., 3. Juni 2024 um 10:00 Uhr schrieb Shop <news@shop.example>:\r\n> Frühlingsangebote",  # noqa: E501
+            True,
+        ),
+        (
+            "RE: Rebajas",
+            "Este mensaje es confidencial y no debe compartirse con terceros.\r\n\r\nOn Mon, 3 Jun 2024 at 10:00, Shop <news@shop.example> wrote:\r\n> Spring sale",  # noqa: E501
+            True,
+        ),
+        ("Partners", "I wouldn't mind if you shared my details with your partners.", True),
+        ("Partners", "I don't care if you give my address to other companies.", True),
+        ("Datos", "No tengo problema en que compartan mis datos con empresas asociadas.", True),
+        ("Données", "Je n'ai aucun problème à ce que vous transmettiez mes coordonnées à vos partenaires.", True),
+        ("Daten", "Ich habe keine Bedenken, wenn Sie meine Adresse an Partnerfirmen weitergeben.", True),
+        ("Datos", "Me alegra que no compartan mis datos con terceros.", True),
+        ("Catalogs", "Please stop sending catalogs addressed to the person who lived here before me.", False),
+        ("Catalogs", "Stop sending catalogues to the previous homeowner, we bought the house in May.", False),
+        ("Catalogs", "Please stop mailing catalogs to a Mr. Brown at this address.", False),
+        ("Kataloge", "Bitte schicken Sie keine Kataloge mehr für den Herrn, der vorher hier gewohnt hat.", False),
+        ("Catálogos", "Por favor dejen de enviar catálogos a la persona que vivía antes aquí.", False),
+        ("Catalogues", "Merci d'arrêter d'envoyer vos catalogues aux personnes qui habitaient ici avant nous.", False),
+        (
+            "Two accounts",
+            "I accidentally opened two accounts. Please have the second account deleted and keep this one.",
+            False,
+        ),
+        (
+            "Konto",
+            "Ich habe versehentlich zwei Konten angelegt. Bitte das zweite Konto löschen, dieses hier behalten.",
+            False,
+        ),
+        (
+            "Compte",
+            "J'ai créé deux comptes par erreur. Merci de supprimer le compte en double et de garder celui-ci.",
+            False,
+        ),
+        ("Account", "I want to delete my account eventually, but for now just stop the newsletter.", False),
+        (
+            "Konto",
+            "Irgendwann werde ich mein Konto löschen lassen, aber jetzt bitte nur den Newsletter abbestellen.",
+            False,
+        ),
+        (
+            "Compte",
+            "Je pense supprimer mon compte plus tard, mais pour l'instant désabonnez-moi juste de la newsletter.",
+            False,
+        ),
+        ("Account", "Before I delete my account, please send me copies of my invoices.", False),
+        ("Account", "I'll close my account next month when my last order arrives.", False),
+        ("Hacked", "Someone hacked my account and tried to delete my data. Please help me secure it.", False),
+        ("Catalog", "Should I unsubscribe from the newsletter to stop getting the catalog?", False),
+        ("Katalog", "Muss ich mich vom Newsletter abmelden, damit keine Kataloge mehr kommen?", False),
+        ("Catalogue", "Dois-je me désabonner de la newsletter pour ne plus recevoir le catalogue ?", False),
+        ("Catálogo", "¿Tengo que darme de baja del boletín para dejar de recibir el catálogo?", False),
+        ("Catalogue", "Pouvez-vous m'expliquer ce qui arrive au catalogue quand je me désabonne des mails ?", False),
+        ("Pregunta", "Por favor, díganme: ¿al darme de baja del boletín también dejo de recibir el catálogo?", False),
+        ("Frage", "Bitte um kurze Info: Endet mit der Abmeldung vom Newsletter auch der Katalog?", False),
+        ("Feedback", "Unless you stop sending me five emails a day, I will unsubscribe.", False),
+        ("Correos", "A menos que dejen de enviarme tantos correos, me daré de baja.", False),
+        ("Mails", "À moins que vous arrêtiez de m'envoyer trois mails par jour, je vais me désabonner.", False),
+        ("Feedback", "One more catalog like this and I'll unsubscribe from everything.", False),
+        ("Newsletter", "I was on the verge of unsubscribing from the newsletter last week.", True),
+        ("Newsletter", "Estuve a nada de darme de baja del boletín la semana pasada.", True),
+        ("Opinión", "Estuve tentada de darme de baja del boletín, pero al final me quedo.", True),
+        ("Newsletter", "J'étais à deux doigts de me désabonner de votre newsletter.", True),
+        ("Newsletter", "Fast hätte ich mich vom Newsletter abgemeldet.", True),
+        ("Newsletter", "Bitte löschen Sie meine Daten aus Ihrem Newsletter-Verteiler.", False),
+    ],
+)
+def test_eighth_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """A legal footer heading an empty reply, consent to sharing ("I wouldn't mind…", "keine Bedenken", "me alegra que
+    no compartan…"), mail for whoever lived here before or "a Mr. Brown", a duplicate account or an erasure for later,
+    questions ("Should I…?", "Pouvez-vous m'expliquer…?"), threats ("Unless you stop…", "One more catalog like this
+    and…"), wishes given up ("on the verge of", "à deux doigts de"), data erased from a newsletter list."""
+    verdict = _rules_verdict(subject, body)
+    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
+    assert verdict.kind in allowed and not verdict.erase, verdict
