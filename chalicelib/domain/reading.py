@@ -89,13 +89,16 @@ _SIGNATURE = re.compile(
 # a legal footer says what it is; "This email is to ask you to unsubscribe me" and "Please consider the environment
 # and stop the catalogs" are the writer's words
 _DISCLAIMER = re.compile(
-    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|"
-    r"this (e-?mail|message)( and any| is (confidential|intended|private|privileged|for the)| contains "
+    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|legal (disclaimer|notice)|important( notice)?:|"
+    r"privacy notice|the contents? of this (e-?mail|message)|conformement (au|a la)|datenschutzhinweis|"
+    r"aviso de (confidencialidad|privacidad)|"
+    r"this (e-?mail|message|e-?mail message)( and any| is (confidential|intended only|private|privileged)| contains "
     r"(confidential|privileged)| may contain)|"
     r"the information (contained in|in) this (e-?mail|message)|"
     r"este (mensaje|correo)( y sus| es (confidencial|privado|para uso)| contiene (informacion )?"
     r"(confidencial|privilegiad)"
     r"| electronico (y|es|contiene))|aviso legal|confidencial\b|"
+    r"le contenu de ce (courriel|message|mail)|"
     r"ce (message|courriel|mail)( et (ses|toutes)| est (confidentiel|strictement|destine)| contient "
     r"(des informations )?"
     r"(confidenti|privilegi))|avertissement|"
@@ -107,13 +110,26 @@ _DISCLAIMER = re.compile(
 )
 
 
+_GREETING = re.compile(
+    r"^\W*(hello|hi|hey|dear|good (morning|afternoon|evening)|hola|buen[oa]s( dias| tardes| noches)?|estimad[oa]s?|"
+    r"bonjour|bonsoir|salut|madame|monsieur|hallo|guten (tag|morgen|abend)|sehr geehrte\w*|liebe\w*|moin|servus|"
+    r"gruess gott|to whom it may concern)\b[^.?]{0,60}$"
+)
+
+
 def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
-    mobile footer or legal disclaimer on."""
+    mobile footer or legal disclaimer on. Before any words of the writer's, a line that only looks like a footer and
+    itself asks to leave or erase ("Confidential: please remove me", "Sent from my phone, please unsubscribe me") is
+    the writer's."""
     kept: list[str] = []
     for line in text.splitlines():
         folded = fold(line)
-        if _QUOTE_HEADER.match(folded) or _SIGNATURE.match(folded) or _DISCLAIMER.match(folded):
+        footer = bool(_SIGNATURE.match(folded) or _DISCLAIMER.match(folded))
+        if footer and not folded.strip().startswith(("--", "__")):
+            written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
+            footer = written or not (found("leave", folded) or found("erase", folded))
+        if _QUOTE_HEADER.match(folded) or footer:
             break
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
             continue
@@ -408,12 +424,22 @@ _THREAT = re.compile(
 _UNLESS = re.compile(
     r"\b(unless|otherwise|a menos que|a no ser que|de lo contrario|a moins que|sinon|sonst|andernfalls|"
     r"one more \w+|noch (ein|eine|einen) \w+ (und|dann)|un\w* \w+ de plus et|otr[oa] \w+ (mas )?y|"
-    r"i'?ll (unsubscribe|opt out|cancel))\b"
+    r"i'?ll (unsubscribe|opt out|cancel)|another \w+ (like (this|that) )?and|encore un\w* \w+ (comme (ca|cela) )?et|"
+    r"ein\w* \w+ mehr,? und|un\w* \w+ mas (asi |como este )?y|should this \w+ continue|if (this|it) (continues|keeps|"
+    r"goes on)|no choice but|wenn das so weitergeht|si (ca|cela) continue|si esto sigue|si je (recois|reçois) encore|"
+    r"si me (llega|llegan) (otro|otra|mas)|if i (get|receive) (another|one more|any more))\b"
 )
+_MESSAGE_WORD = re.compile(r"e-?mail|mail|message|correo( electronico)?|mensaje|nachricht|courriel")
+_ADVERTISING = re.compile(r"\s+(publicitaire|promotionnel|promotional|publicitari[oa]|comercial|de marketing)\b")
 _THIS_MESSAGE = re.compile(r"\b(this|diese|este|esta|ce|cet|cette)\s*$")
 _COMPARED = re.compile(r"\b(than|instead|als|stattdessen|que|au lieu|en lugar|en vez)\b")
+_NOT_WANTED = re.compile(
+    r"\b((is|are|was) not what i (want|asked)|n'est pas ce que (je|j')|no es lo que (quiero|pido|deseo)|"
+    r"(moechte|will|wuensche) ich (mich )?(\w+ )?nicht\b(?! mehr))"
+)
 _WITHOUT = re.compile(
-    r"\b(without|ohne|sans|sin|no need|inutile|pas besoin|no hace falta|no es necesario|nicht noetig|nicht notwendig)\b"
+    r"\b(statt|anstatt|instead of|au lieu de|en lugar de|en vez de|rather than|plutot que|without|ohne|sans|sin|"
+    r"no need|inutile|pas besoin|no hace falta|no es necesario|nicht noetig|nicht notwendig)\b"
 )
 
 
@@ -458,6 +484,7 @@ def _unsure(sentence: str) -> bool:
 # a list named after the leaving words with a negation and an article before it: "unsubscribe me from the
 # newsletter, not the catalog", "desabonnez-moi de la newsletter, pas du catalogue" — the list is kept
 _NOT_THE = re.compile(
+    r"\b(without|sans|sin|ohne) (\w+ ){0,2}$|"
     r"\b(not|pas|nicht|no) (the|my|your|any|du|de la|des|le|la|les|del|de los|de las|el|los|las|den|die|das|der|dem|"
     r"ihre\w*|vos|votre|sus|su|mis|mi)\s+$"
 )
@@ -521,7 +548,15 @@ def read_clause(text: str, sentence: str = "") -> Clause:
     # "news letter" is email, not a letter; "this email is to ask you to stop the catalog" names the message itself
     emails = found("email", text)
     postal = [p for p in found("postal", text) if not any(e.start() <= p.start() < e.end() for e in emails)]
-    emails = [e for e in emails if not _THIS_MESSAGE.search(text[: e.start()])]
+    emails = [
+        e
+        for e in emails
+        if not (
+            _MESSAGE_WORD.fullmatch(e.group(0))
+            and _THIS_MESSAGE.search(text[: e.start()])
+            and not _ADVERTISING.match(text, e.end())
+        )
+    ]
     if postal:
         clause.channels.add(POSTAL)
     if emails or (leaves and _EMAIL_VERB.search(text)):
@@ -554,7 +589,7 @@ def read_clause(text: str, sentence: str = "") -> Clause:
             or _OBJECTION.search(text)
             or _NOT_TO.search(text[max(0, partners.start() - 20) : partners.start()])  # "nicht an Drittfirmen"
         )
-        if refusing or leaves:
+        if refusing or leaves or found("negation", text):
             # "je ne veux pas que mon nom et mon adresse trainent chez vos partenaires" (no verb, maybe the same
             # wish), "… chez vos partenaires de livraison" (a parcel), "remove my name from your partners' mailing
             # lists": whether that is the sharing, a person reads
@@ -639,7 +674,8 @@ def _finish(clause: Clause, text: str, leaves: list[re.Match[str]], sharing_only
         # "I don't want to be removed": a wish that carries its own negation, then a leaving verb it turns around
         carries = [bool(found("negation", m.group(0))) for m in leaves]
         turned_around = any(c and not all(carries[i + 1 :]) for i, c in enumerate(carries))
-        clause.negated = (bool(negations) and not helpless) or turned_around
+        declined = bool(_NOT_WANTED.search(text[first:]))  # "unsubscribing is not what I want"
+        clause.negated = (bool(negations) and not helpless) or turned_around or declined
         named_after = (
             found("email", text) + found("postal", text) + found("email_weak", text) + found("list_topic", text)
         )
@@ -872,6 +908,8 @@ def _decide(clauses: list[Clause], wishes: list[Clause], cues: tuple[str, ...], 
         return Reading(
             Outcome.REVIEW, suggested, "a change of address beside the wish: stop the mail, or move it?", cues
         )
+    if erase and (kept or any(c.keep for c in erase)):
+        return Reading(Outcome.REVIEW, ORDER[:2], "an erasure beside a list kept: a person decides", cues)
     if any(c.erase_unsure for c in erase):
         return Reading(Outcome.REVIEW, ORDER[:2], "an erasure negated, asked about or told of: a person decides", cues)
     if any(c.erase_doubt for c in clauses) and not erase:
@@ -925,7 +963,12 @@ def _scopes_asked(wishes: list[Clause], clauses: list[Clause]) -> tuple[tuple[st
     named: set[str] = set()
     unnamed = False
     inferred = False
+    # a headline wish naming nothing ("Unsubscribe") over words that name the lists ("no more paper catalogs"): the
+    # words say which
+    body_names = any(c.channels for c in wishes if not c.in_subject)
     for clause in wishes:
+        if clause.in_subject and not clause.channels and not clause.everything and body_names:
+            continue
         if clause.everything and not clause.channels:
             inferred = True
             named |= {EMAIL, POSTAL}

@@ -996,3 +996,155 @@ def test_eighth_review_words_that_do_not_plainly_ask_go_to_a_person(
     verdict = _rules_verdict(subject, body)
     allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
     assert verdict.kind in allowed and not verdict.erase, verdict
+
+
+# Found by a ninth review (of the eighth review's fixes and what came before), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes"),
+    [
+        ("Hello", "Please stop this newsletter and the paper catalog.", ("email", "postal")),
+        ("Hola", "No quiero recibir más este boletín ni los catálogos.", ("email", "postal")),
+        ("Hola", "Dejen de enviarme esta newsletter y el catálogo en papel.", ("email", "postal")),
+        ("Hello", "Sent from my phone, please unsubscribe me.", ("email",)),
+        ("Hallo", "Von meinem Handy aus: bitte abmelden.", ("email",)),
+        ("Hola", "Enviado desde el móvil, denme de baja.", ("email",)),
+        ("Bonjour", "Envoyé depuis mon portable : désinscrivez-moi svp", ("email",)),
+        (
+            "Hello",
+            "Disclaimer: I am not a lawyer, but under GDPR you must delete my account and all my data.",
+            ("email", "postal"),
+        ),
+        (
+            "Bonjour",
+            "Avertissement : si je reçois encore un catalogue, je porte plainte. Retirez-moi de votre fichier.",
+            None,
+        ),
+        ("Hallo", "Vertraulich: Bitte streichen Sie mich aus Ihrem Katalogversand.", ("postal",)),
+        ("Hello", "This message is intended to ask you to remove me from your email list.", ("email",)),
+        ("Hola", "Este correo electrónico es para pedirles que no me manden más catálogos.", ("postal",)),
+        (
+            "Hello",
+            "The information in this email should help you find me: Jane Doe, 12 Elm St. Please remove me from your catalogue list.",  # noqa: E501
+            ("postal",),
+        ),
+        ("Unsubscribe", "Please stop sending me your paper catalogs.", ("postal",)),
+        ("Stop", "No more catalogues please.", ("postal",)),
+        ("Baja", "Por favor, no me envíen más catálogos por correo postal.", ("postal",)),
+        (
+            "Newsletter",
+            "Please unsubscribe me from your newsletter.\n\nBest regards,\nJohn Smith\nACME Ltd\n\nIMPORTANT NOTICE: This email and any attachments are confidential. Any unauthorised use, disclosure or distribution of this email to third parties is strictly prohibited.",  # noqa: E501
+            ("email",),
+        ),
+        ("Catalog", "Please unsubscribe me from this email list and stop the catalogue.", ("email", "postal")),
+        ("Bonjour", "Je ne veux plus recevoir cette newsletter ni vos catalogues.", ("email", "postal")),
+        ("Bonjour", "Merci de ne plus m'envoyer ce courriel publicitaire ni le catalogue.", ("email", "postal")),
+        ("Re: Spring catalog", "Stop this newsletter and the catalogs please.", ("email", "postal")),
+        (
+            "Unsubscribe",
+            "Unsubscribe me from the newsletter. And my address is not for your partners.",
+            ("email", "partner_sharing"),
+        ),
+        (
+            "Newsletter",
+            "Please unsubscribe me from the newsletter, it always lands in the mail app on my work laptop.",
+            ("email",),
+        ),
+        ("Abmelden", "Bitte schicken Sie mir keine Kataloge mehr.", ("postal",)),
+        ("Désabonnement", "Merci de ne plus m'envoyer votre catalogue papier.", ("postal",)),
+    ],
+)
+def test_ninth_review_requests_are_acted_on_as_asked_or_read_by_a_person(
+    subject: str, body: str, scopes: tuple[str, ...] | None
+) -> None:
+    """A first line like a footer that itself asks ("Confidential: please remove me", "Sent from my phone, please
+    unsubscribe me"), "this newsletter" as a list, a headline "Unsubscribe" over words that name the catalog only,
+    "Melden Sie mich bitte vom Katalogversand ab"."""
+    verdict = _rules_verdict(subject, body)
+    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        ("Partners", "I don't object to you sharing my details with your partners.", True),
+        ("Data", "I'm not opposed to you sharing my address with partner companies.", True),
+        ("Data", "I don't have a problem with you sharing my data with other companies.", True),
+        ("Partners", "I'm not bothered if you share my address with partners.", True),
+        ("Sharing", "I'm not against sharing my address with partners at all.", True),
+        ("Datos", "No me opongo a que compartan mis datos con terceros.", True),
+        ("Datos", "No tengo inconveniente en que cedan mis datos a empresas colaboradoras.", True),
+        ("Daten", "Ich widerspreche der Weitergabe meiner Daten an Partner nicht.", True),
+        (
+            "Order 4411",
+            "Where is my order 4411?\n\nJohn\n\nThis e-mail message is intended only for the named recipient. If you no longer want to receive e-mails from us, reply unsubscribe.",  # noqa: E501
+            True,
+        ),
+        (
+            "Commande 4411",
+            "Où en est ma commande 4411 ?\n\nMarie Dupont\n\nLe contenu de ce courriel est confidentiel. Pour ne plus recevoir nos newsletters, répondez STOP.",  # noqa: E501
+            True,
+        ),
+        ("account", "Delete my account please. I still want the newsletter though.", False),
+        (
+            "Konto",
+            "Bitte löschen Sie mein Kundenkonto. Den Katalog möchte ich aber weiterhin per Post erhalten.",
+            False,
+        ),
+        ("Konto", "Bitte löschen Sie mein Konto, den Newsletter möchte ich weiter bekommen.", False),
+        ("compte", "Merci de supprimer mon compte. Je souhaite continuer à recevoir le catalogue papier.", False),
+        ("Konto", "Statt mein Konto zu löschen, bestellen Sie bitte nur den Newsletter ab.", False),
+        ("Catalogs", "Another catalog like this and I'm unsubscribing.", False),
+        ("Catalogue", "Encore un catalogue et je me désabonne.", False),
+        ("Newsletter", "Ein Newsletter mehr und ich melde mich ab!", False),
+        ("Correos", "Un correo más así y me doy de baja.", False),
+        ("Emails", "If this continues I will have no choice but to unsubscribe from your newsletter.", False),
+        ("Emails", "Should this spam continue, I will unsubscribe from the newsletter.", False),
+        ("Newsletter", "Abmelden möchte ich mich nicht, doch bitte weniger E-Mails schicken.", False),
+        ("Newsletter", "Den Newsletter abbestellen will ich nicht. Nur bitte nicht jeden Tag.", False),
+        ("Newsletter", "Unsubscribing is not what I want, I just want fewer emails.", False),
+        ("Newsletter", "Me dar de baja del boletín no es lo que quiero, solo menos correos.", False),
+        ("Newsletter", "Désabonnez-moi des e-mails sans toucher au catalogue papier.", False),
+        ("Catalog", "My ex-husband still gets your catalogue at my address. Please stop sending it.", False),
+        (
+            "Katalog",
+            "Meine Ex-Frau bekommt immer noch Ihre Kataloge an meine Adresse. Bitte stellen Sie das ein.",
+            False,
+        ),
+        ("Catálogo", "Mi exmarido sigue recibiendo su catálogo en mi casa. Por favor, dejen de enviarlo.", False),
+        ("Catalog", "We are the new owners of the house. Please stop sending catalogues for the Millers.", False),
+        (
+            "Order 4411",
+            "Hi, where is my order 4411? It was due last week.\n\nBest regards,\nJohn Smith\nACME Ltd\n\nIMPORTANT NOTICE: This email and any attachments are confidential. Any unauthorised use, disclosure or distribution of this email to third parties is strictly prohibited.",  # noqa: E501
+            True,
+        ),
+        (
+            "Order 4411",
+            "Hi, where is my order 4411?\n\nJohn Smith\n\nLEGAL DISCLAIMER\nThe contents of this e-mail are confidential. If you are not the intended recipient, please notify the sender and delete it. Any disclosure to third parties is prohibited.",  # noqa: E501
+            True,
+        ),
+        (
+            "Commande 4411",
+            "Bonjour, où en est ma commande 4411 ?\n\nCordialement,\nMarie Dupont\nDupont SARL\nConformément au RGPD, vous disposez d'un droit d'accès, de rectification et d'effacement de vos données. Pour vous désinscrire de nos communications, répondez STOP.",  # noqa: E501
+            True,
+        ),
+        ("cuenta", "Por favor, cierren mi cuenta. Quiero seguir recibiendo el catálogo en papel.", False),
+        ("Account", "Delete my account and stop the newsletter, but keep sending the catalog please.", False),
+        ("Data", "It doesn't bother me if you share my email address with third parties.", True),
+        ("Thanks", "No worries about the delay, you can pass my details on to your partner for the warranty.", True),
+        ("Newsletter", "Please unsubscribe me from the emails without cancelling the catalogue.", False),
+        ("Newsletter", "Denme de baja de los correos sin cancelar el catálogo.", False),
+        ("Catalogue", "Je me désabonne de la newsletter si je reçois encore un catalogue.", False),
+        ("Catálogo", "Me daré de baja del boletín si me llega otro catálogo.", False),
+        ("Newsletter", "Me désabonner de la newsletter, ce n'est pas ce que je veux.", False),
+        ("Catalogue", "Mon ex-mari reçoit toujours votre catalogue chez moi. Merci d'arrêter les envois.", False),
+    ],
+)
+def test_ninth_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """Consent ("I'm not opposed to…", "No me opongo…", "Ich widerspreche … nicht"), threats ("Another catalog like
+    this and…", "if I get another catalog"), a wish declined after its words ("… is not what I want"), an erasure
+    beside a list kept or instead of one, former partners and new owners, company footers under an order question."""
+    verdict = _rules_verdict(subject, body)
+    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
+    assert verdict.kind in allowed and not verdict.erase, verdict
