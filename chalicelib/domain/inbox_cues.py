@@ -136,7 +136,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"bitte um (streichung|austragung|abmeldung|entfernung)",
             r"ab(zu)?melden",
             r"abmeldung",
-            r"meld\w* (sie |ihr |du )?(mich|uns) ((?!nicht |nie |niemals )[\w-]+ ){0,4}ab",
+            r"meld\w* (sie |ihr |du )?(mich|uns) ((bitte|doch|jetzt|sofort|endlich|umgehend|einfach|nun|schon|auch|gleich) ){0,3}"
+            r"((vom|von|aus) ((dem|der|ihrem|ihrer|eurem|eurer) )?[\w-]+ ((bitte|doch|sofort|endlich) )?)?ab",
             r"ab(zu)?bestell\w*",
             r"bestell\w* (\w+ )?ab",
             r"aus(zu)?tragen",
@@ -224,7 +225,6 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "fr": (
             r"(detruire|detruisez|effacer|effacez) (tous |toutes )?(les |mes )?(renseignements|donnees|informations)( personnel\w*)?",
-            r"fermer mon dossier( client)?",
             r"supprimer (\w+ )?(mon|le) compte",
             r"(supprimer|fermer|effacer) (definitivement|completement) (mon|le) compte",
             r"(supprimer|fermer|effacer|cloturer|supprimez|fermez|effacez|cloturez) (mon|le|votre) (compte|profil)",
@@ -281,7 +281,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"transmet\w*",
             r"transmis\w*",
             r"communiqu\w*",
-            r"donn\w*",
+            r"donn(?!ees\b)\w*",  # "donnees" is the data, not given
             r"louer",
             r"loue\w*",
             r"divulgu\w*",
@@ -369,7 +369,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"inbox",
             r"e-?newsletters?",
             r"electronic",
-            r"(?<!postal )(?<!catalog )(?<!paper )mailing ?lists?",
+            r"(?<!postal )(?<!catalog )(?<!catalogue )(?<!paper )mailing ?lists?",
         ),
         "es": (
             r"correos (promocionales|publicitarios|de (ofertas|promociones|publicidad))",
@@ -552,6 +552,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"can stay",
             r"may stay",
             r"(is|are|'s|'re) (fine|ok|okay|great|good|alright|all right|welcome|useful|no problem)",
+            r"(this|the|that|your) \w+ (is|are) enough",
+            r"(can|may) keep (coming|arriving)",
             r"(keep|kept) (sending|getting|receiving|me|my|the|it|them|your)",
             r"still (want|like|love|enjoy|read|happy|wish)",
             r"(continue|keep on) (to )?(receiv\w*|get\w*|send\w*)",
@@ -590,6 +592,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"salvo",
             r"menos (el|la|los|las)",
             r"(si|tambien) me interesa\w*",
+            r"(me basta|es suficiente)",
             r"dejen(lo|la|los|las) (tal cual|como esta\w*|asi)",
         ),
         "fr": (
@@ -615,6 +618,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"a part",
             r"excepte",
             r"me (derange|derangent|gene|genent) pas",
+            r"(me|nous) suffit",
         ),
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
@@ -638,6 +642,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"ausser",
             r"ausgenommen",
             r"behalt(e|et)?",
+            r"reicht mir",
         ),
     },
     # a preference between channels, or consent: "email me instead", "ich lese lieber online", "no objection to

@@ -89,10 +89,11 @@ _SIGNATURE = re.compile(
 # a legal footer says what it is; "This email is to ask you to unsubscribe me" and "Please consider the environment
 # and stop the catalogs" are the writer's words
 _DISCLAIMER = re.compile(
-    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|legal (disclaimer|notice)|important( notice)?:|"
-    r"privacy notice|the contents? of this (e-?mail|message)|conformement (au|a la)|datenschutzhinweis|"
-    r"aviso de (confidencialidad|privacidad)|"
-    r"this (e-?mail|message|e-?mail message)( and any| is (confidential|intended only|private|privileged)| contains "
+    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|legal (disclaimer|notice)|important notice:|"
+    r"the contents? of this (e-?mail|message)|aviso de confidencialidad|"
+    r"conformement (au|a la) [^,]{0,40}, vous (disposez|avez)|"
+    r"this (e-?mail|message|e-?mail message)( and any| is (confidential|private|privileged)|( is)? intended "
+    r"(solely|only|exclusively|for the (addressee|named|intended|recipient|use|sole))| contains "
     r"(confidential|privileged)| may contain)|"
     r"the information (contained in|in) this (e-?mail|message)|"
     r"este (mensaje|correo)( y sus| es (confidencial|privado|para uso)| contiene (informacion )?"
@@ -117,6 +118,9 @@ _GREETING = re.compile(
 )
 
 
+_MINE = re.compile(r"\b(my|mein\w*|mon|ma|mes|mi|mis)\b")
+
+
 def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
     mobile footer or legal disclaimer on. Before any words of the writer's, a line that only looks like a footer and
@@ -128,7 +132,8 @@ def own_words(text: str) -> str:
         footer = bool(_SIGNATURE.match(folded) or _DISCLAIMER.match(folded))
         if footer and not folded.strip().startswith(("--", "__")):
             written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
-            footer = written or not (found("leave", folded) or found("erase", folded))
+            own_erasure = found("erase", folded) and _MINE.search(folded)
+            footer = written or not (found("leave", folded) or own_erasure)
         if _QUOTE_HEADER.match(folded) or footer:
             break
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
@@ -427,15 +432,18 @@ _UNLESS = re.compile(
     r"i'?ll (unsubscribe|opt out|cancel)|another \w+ (like (this|that) )?and|encore un\w* \w+ (comme (ca|cela) )?et|"
     r"ein\w* \w+ mehr,? und|un\w* \w+ mas (asi |como este )?y|should this \w+ continue|if (this|it) (continues|keeps|"
     r"goes on)|no choice but|wenn das so weitergeht|si (ca|cela) continue|si esto sigue|si je (recois|reçois) encore|"
-    r"si me (llega|llegan) (otro|otra|mas)|if i (get|receive) (another|one more|any more))\b"
+    r"si me (llega|llegan) (otro|otra|mas)|if i (get|receive) (another|one more|any more)|"
+    r"if (the|this|it|your) (\w+ )?(doesn'?t|does not|won'?t|will not) stop|the moment another|"
+    r"(ready|about) to (hit )?unsub\w*)\b"
 )
 _MESSAGE_WORD = re.compile(r"e-?mail|mail|message|correo( electronico)?|mensaje|nachricht|courriel")
 _ADVERTISING = re.compile(r"\s+(publicitaire|promotionnel|promotional|publicitari[oa]|comercial|de marketing)\b")
+_TOO = re.compile(r"\b(too|also|as well|either|auch|ebenfalls|aussi|egalement|tambien|ademas)\b|^\W*(and|y|et|und)\b")
 _THIS_MESSAGE = re.compile(r"\b(this|diese|este|esta|ce|cet|cette)\s*$")
 _COMPARED = re.compile(r"\b(than|instead|als|stattdessen|que|au lieu|en lugar|en vez)\b")
 _NOT_WANTED = re.compile(
-    r"\b((is|are|was) not what i (want|asked)|n'est pas ce que (je|j')|no es lo que (quiero|pido|deseo)|"
-    r"(moechte|will|wuensche) ich (mich )?(\w+ )?nicht\b(?! mehr))"
+    r"\b((is|are|was) not what i('?m| am)? (want|asked|asking)|not what i'?m asking|n'est pas ce que (je|j')|"
+    r"no es lo que (quiero|pido|deseo)|(moechte|will|wuensche) ich (mich )?(\w+ ){0,5}nicht\b(?! mehr))"
 )
 _WITHOUT = re.compile(
     r"\b(statt|anstatt|instead of|au lieu de|en lugar de|en vez de|rather than|plutot que|without|ohne|sans|sin|"
@@ -485,7 +493,9 @@ def _unsure(sentence: str) -> bool:
 # newsletter, not the catalog", "desabonnez-moi de la newsletter, pas du catalogue" — the list is kept
 _NOT_THE = re.compile(
     r"\b(without|sans|sin|ohne) (\w+ ){0,2}$|"
-    r"\b(not|pas|nicht|no) (the|my|your|any|du|de la|des|le|la|les|del|de los|de las|el|los|las|den|die|das|der|dem|"
+    r"\b(not|pas|nicht|no) (this|este|esta|de este|de esta|de ce|de cette|ce|cette|diese[nmr]?|the|my|your|any|du|"
+    r"de la|des|le|la|"
+    r"les|del|de los|de las|el|los|las|den|die|das|der|dem|"
     r"ihre\w*|vos|votre|sus|su|mis|mi)\s+$"
 )
 
@@ -966,8 +976,11 @@ def _scopes_asked(wishes: list[Clause], clauses: list[Clause]) -> tuple[tuple[st
     # a headline wish naming nothing ("Unsubscribe") over words that name the lists ("no more paper catalogs"): the
     # words say which
     body_names = any(c.channels for c in wishes if not c.in_subject)
+    # "… stop the catalogs too": the headline was a wish of its own, for something the words do not name
+    besides = any(_TOO.search(c.text) for c in wishes if not c.in_subject and c.channels)
     for clause in wishes:
         if clause.in_subject and not clause.channels and not clause.everything and body_names:
+            inferred = inferred or besides  # "Unsubscribe" over "please stop the catalogs too": both? a person reads
             continue
         if clause.everything and not clause.channels:
             inferred = True

@@ -1148,3 +1148,36 @@ def test_ninth_review_words_that_do_not_plainly_ask_go_to_a_person(
     verdict = _rules_verdict(subject, body)
     allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
     assert verdict.kind in allowed and not verdict.erase, verdict
+
+
+# Found by a tenth review (of the ninth review's fixes), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes"),
+    [
+        ("Unsubscribe", "And please stop the catalogs too.", ("email", "postal")),  # noqa: E501\n        ('Abmelden bitte', 'Bitte auch den Papierkatalog abbestellen.', ('email', 'postal')),\n        ('Baja', 'También dejen de mandarme el catálogo.', ('email', 'postal')),\n        ('Désinscription', "Et arrêtez aussi de m'envoyer le catalogue papier.", ('email', 'postal')),\n        ('Opt out', 'And stop selling my data to third parties.', ('email', 'partner_sharing')),\n        ('Demande', "Bonjour,\nJe suis cliente depuis dix ans.\nConformément au RGPD, je vous demande de ne plus m'envoyer votre catalogue et de supprimer mes données.", ('email', 'postal')),  # noqa: E501\n        ('Datenschutz', 'Guten Tag,\nich bin seit Jahren Kunde.\nDatenschutzhinweis: Ich widerspreche der Weitergabe meiner Daten an Dritte und bitte um Abmeldung vom Newsletter.', ('email', 'partner_sharing')),  # noqa: E501\n        ('Data', 'Hello,\nI closed my store card last year.\nPrivacy notice: I want my personal data erased from your systems.', ('email', 'postal')),\n        ('Remove me', 'Hi,\nThis is my third request.\nIMPORTANT: remove me from your email list AND stop the catalogs.', ('email', 'postal')),\n        ('Unsubscribe', 'Also, do not share my address with third parties.', ('email', 'partner_sharing')),\n        ('Baja', 'Hola,\nCompré una vez en su tienda.\nAviso de privacidad: solicito que eliminen mis datos y me den de baja de todo.', ('email', 'postal')),  # noqa: E501
+    ],
+)
+def test_tenth_review_requests_are_acted_on_as_asked_or_read_by_a_person(
+    subject: str, body: str, scopes: tuple[str, ...] | None
+) -> None:
+    """A headline "Unsubscribe" over "And please stop the catalogs too" (both, or a person reads it), a request that
+    begins "Conformément au RGPD" or "Privacy notice:" after a line of the writer's, "pas de cette newsletter"."""
+    verdict = _rules_verdict(subject, body)
+    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        ("Catalog", "Please stop sending the paper catalog, this newsletter is enough for me.", False),  # noqa: E501\n        ('Catálogo', 'Denme de baja del catálogo, no de este boletín.', False),\n        ('Catalog', 'Take me off the catalog list, not this email list.', False),\n        ('Newsletter', 'Melden Sie mich keinesfalls vom Newsletter ab.', True),\n        ('Newsletter', 'Melden Sie mich unter keinen Umständen ab!', True),\n        ('Frage', 'Sie melden mich dauernd vom Newsletter ab, das nervt, ich will ihn doch lesen!', True),\n        ('Suivi', 'Merci beaucoup, vous pouvez fermer mon dossier client maintenant.', True),\n        ('Order 4471', 'Hi, when does order 4471 ship?\n\nBest,\nJohn Smith\nAcme Ltd\nThis email is intended solely for the addressee and may contain confidential information.\nTo unsubscribe from Acme marketing emails, reply STOP.', True),\n        ('Refund', 'Hi, has my refund been processed?\nThis message is intended for the addressee only.\nTo opt out of marketing emails from us, reply REMOVE.', True),\n        ('Invoice', 'Confidential: account details to be deleted after use.\nHello, could you resend the invoice for order 7712?', True),\n        ('Dossier SAV', "C'est réglé, merci de fermer mon dossier.", True),\n        ('Rückmeldung', 'Vielen Dank für die Info, ich melde mich nach meinem Urlaub ab dem 5. Mai wieder bei Ihnen.', True),  # noqa: E501\n        ('Catalogue', 'Retirez-moi du catalogue papier, pas de cette newsletter.', False),\n        ('Catálogo', 'Dejen de mandarme el catálogo en papel, este boletín me basta.', False),\n        ('Return', "Hello, I'd like to return the blue jacket.\nThis message is intended for the addressee only. If you are not the addressee, delete all data in it.\nRemove me from Acme mailings: reply STOP.", True),  # noqa: E501
+    ],
+)
+def test_tenth_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """ "This newsletter is enough", a company footer "intended solely for the addressee" with an unsubscribe line of
+    its own, "account details to be deleted after use", "Sie melden mich dauernd ab", "keinesfalls", "fermer mon
+    dossier" (a support case), "mes données" (data, not given)."""
+    verdict = _rules_verdict(subject, body)
+    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
+    assert verdict.kind in allowed and not verdict.erase, verdict
