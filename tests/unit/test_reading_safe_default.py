@@ -531,6 +531,23 @@ def _rules_verdict(subject: str, body: str):  # type: ignore[no-untyped-def]
         return classify(parse_inbound(raw.encode(), ("support@shop.example",)), AGENTS)
 
 
+def _acted_as_asked_or_reviewed(
+    subject: str, body: str, scopes: tuple[str, ...] | None, *, erase: bool | None = None
+) -> None:
+    """A request the rules either act on exactly as asked (the erasure too, when given), or leave to a person: never
+    dropped, never halved."""
+    verdict = _rules_verdict(subject, body)
+    acted = verdict.kind is Kind.REQUEST and verdict.scopes == scopes and erase in (None, verdict.erase)
+    assert verdict.kind is Kind.REVIEW or acted, verdict
+
+
+def _read_by_a_person(subject: str, body: str, may_be_nothing: bool) -> None:
+    """Words that do not plainly ask what they seem to: a person reads them (or nobody, where nothing is asked)."""
+    verdict = _rules_verdict(subject, body)
+    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
+    assert verdict.kind in allowed and not verdict.erase, verdict
+
+
 @pytest.mark.parametrize(
     ("subject", "body"),
     [
@@ -639,8 +656,7 @@ def test_sixth_review_words_that_do_not_plainly_ask_what_they_seem_go_to_a_perso
     given up ("I almost unsubscribed"), consent to sharing, partners who deliver parcels, a denial or a question about
     sharing, someone who moved out, a reply to a catalog notice, an account edit, "the newsletter you share with your
     partners", "meine Adresse" without a list."""
-    verdict = _rules_verdict(subject, body)
-    assert verdict.kind is Kind.REVIEW and not verdict.erase, verdict
+    _read_by_a_person(subject, body, may_be_nothing=False)
 
 
 # Found by a seventh review (of the sixth review's fixes and what came before), by the rules alone.
@@ -697,8 +713,7 @@ def test_seventh_review_requests_are_never_dropped_nor_halved(
     stop the catalogs") or a phone footer ("Von meinem Handy aus funktioniert der Link nicht…") is the writer's own;
     "I'd also prefer not to receive the catalog" keeps nothing; "nothing more to do with", "absténganse". Acted on
     exactly as asked, or read by a person."""
-    verdict = _rules_verdict(subject, body)
-    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+    _acted_as_asked_or_reviewed(subject, body, scopes)
 
 
 @pytest.mark.parametrize(
@@ -776,9 +791,7 @@ def test_seventh_review_words_that_do_not_plainly_ask_go_to_a_person(
     label, mail that stopped arriving, a removal the store made, someone else's friend, assistant or flatmate, a
     question about what unsubscribing does, a threat ("si vous continuez"), emails about the catalog, an old address,
     calls and text messages, consent to sharing, a salutation corrected."""
-    verdict = _rules_verdict(subject, body)
-    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
-    assert verdict.kind in allowed and not verdict.erase, verdict
+    _read_by_a_person(subject, body, may_be_nothing)
 
 
 @pytest.mark.parametrize("body", ["unsub, " * 2300, "baja y " * 2300, "unsubscribe me and " * 800])
@@ -888,9 +901,7 @@ def test_eighth_review_requests_are_never_dropped_nor_halved(
 ) -> None:
     """A preamble before "This email is to ask you to…", a sentence that starts like a phone footer ("Sent from my
     phone as your link fails."), an erasure beside a sharing refusal: acted on exactly as asked, or read by a person."""
-    verdict = _rules_verdict(subject, body)
-    acted = verdict.kind is Kind.REQUEST and verdict.scopes == scopes and verdict.erase is erase
-    assert verdict.kind is Kind.REVIEW or acted, verdict
+    _acted_as_asked_or_reviewed(subject, body, scopes, erase=erase)
 
 
 @pytest.mark.parametrize(
@@ -993,9 +1004,7 @@ def test_eighth_review_words_that_do_not_plainly_ask_go_to_a_person(
     no compartan…"), mail for whoever lived here before or "a Mr. Brown", a duplicate account or an erasure for later,
     questions ("Should I…?", "Pouvez-vous m'expliquer…?"), threats ("Unless you stop…", "One more catalog like this
     and…"), wishes given up ("on the verge of", "à deux doigts de"), data erased from a newsletter list."""
-    verdict = _rules_verdict(subject, body)
-    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
-    assert verdict.kind in allowed and not verdict.erase, verdict
+    _read_by_a_person(subject, body, may_be_nothing)
 
 
 # Found by a ninth review (of the eighth review's fixes and what came before), by the rules alone.
@@ -1059,8 +1068,7 @@ def test_ninth_review_requests_are_acted_on_as_asked_or_read_by_a_person(
     """A first line like a footer that itself asks ("Confidential: please remove me", "Sent from my phone, please
     unsubscribe me"), "this newsletter" as a list, a headline "Unsubscribe" over words that name the catalog only,
     "Melden Sie mich bitte vom Katalogversand ab"."""
-    verdict = _rules_verdict(subject, body)
-    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+    _acted_as_asked_or_reviewed(subject, body, scopes)
 
 
 @pytest.mark.parametrize(
@@ -1145,9 +1153,7 @@ def test_ninth_review_words_that_do_not_plainly_ask_go_to_a_person(
     """Consent ("I'm not opposed to…", "No me opongo…", "Ich widerspreche … nicht"), threats ("Another catalog like
     this and…", "if I get another catalog"), a wish declined after its words ("… is not what I want"), an erasure
     beside a list kept or instead of one, former partners and new owners, company footers under an order question."""
-    verdict = _rules_verdict(subject, body)
-    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
-    assert verdict.kind in allowed and not verdict.erase, verdict
+    _read_by_a_person(subject, body, may_be_nothing)
 
 
 # Found by a tenth review (of the ninth review's fixes), by the rules alone.
@@ -1162,8 +1168,7 @@ def test_tenth_review_requests_are_acted_on_as_asked_or_read_by_a_person(
 ) -> None:
     """A headline "Unsubscribe" over "And please stop the catalogs too" (both, or a person reads it), a request that
     begins "Conformément au RGPD" or "Privacy notice:" after a line of the writer's, "pas de cette newsletter"."""
-    verdict = _rules_verdict(subject, body)
-    assert verdict.kind is Kind.REVIEW or (verdict.kind is Kind.REQUEST and verdict.scopes == scopes), verdict
+    _acted_as_asked_or_reviewed(subject, body, scopes)
 
 
 @pytest.mark.parametrize(
@@ -1178,6 +1183,4 @@ def test_tenth_review_words_that_do_not_plainly_ask_go_to_a_person(
     """ "This newsletter is enough", a company footer "intended solely for the addressee" with an unsubscribe line of
     its own, "account details to be deleted after use", "Sie melden mich dauernd ab", "keinesfalls", "fermer mon
     dossier" (a support case), "mes données" (data, not given)."""
-    verdict = _rules_verdict(subject, body)
-    allowed = {Kind.REVIEW, Kind.OTHER} if may_be_nothing else {Kind.REVIEW}
-    assert verdict.kind in allowed and not verdict.erase, verdict
+    _read_by_a_person(subject, body, may_be_nothing)
