@@ -136,8 +136,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"bitte um (streichung|austragung|abmeldung|entfernung)",
             r"ab(zu)?melden",
             r"abmeldung",
-            r"meld\w* (sie |ihr |du )?(mich|uns) ((bitte|doch|jetzt|sofort|endlich|umgehend|einfach|nun|schon|auch|gleich) ){0,3}"
-            r"((vom|von|aus) ((dem|der|ihrem|ihrer|eurem|eurer) )?[\w-]+ ((bitte|doch|sofort|endlich) )?)?ab",
+            r"meld\w* (sie |ihr |du )?(mich|uns) ((?!(nicht|nie|niemals|keinesfalls|keineswegs|auf|unter) )[\w-]+ ){0,6}"
+            r"ab(?! (dem|der|den|sofort|jetzt|heute|morgen|naechste\w*|\d))",
             r"ab(zu)?bestell\w*",
             r"bestell\w* (\w+ )?ab",
             r"aus(zu)?tragen",
@@ -552,8 +552,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"can stay",
             r"may stay",
             r"(is|are|'s|'re) (fine|ok|okay|great|good|alright|all right|welcome|useful|no problem)",
-            r"(this|the|that|your) \w+ (is|are) enough",
-            r"(can|may) keep (coming|arriving)",
+            r"(this|the|that) \w+ (is|are) enough (for me|for us)",
+            r"(?<!how )(the|your) (\w+ ){1,2}(can|may) keep (coming|arriving)",
             r"(keep|kept) (sending|getting|receiving|me|my|the|it|them|your)",
             r"still (want|like|love|enjoy|read|happy|wish)",
             r"(continue|keep on) (to )?(receiv\w*|get\w*|send\w*)",
@@ -592,7 +592,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"salvo",
             r"menos (el|la|los|las)",
             r"(si|tambien) me interesa\w*",
-            r"(me basta|es suficiente)",
+            r"(este|ese|el|la|esta) \w+ me basta",
             r"dejen(lo|la|los|las) (tal cual|como esta\w*|asi)",
         ),
         "fr": (
@@ -618,7 +618,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"a part",
             r"excepte",
             r"me (derange|derangent|gene|genent) pas",
-            r"(me|nous) suffit",
+            r"(cette|ce|la|le) \w+ me suffit",
         ),
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
@@ -642,7 +642,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"ausser",
             r"ausgenommen",
             r"behalt(e|et)?",
-            r"reicht mir",
+            r"(der|die|das) \w+ reicht mir",
         ),
     },
     # a preference between channels, or consent: "email me instead", "ich lese lieber online", "no objection to
@@ -737,7 +737,16 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": (r"not", r"\w+n't", r"never", r"no", r"nor"),
         "es": (r"no", r"nunca", r"jamas", r"tampoco", r"ni"),
         "fr": (r"ne", r"n'", r"pas", r"jamais", r"aucun\w*"),
-        "de": (r"nicht", r"nie", r"niemals", r"kein\w*"),
+        "de": (
+            r"nicht",
+            r"nie",
+            r"niemals",
+            r"kein\w*",
+            r"keinesfalls",
+            r"keineswegs",
+            r"auf keinen fall",
+            r"unter keinen umstaenden",
+        ),
     },
     "too_much": {
         "en": (
@@ -799,6 +808,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(jemand|sie|man) (hat|haben) mich (\w+ ){0,3}(abgemeldet|ausgetragen)",
             r"(wurde|bin) (\w+ ){0,3}(abgemeldet|ausgetragen)",
             r"versucht,? mich",
+            r"(^|, )sie melden (mich|uns)",
         ),
     },
     # the writer wants back in: whatever else the message says, a person reads it
@@ -842,6 +852,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"fichez-?(moi|nous) la paix",
             r"(retir\w*|revoqu\w*) (mon |le )?consentement",
             r"m'oublier",
+            r"fermer (mon|le) dossier( client)?",
         ),
         "de": (
             r"lass(en sie|t)? (mich|uns) (\w+ )?in ruhe",
@@ -1060,6 +1071,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "not_list": {
         "en": (
+            r"(the|my|this|your|a) (\w+ )?(class|classes|course|courses|workshop|workshops|lesson|lessons)",
             r"parcels?",
             r"packages?",
             r"direct debit",
@@ -1103,6 +1115,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(shipping|delivery|dispatch|tracking|confirmation|receipt|invoice|password)( \w+){0,2} e-?mails?",
         ),
         "es": (
+            r"(el|mi|este|del) (\w+ )?(curso|taller)s?",
             r"paquetes?",
             r"domiciliacion",
             r"debito automatico",
@@ -1132,6 +1145,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"codigo",
         ),
         "fr": (
+            r"(le|mon|ce|du) (\w+ )?(cours|atelier)s?",
             r"colis",
             r"prelevement\w*",
             r"commandes?",
@@ -1158,6 +1172,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"rendez-vous",
         ),
         "de": (
+            r"\w*kurs(e|es|en)?",
             r"pakete?n?",
             r"lastschrift\w*",
             r"sepa",

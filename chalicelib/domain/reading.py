@@ -89,9 +89,9 @@ _SIGNATURE = re.compile(
 # a legal footer says what it is; "This email is to ask you to unsubscribe me" and "Please consider the environment
 # and stop the catalogs" are the writer's words
 _DISCLAIMER = re.compile(
-    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|legal (disclaimer|notice)|important notice:|"
-    r"the contents? of this (e-?mail|message)|aviso de confidencialidad|"
-    r"conformement (au|a la) [^,]{0,40}, vous (disposez|avez)|"
+    r"^\s*(\**\s*)?(confidential\b|confidentiality|disclaimer|legal (disclaimer|notice)|important( notice)?:|"
+    r"privacy notice|the contents? of this (e-?mail|message)|aviso de (confidencialidad|privacidad)|datenschutzhinweis|"
+    r"conformement (a|au|aux|a la) |"
     r"this (e-?mail|message|e-?mail message)( and any| is (confidential|private|privileged)|( is)? intended "
     r"(solely|only|exclusively|for the (addressee|named|intended|recipient|use|sole))| contains "
     r"(confidential|privileged)| may contain)|"
@@ -118,7 +118,8 @@ _GREETING = re.compile(
 )
 
 
-_MINE = re.compile(r"\b(my|mein\w*|mon|ma|mes|mi|mis)\b")
+# the writer speaking: "Conformément au RGPD, je vous demande…", "This message is intended to have my account deleted"
+_MINE = re.compile(r"\b(i|me|my|ich|mich|mir|mein\w*|je|j'|moi|me|m'|mon|ma|mes|yo|mi|mis)\b")
 
 
 def own_words(text: str) -> str:
@@ -132,8 +133,11 @@ def own_words(text: str) -> str:
         footer = bool(_SIGNATURE.match(folded) or _DISCLAIMER.match(folded))
         if footer and not folded.strip().startswith(("--", "__")):
             written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
-            own_erasure = found("erase", folded) and _MINE.search(folded)
-            footer = written or not (found("leave", folded) or own_erasure)
+            asks = found("leave", folded) or found("erase", folded)
+            if asks and (_MINE.search(folded) or not written):
+                footer = False  # "Confidential: please remove me", "Conformément au RGPD, je vous demande…"
+            elif not written:
+                continue  # a footer-like line heading the message: what follows it is still read
         if _QUOTE_HEADER.match(folded) or footer:
             break
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
@@ -438,7 +442,10 @@ _UNLESS = re.compile(
 )
 _MESSAGE_WORD = re.compile(r"e-?mail|mail|message|correo( electronico)?|mensaje|nachricht|courriel")
 _ADVERTISING = re.compile(r"\s+(publicitaire|promotionnel|promotional|publicitari[oa]|comercial|de marketing)\b")
-_TOO = re.compile(r"\b(too|also|as well|either|auch|ebenfalls|aussi|egalement|tambien|ademas)\b|^\W*(and|y|et|und)\b")
+_TOO = re.compile(
+    r"\b(too|also|as well|either|in addition|additionally|auch|ebenfalls|ausserdem|zudem|aussi|egalement|par ailleurs|"
+    r"en outre|de plus|tambien|ademas|asimismo|igualmente)\b|^\W*(and|y|et|und)\b"
+)
 _THIS_MESSAGE = re.compile(r"\b(this|diese|este|esta|ce|cet|cette)\s*$")
 _COMPARED = re.compile(r"\b(than|instead|als|stattdessen|que|au lieu|en lugar|en vez)\b")
 _NOT_WANTED = re.compile(
@@ -454,7 +461,8 @@ _WITHOUT = re.compile(
 # erasure words told of rather than asked for: "my account has been closed", "Daten wurden geloescht", "un mail
 # confirmant la suppression", "please keep my account", "can you restore it"
 _TOLD = re.compile(
-    r"\b(has been|have been|had been|was|were|got|is|are|wurde\w*|worden|ist|sind|a ete|ont ete|est|ha sido|han sido|"
+    r"\b(has been|have been|had been|to be|will be|was|were|got|is|are|wurde\w*|werden|worden|ist|sind|a ete|ont ete|"
+    r"est|ha sido|han sido|"
     r"fue|fueron|esta|confirm\w*|reopen\w*|restor\w*|keep|wiederherstell\w*|reaktivier\w*|behalten|rouvrir|restaur\w*|"
     r"garder|recuper\w*|reactiv\w*|mantener)\b"
 )
@@ -584,6 +592,8 @@ def read_clause(text: str, sentence: str = "") -> Clause:
         # "stop sending me emails about your catalogue sale": the catalog is what the email is about
         clause.channels.discard(POSTAL)
         clause.mentioned.add(POSTAL)
+    if leaves and not clause.channels and not clause.weak_email and _OWN_DATA.search(text) and not clause.erase:
+        clause.mentioned.add(SHARING)  # "arretez d'envoyer mes donnees a qui que ce soit"
     if leaves and not clause.channels and not clause.weak_email and _BARE_ADDRESS.search(text):
         clause.mentioned.add(POSTAL)  # "meine Adresse aus Ihrer Kartei entfernen": the post, or the email?
     clause.sublists = [m.group(0) for m in found("sublist", text)]

@@ -1184,3 +1184,128 @@ def test_tenth_review_words_that_do_not_plainly_ask_go_to_a_person(
     its own, "account details to be deleted after use", "Sie melden mich dauernd ab", "keinesfalls", "fermer mon
     dossier" (a support case), "mes données" (data, not given)."""
     _read_by_a_person(subject, body, may_be_nothing)
+
+
+# Found by an eleventh review (of the tenth review's fixes), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes"),
+    [
+        (
+            "Account 48213",
+            "Confidential: delete the account linked to this address, please.\nPaul",
+            ("email", "postal"),
+        ),
+        ("Kundenkonto 48213", "Vertraulich: Bitte Konto löschen.\nPaul Meier", ("email", "postal")),
+        (
+            "Cuenta 48213",
+            "Aviso de confidencialidad: eliminen la cuenta asociada a este correo, por favor.\nPablo García",
+            ("email", "postal"),
+        ),
+        (
+            "GDPR",
+            "Hello,\nThis message is intended solely as a formal erasure request.\nPlease delete my account and all my personal data.",  # noqa: E501
+            ("email", "postal"),
+        ),
+        ("Kundennummer 48213", "Melden Sie mich bitte überall ab, danke.", ("email",)),
+        ("Kundennummer 48213", "Bitte melden Sie mich endgültig ab.", ("email",)),
+        ("Kundennummer 48213", "Keine Kataloge mehr bitte. Und melden Sie mich außerdem ab.", ("email", "postal")),
+        (
+            "Katalog",
+            "Bitte keinen Katalog mehr schicken, und melden Sie mich bei der Gelegenheit auch ab.",
+            ("email", "postal"),
+        ),
+        (
+            "Customer 48213",
+            "How the catalogs can keep coming after three requests is beyond me. Take me off the email list as well.",
+            ("email", "postal"),
+        ),
+        (
+            "Customer 48213",
+            "Your catalogs are enough already. Unsubscribe me from the emails too.",
+            ("email", "postal"),
+        ),
+        ("Beschwerde", "Es reicht mir mit Ihrer Werbepost. Keine E-Mails mehr bitte.", ("email", "postal")),
+        (
+            "Réclamation",
+            "Vos catalogues chaque semaine, ça me suffit ! Désabonnez-moi aussi de la newsletter.",
+            ("email", "postal"),
+        ),
+        (
+            "Queja",
+            "¡Ya me basta con sus catálogos! Quítenme también de la lista de correo electrónico.",
+            ("email", "postal"),
+        ),
+        (
+            "Client 48213",
+            "Bonjour, merci de fermer mon dossier client définitivement, je ne suis plus client chez vous.",
+            None,
+        ),
+        ("Unsubscribe", "In addition, no more paper catalogs please.", ("email", "postal")),
+        ("Abmelden", "Außerdem bitte keine Kataloge mehr schicken.", ("email", "postal")),
+        ("Désabonnement", "Par ailleurs, merci de ne plus m'envoyer le catalogue.", ("email", "postal")),
+        ("Baja", "Asimismo, dejen de enviarme el catálogo.", ("email", "postal")),
+        (
+            "RGPD",
+            "Bonjour,\nJe suis cliente depuis 2015.\nConformément au RGPD, vous avez un mois pour effacer mes données et supprimer mon compte.",  # noqa: E501
+            ("email", "postal"),
+        ),
+        (
+            "Request",
+            "Hi, I've been a customer for years.\nImportant notice: I no longer consent to your catalogs. Please stop sending them.",  # noqa: E501
+            ("postal",),
+        ),
+    ],
+)
+def test_eleventh_review_requests_are_acted_on_as_asked_or_read_by_a_person(
+    subject: str, body: str, scopes: tuple[str, ...] | None
+) -> None:
+    """A first line like a footer that asks in the writer's own voice, or heads the message and is followed by the
+    request ("This message is intended solely as a formal erasure request."), "Your catalogs are enough already",
+    "Melden Sie mich überall ab", "Außerdem keine Kataloge mehr" under a headline "Unsubscribe"."""
+    _acted_as_asked_or_reviewed(subject, body, scopes)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        (
+            "Invoice question",
+            "Hello, could you send me a copy of invoice 88231? Our accounts team needs it.\nBest regards\nPeter Lang\nLang Consulting GmbH\n\nPrivacy Notice: We respect your privacy. To unsubscribe from our mailing list, simply reply to this email with UNSUBSCRIBE in the subject.",  # noqa: E501
+            True,
+        ),
+        (
+            "Order 88231",
+            "Hi,\nwhere is my order 88231?\nThanks\nPeter\nIMPORTANT: This communication is confidential. To opt out of our marketing emails reply STOP.",  # noqa: E501
+            True,
+        ),
+        (
+            "Invoice question",
+            "Hello, could you send me a copy of invoice 88231?\nBest regards\nPeter Lang\nLang Consulting Ltd\nImportant: To stop receiving our marketing emails, reply with STOP.",  # noqa: E501
+            True,
+        ),
+        (
+            "Facture 88231",
+            "Bonjour, pourriez-vous m'envoyer une copie de la facture 88231 ?\nCordialement\nMarie Dupont\nDupont Conseil SARL\n\nConformément aux dispositions du RGPD, vous disposez d'un droit d'accès. Désinscription de la newsletter : répondez STOP.",  # noqa: E501
+            True,
+        ),
+        (
+            "Rechnung 88231",
+            "Guten Tag,\nwo bleibt meine Lieferung zu Bestellung 88231?\nMit freundlichen Grüßen\nPeter Lang\nLang Consulting GmbH\nDatenschutzhinweis: Abmeldung vom Newsletter jederzeit per Antwort an diese Adresse.",  # noqa: E501
+            True,
+        ),
+        (
+            "Factura 88231",
+            "Hola,\n¿dónde está mi pedido 88231?\nSaludos\nJuan Pérez\nPérez Consultores S.L.\nAviso de privacidad: para darse de baja del boletín, responda a este correo con la palabra BAJA.",  # noqa: E501
+            True,
+        ),
+        ("Mes données", "Arrêtez d'envoyer mes données à qui que ce soit.", False),
+        ("Kochkurs am Samstag", "Leider bin ich krank. Bitte melden Sie mich vom Kochkurs ab.", True),
+        ("Cooking class", "I'm ill, please unsubscribe me from the cooking class on Saturday.", True),
+    ],
+)
+def test_eleventh_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """A company's own "To unsubscribe reply STOP" footer under an order question, "Sie melden mich dauernd ab", "ich
+    melde mich ab dem 5. Mai wieder", a cooking class, one's data sent to anyone."""
+    _read_by_a_person(subject, body, may_be_nothing)
