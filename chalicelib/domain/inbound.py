@@ -11,7 +11,7 @@ from enum import StrEnum
 from . import second_reading
 from .addresses import normalize_address
 from .errors import InvalidAddress
-from .reading import ADDRESS_IN_TEXT, Outcome, own_words, read_words
+from .reading import ADDRESS_IN_TEXT, Outcome, Reading, asked_below_a_footer, own_words, read_words
 
 
 class Kind(StrEnum):
@@ -138,6 +138,8 @@ def _words_verdict(
     own = own_words(text) if cut else text
     # the rules decide; a trained second reading may only send their verdict to a person
     reading = second_reading.review(read_words(own, subject, relayed=kind is Kind.FORWARDED), own, subject)
+    if cut and reading.outcome is not Outcome.REVIEW and asked_below_a_footer(text):
+        reading = Reading(Outcome.REVIEW, reading.scopes or ("email",), "request words below a footer-like line")
     if reading.outcome is Outcome.NOTHING:
         return Verdict(Kind.OTHER, (), address, reading.reason)
     named = {m.group(0).lower().rstrip(".") for m in ADDRESS_IN_TEXT.finditer(own)}

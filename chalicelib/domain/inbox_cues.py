@@ -136,8 +136,13 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"bitte um (streichung|austragung|abmeldung|entfernung)",
             r"ab(zu)?melden",
             r"abmeldung",
-            r"meld\w* (sie |ihr |du )?(mich|uns) ((?!(nicht|nie|niemals|keinesfalls|keineswegs|auf|unter) )[\w-]+ ){0,6}"
-            r"ab(?! (dem|der|den|sofort|jetzt|heute|morgen|naechste\w*|\d))",
+            r"meld(e|en|et) (sie |ihr |du )?(mich|uns) "
+            r"((bitte|doch|jetzt|sofort|endlich|umgehend|einfach|nun|schon|auch|gleich|ueberall|endgueltig|komplett|"
+            r"ausserdem|ebenfalls|zudem|mit|bei der gelegenheit) ){0,3}"
+            r"((vom|von|aus|bei) ((dem|der|den|ihrem|ihrer|ihren|eurem|eurer|allen) )?[\w-]+ "
+            r"((und|sowie) [\w-]+ )?((bitte|doch|sofort|endlich) )?)?"
+            r"ab(?! (und zu|dem|der|den|sofort|jetzt|heute|morgen|naechste\w*|januar|februar|maerz|april|mai|juni|juli|"
+            r"august|september|oktober|november|dezember|\d))",
             r"ab(zu)?bestell\w*",
             r"bestell\w* (\w+ )?ab",
             r"aus(zu)?tragen",
@@ -553,6 +558,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"may stay",
             r"(is|are|'s|'re) (fine|ok|okay|great|good|alright|all right|welcome|useful|no problem)",
             r"(this|the|that) \w+ (is|are) enough (for me|for us)",
+            r"(e-?mails?|emails|newsletters?|catalogs?|catalogues?) (alone|only) (is|are) (quite |more than )?enough",
+            r"(e-?mails?|emails|newsletters?|catalogs?|catalogues?) (is|are) (quite |more than )?enough for (me|us)",
             r"(?<!how )(the|your) (\w+ ){1,2}(can|may) keep (coming|arriving)",
             r"(keep|kept) (sending|getting|receiving|me|my|the|it|them|your)",
             r"still (want|like|love|enjoy|read|happy|wish)",
@@ -593,6 +600,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"menos (el|la|los|las)",
             r"(si|tambien) me interesa\w*",
             r"(este|ese|el|la|esta) \w+ me basta",
+            r"con (el|la|los|las) \w+ me basta|me basta con (el|la|los|las)",
+            r"con (sus|los|las|el|la) \w+ (me basta|tengo (bastante|suficiente))",
             r"dejen(lo|la|los|las) (tal cual|como esta\w*|asi)",
         ),
         "fr": (
@@ -619,6 +628,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"excepte",
             r"me (derange|derangent|gene|genent) pas",
             r"(cette|ce|la|le) \w+ me suffit",
+            r"avec (le|la|les) \w+,? (ca|cela) me suffit",
+            r"(vos|les|mes|la|le) \w+ me suffisent",
         ),
         "de": (
             r"(duerfen|koennen|darf|kann) (\w+ )?(gerne |gern |ruhig )?(bleiben|weiterkommen|kommen|weiterlaufen)",
@@ -643,6 +654,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"ausgenommen",
             r"behalt(e|et)?",
             r"(der|die|das) \w+ reicht mir",
+            r"(e-?mails?|mails|newsletter|kataloge?) (reicht|reichen) mir",
         ),
     },
     # a preference between channels, or consent: "email me instead", "ich lese lieber online", "no objection to
@@ -809,6 +821,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(wurde|bin) (\w+ ){0,3}(abgemeldet|ausgetragen)",
             r"versucht,? mich",
             r"(^|, )sie melden (mich|uns)",
+            r"(staendig|dauernd|immer wieder|schon wieder|wieder|gestern|jetzt) melden sie (mich|uns)",
         ),
     },
     # the writer wants back in: whatever else the message says, a person reads it

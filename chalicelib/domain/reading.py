@@ -119,31 +119,58 @@ _GREETING = re.compile(
 
 
 # the writer speaking: "Conformément au RGPD, je vous demande…", "This message is intended to have my account deleted"
-_MINE = re.compile(r"\b(i|me|my|ich|mich|mir|mein\w*|je|j'|moi|me|m'|mon|ma|mes|yo|mi|mis)\b")
+# a line that asks or adds to a request: "please", "merci de", "as well", "auch"
+_ASKING = re.compile(
+    r"\b(please|pls|kindly|bitte|merci de|s'il vous plait|svp|por favor|as well|too|also|either|auch|ebenfalls|"
+    r"aussi|egalement|tambien|ademas)\b"
+)
+_MINE = re.compile(
+    r"\b(i|me|my|we|us|our|ich|mich|mir|mein\w*|wir|uns|unser\w*|je|j'|moi|m'|mon|ma|mes|nous|nos|notre|yo|mi|mis|"
+    r"nosotr[oa]s|nuestr[oa]s?)\b"
+)
 
 
 def own_words(text: str) -> str:
     """The writer's new text: no `>` lines, nothing from the first quote or forward header, signature delimiter,
-    mobile footer or legal disclaimer on. Before any words of the writer's, a line that only looks like a footer and
-    itself asks to leave or erase ("Confidential: please remove me", "Sent from my phone, please unsubscribe me") is
-    the writer's."""
+    mobile footer or legal disclaimer on. A first line that only looks like a footer and itself asks to leave or erase
+    ("Confidential: please remove me", "Sent from my phone, please unsubscribe me") is the writer's."""
+    return _cut(text)[0]
+
+
+def asked_below_a_footer(text: str) -> bool:
+    """Whether words cut as a footer ask, in the writer's voice, to leave or erase ("… Important: no more catalogs
+    for us either", "This message is intended solely as an erasure request. Please delete my account"): then no
+    reading of the words above it is confident."""
+    below = _cut(text)[1]
+    return any(list_vocabulary(line) and (_MINE.search(line) or _ASKING.search(line)) for line in below)
+
+
+def _cut(text: str) -> tuple[str, list[str]]:
+    """The writer's own words, and the folded lines cut off below them as a footer (up to a quote or forward)."""
     kept: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
         folded = fold(line)
+        if _QUOTE_HEADER.match(folded):
+            return "\n".join(kept), []
         footer = bool(_SIGNATURE.match(folded) or _DISCLAIMER.match(folded))
         if footer and not folded.strip().startswith(("--", "__")):
             written = any(part.strip() and not _GREETING.match(fold(part)) for part in kept)
-            asks = found("leave", folded) or found("erase", folded)
-            if asks and (_MINE.search(folded) or not written):
-                footer = False  # "Confidential: please remove me", "Conformément au RGPD, je vous demande…"
-            elif not written:
-                continue  # a footer-like line heading the message: what follows it is still read
-        if _QUOTE_HEADER.match(folded) or footer:
-            break
+            if not written and (found("leave", folded) or found("erase", folded)):
+                footer = False  # "Confidential: please remove me"
+        if footer:
+            below = []
+            for rest in lines[index:]:
+                folded_rest = fold(rest)
+                if _QUOTE_HEADER.match(folded_rest):
+                    break
+                if not rest.lstrip().startswith(">"):
+                    below.append(folded_rest)
+            return "\n".join(kept), below
         if line.lstrip().startswith(">") or _HEADER_LINE.match(folded):
             continue
         kept.append(line)
-    return "\n".join(kept)
+    return "\n".join(kept), []
 
 
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|fw|fwd|wg|tr|rv|enc|r|sv|antw|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)

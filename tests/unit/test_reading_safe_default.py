@@ -1309,3 +1309,121 @@ def test_eleventh_review_words_that_do_not_plainly_ask_go_to_a_person(
     """A company's own "To unsubscribe reply STOP" footer under an order question, "Sie melden mich dauernd ab", "ich
     melde mich ab dem 5. Mai wieder", a cooking class, one's data sent to anyone."""
     _read_by_a_person(subject, body, may_be_nothing)
+
+
+# Found by a twelfth review (of the eleventh review's fixes), by the rules alone.
+@pytest.mark.parametrize(
+    ("subject", "body", "scopes"),
+    [
+        (
+            "Newsletter",
+            "Hello,\nplease unsubscribe me from the newsletter.\nImportant: the paper catalogs should stop as well.",
+            ("email", "postal"),
+        ),
+        (
+            "Newsletter",
+            "Hello,\nplease unsubscribe us from the newsletter.\nImportant: no more catalogs either, please.",
+            ("email", "postal"),
+        ),
+        (
+            "Newsletter",
+            "Hello, please take us off the email list.\nImportant: stop sending the catalogue to our house too.",
+            ("email", "postal"),
+        ),
+        (
+            "Unsubscribe",
+            "Hi there,\nThanks for the quick refund.\nImportant: please no more catalogs, and stop the emails too.",
+            ("email", "postal"),
+        ),
+        (
+            "Désinscription",
+            "Bonjour,\nje souhaite me désabonner de la newsletter.\nConformément aux articles 17 et 21 du RGPD, merci également de cesser l'envoi du catalogue papier.",  # noqa: E501
+            ("email", "postal"),
+        ),
+        (
+            "Abmeldung",
+            "Hallo,\nbitte melden Sie uns vom Newsletter ab.\nDatenschutzhinweis: Auch den Katalog bitte nicht mehr zusenden.",  # noqa: E501
+            ("email", "postal"),
+        ),
+    ],
+)
+def test_twelfth_review_requests_are_acted_on_as_asked_or_read_by_a_person(
+    subject: str, body: str, scopes: tuple[str, ...] | None
+) -> None:
+    """Request words below a footer-like line ("Important: no more catalogs either, please") send the message to a
+    person; "E-Mails reichen mir", "emails alone are enough", "vos mails me suffisent" keep the email."""
+    _acted_as_asked_or_reviewed(subject, body, scopes)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "may_be_nothing"),
+    [
+        (
+            "Catálogo",
+            "Este mensaje es confidencial y para uso exclusivo del destinatario.\nPuede darse de baja de nuestra lista de correo en cualquier momento respondiendo BAJA.\nHola, ¿me pueden enviar el catálogo nuevo? Gracias.",  # noqa: E501
+            True,
+        ),
+        (
+            "Catalog",
+            "Confidentiality notice\nUnsubscribe from this distribution list by replying to the sender.\nHi, I would like to get your catalog by post.",  # noqa: E501
+            True,
+        ),
+        (
+            "Catalogues",
+            "Merci d'arrêter l'envoi des catalogues. Anne\n\nCe message est confidentiel. Pour vous désabonner de ma lettre d'information, répondez STOP.",  # noqa: E501
+            False,
+        ),
+        (
+            "Catalogs",
+            "Please stop the catalogs.\n-\nConfidential: my list – you can opt out of my newsletter at any time.",
+            False,
+        ),
+        ("Newsletter", "Jetzt melden Sie mich schon wieder vom Newsletter ab. Ich will ihn doch lesen!", False),
+        ("Newsletter", "Gestern meldeten Sie mich ohne meine Zustimmung vom Newsletter ab.", False),
+        (
+            "Newsletter",
+            "Hallo, bitte melden Sie mich für den Newsletter ab Februar an, vorher bin ich im Ausland.",
+            True,
+        ),
+        ("Newsletter", "Hallo, melden Sie mich für den Newsletter ab Herbst an, danke.", True),
+        ("Newsletter", "Melden Sie mich bitte für den Katalog an und ab Juni auch für den Newsletter.", True),
+        ("Katalog", "Hallo, ich melde mich nochmal und hole den Katalog ab, wenn er da ist.", True),
+        ("Kataloge", "Wir melden uns dann und holen die Kataloge ab.", True),
+        (
+            "Katalog",
+            "Guten Tag, ich melde mich wegen Ihres Katalogs ab und zu kommt er doppelt an, vielleicht zwei Einträge?",
+            True,
+        ),
+        ("Catálogo", "No me envíen más catálogos, con los correos me basta.", False),
+        ("Catálogo", "No me manden más catálogos, me basta con los correos.", False),
+        ("Catalogue", "Plus de catalogues papier svp, avec les mails ça me suffit.", False),
+        ("Newsletter", "Hallo, bitte melden Sie mich ab Januar für den Newsletter an.", True),
+        ("Katalog", "Guten Tag, melden Sie mich bitte ab Mai für den Katalog an, ich ziehe dann in mein Haus.", True),
+        ("Newsletter", "Ständig melden Sie mich vom Newsletter ab, ich habe mich dreimal neu angemeldet.", False),
+        (
+            "Bestellung",
+            "Datenschutzhinweis:\nGemäß Art. 17 DSGVO haben Sie das Recht auf Löschung Ihrer Daten.\n\nHallo, wann kommt meine Bestellung?",  # noqa: E501
+            True,
+        ),
+        (
+            "Catálogo",
+            "Aviso de privacidad:\nPuede darse de baja de nuestra lista de correo en cualquier momento.\nHola, ¿me pueden enviar el catálogo nuevo? Gracias.",  # noqa: E501
+            True,
+        ),
+        (
+            "Re: Your order",
+            "Please stop the catalogs. Thanks.\n\nPrivacy notice: I process personal data per GDPR; unsubscribe from my mailing list anytime.\n\nOn Monday the shop wrote: your catalog is on its way",  # noqa: E501
+            False,
+        ),
+        ("Katalog", "Bitte keine Kataloge mehr, E-Mails reichen mir.", False),
+        ("Catalog", "No more paper catalogs please, emails alone are enough for me.", False),
+        ("Catalogue", "Plus de catalogues s'il vous plaît, vos mails me suffisent largement.", False),
+        ("Catálogo", "No quiero más catálogos, con sus emails tengo suficiente.", False),
+    ],
+)
+def test_twelfth_review_words_that_do_not_plainly_ask_go_to_a_person(
+    subject: str, body: str, may_be_nothing: bool
+) -> None:
+    """A disclaimer's later lines heading a message, a first-person footer ("opt out of my newsletter"), German
+    sign-ups and pick-ups ("ab Februar an", "ab und zu"), complaints ("Ständig melden Sie mich … ab")."""
+    _read_by_a_person(subject, body, may_be_nothing)
