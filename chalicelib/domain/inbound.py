@@ -11,7 +11,7 @@ from enum import StrEnum
 from . import second_reading
 from .addresses import normalize_address
 from .errors import InvalidAddress
-from .reading import ADDRESS_IN_TEXT, Outcome, Reading, asked_below_a_footer, own_words, read_words
+from .reading import ADDRESS_IN_TEXT, Outcome, Reading, own_words, own_words_and_footer_asks, read_words
 
 
 class Kind(StrEnum):
@@ -135,11 +135,12 @@ def _words_verdict(
 ) -> Verdict:
     """A person's words (a customer's own, or one an agent forwarded) read for what they ask of `address`.
     `cut=False`: the text is already the writers' own words."""
-    own = own_words(text) if cut else text
+    own, footer_asks = own_words_and_footer_asks(text) if cut else (text, False)
     # the rules decide; a trained second reading may only send their verdict to a person
     reading = second_reading.review(read_words(own, subject, relayed=kind is Kind.FORWARDED), own, subject)
-    if cut and reading.outcome is not Outcome.REVIEW and asked_below_a_footer(text):
-        reading = Reading(Outcome.REVIEW, reading.scopes or ("email",), "request words below a footer-like line")
+    if footer_asks and reading.outcome is not Outcome.REVIEW:
+        scopes = reading.scopes or ("email",)
+        reading = Reading(Outcome.REVIEW, scopes, "request words below a footer-like line", reading.cues)
     if reading.outcome is Outcome.NOTHING:
         return Verdict(Kind.OTHER, (), address, reading.reason)
     named = {m.group(0).lower().rstrip(".") for m in ADDRESS_IN_TEXT.finditer(own)}

@@ -137,12 +137,12 @@ def own_words(text: str) -> str:
     return _cut(text)[0]
 
 
-def asked_below_a_footer(text: str) -> bool:
-    """Whether words cut as a footer ask, in the writer's voice, to leave or erase ("… Important: no more catalogs
-    for us either", "This message is intended solely as an erasure request. Please delete my account"): then no
-    reading of the words above it is confident."""
-    below = _cut(text)[1]
-    return any(list_vocabulary(line) and (_MINE.search(line) or _ASKING.search(line)) for line in below)
+def own_words_and_footer_asks(text: str) -> tuple[str, bool]:
+    """The writer's own words, and whether words cut below them as a footer ask, in the writer's voice, to leave or
+    erase ("… Important: no more catalogs for us either", "This message is intended solely as an erasure request.
+    Please delete my account"): then no reading of the words above it is confident."""
+    own, below = _cut(text)
+    return own, any(list_vocabulary(line) and (_MINE.search(line) or _ASKING.search(line)) for line in below)
 
 
 def _cut(text: str) -> tuple[str, list[str]]:
@@ -395,13 +395,11 @@ _RECORDS = frozenset(
 
 def _from_a_thing(text: str, erasing: re.Match[str]) -> bool:
     """ "remove my details from the gift note", "meine Daten vom Paketaufkleber loeschen": data erased from a thing."""
-    if not _DATA_WORD.search(erasing.group(0)):
+    data = _DATA_WORD.search(erasing.group(0))
+    if data is None:
         return False
-    start = _DATA_WORD.search(erasing.group(0))
-    assert start is not None
-    where = _FROM_WHAT.match(text, erasing.start() + start.end())
-    if where is None or where.start() > erasing.end():
-        where = _FROM_WHAT.match(text, erasing.end())
+    # the thing named inside the erasure words ("meine Daten vom Paketaufkleber loeschen") or right after them
+    where = _FROM_WHAT.match(text, erasing.start() + data.end()) or _FROM_WHAT.match(text, erasing.end())
     return where is not None and where.group("thing") not in _RECORDS
 
 
