@@ -1,8 +1,9 @@
 """A second reading of a person's words by a small trained model, used only to doubt the rules (ARCHITECTURE "inbox").
 
-The rules (`reading.py`) decide; this model can only send their verdict to a person: an *act* whose lists it finds
-unlikely, or that leaves out a list it finds likely, and a *nothing* in which it finds a request. It never acts
-and never drops anything, so it cannot add a wrong removal or lose a request — only cost a review.
+The rules (`reading.py`) decide; this model can only send their verdict to a person: an *act* whose lists,
+request or erasure it finds unlikely, or that leaves out a list it finds likely, and a *nothing* in which it finds a
+request. It never acts and never drops anything, so it cannot add a wrong removal or lose a request — only cost a
+review.
 
 The model: one logistic regression per question (leave email? leave postal? stop partner sharing? a request a
 confident reader acts on? erasure?) over character 2–5-grams, words and word pairs of the folded text, each present
